@@ -1,0 +1,188 @@
+"""Tests for jaxdl.augment (notes 2.3.3.1).
+
+Geometric ops are checked against an independent reference: a box is drawn
+as a filled rectangle, the image is transformed, and the bounding box of the
+transformed pixels must match the transformed box to within a pixel.
+"""
+import chex
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from jaxdl import augment
+
+H = W = 32
+
+
+def _render(boxes, h=H, w=W):
+  """[B, 4] normalised boxes -> [B, h, w, 1] images with filled rectangles."""
+  img = np.zeros((len(boxes), h, w, 1), np.float32)
+  for i, (x0, y0, x1, y1) in enumerate(boxes):
+    img[i, round(y0 * h):round(y1 * h), round(x0 * w):round(x1 * w)] = 1.0
+  return img
+
+
+def _pixel_hull(images):
+  """Bounding box (normalised) of pixels > 0.5 in each [h, w, 1] image."""
+  out = []
+  for im in np.asarray(images)[..., 0]:
+    ys, xs = np.nonzero(im > 0.5)
+    h, w = im.shape
+    out.append([xs.min() / w, ys.min() / h, (xs.max() + 1) / w,
+                (ys.max() + 1) / h])
+  return np.array(out)
+
+
+BOXES = np.array([[0.25, 0.25, 0.5, 0.75], [0.5, 0.125, 0.875, 0.375],
+                  [0.375, 0.5, 0.625, 0.625], [0.125, 0.625, 0.375, 0.875]],
+                 np.float32)
+
+
+def _inputs():
+  return (jnp.asarray(_render(BOXES)), jnp.asarray(BOXES[:, None, :]),
+          jnp.ones((len(BOXES), 1), bool))
+
+
+@pytest.mark.parametrize("name,fn,kwargs,tol", [
+    ("zoom", augment.random_zoom, dict(scale_range=(0.7, 1.4)), 1.5 / W),
+    ("shift", augment.random_shift, dict(max_shift=0.15), 1.5 / W),
+    ("crop", augment.random_crop, dict(padding=4), 0.5 / W),
+    ("small_crop", augment.random_crop, dict(crop_height=24, crop_width=20),
+     0.5 / 20),
+    ("flip_lr", augment.random_flip_left_right, dict(probability=1.0), 1e-6),
+    ("flip_ud", augment.random_flip_up_down, dict(probability=1.0), 1e-6),
+    ("shear_only", augment.random_affine,
+     dict(max_rotation_deg=0.0, max_shear=0.0, scale_range=(0.8, 1.2)),
+     1.5 / W),
+])
+def test_boxes_follow_pixels(name, fn, kwargs, tol):
+  images, boxes, mask = _inputs()
+  out, new_boxes, new_mask = jax.jit(lambda k, i, b, m: fn(k, i, b, m,
+                                                           **kwargs))(
+                                                               jax.random.key(3), images, boxes, mask)
+  keep = np.asarray(new_mask[:, 0])
+  assert keep.any(), name
+  np.testing.assert_allclose(_pixel_hull(out[keep]),
+                             np.asarray(new_boxes[keep, 0]), atol=tol)
+
+
+def test_rotated_box_is_hull_of_rotated_rectangle():
+  images, boxes, mask = _inputs()
+  out, new_boxes, _ = augment.random_affine(
+      jax.random.key(0), images, boxes, mask, max_rotation_deg=30.0,
+      scale_range=(1.0, 1.0), max_shear=0.0, max_shift=0.0)
+  hull = _pixel_hull(out)
+  # The hull of a rotated rectangle is exactly the rotated corners' hull.
+  np.testing.assert_allclose(hull, np.asarray(new_boxes[:, 0]), atol=2 / W)
+
+
+def test_flips_match_numpy_and_probability_zero_is_identity():
+  x = jax.random.uniform(jax.random.key(1), (3, 5, 7, 2))
+  np.testing.assert_array_equal(
+      augment.random_flip_left_right(jax.random.key(0), x, probability=1.0),
+      np.asarray(x)[:, :, ::-1])
+  np.testing.assert_array_equal(
+      augment.random_flip_up_down(jax.random.key(0), x, probability=1.0),
+      np.asarray(x)[:, ::-1])
+  np.testing.assert_array_equal(
+      augment.random_flip_left_right(jax.random.key(0), x, probability=0.0),
+      x)
+
+
+def test_flip_rate_and_per_example_independence():
+  x = jnp.broadcast_to(jnp.arange(4.0)[None, None, :, None], (2000, 1, 4, 1))
+  out = augment.random_flip_left_right(jax.random.key(7), x)
+  flipped = np.asarray(out[:, 0, 0, 0] == 3.0)
+  # Binomial(2000, 0.5): 5 sigma is about 0.056.
+  assert abs(flipped.mean() - 0.5) < 0.056
+
+
+def test_crop_is_a_window_of_the_padded_image():
+  x = jnp.arange(2 * 6 * 6, dtype=jnp.float32).reshape(2, 6, 6, 1) + 1.0
+  out = augment.random_crop(jax.random.key(5), x, padding=2)
+  padded = np.pad(np.asarray(x), ((0, 0), (2, 2), (2, 2), (0, 0)))
+  for i in range(2):
+    hits = [(t, l) for t in range(5) for l in range(5)
+            if np.array_equal(padded[i, t:t + 6, l:l + 6], out[i])]
+    assert hits, f"example {i} is not a window of its padded image"
+
+
+def test_zoom_identity_and_shift_integer_pixels():
+  x = jax.random.uniform(jax.random.key(2), (2, 8, 8, 3))
+  same = augment.random_zoom(jax.random.key(0), x, scale_range=(1.0, 1.0))
+  np.testing.assert_allclose(same, x, atol=1e-5)
+  # Shift by exactly one pixel right via apply_affine: out[:, :, j] = x[j-1].
+  from jaxdl.augment import affine
+  fwd = jnp.broadcast_to(jnp.eye(2), (2, 2, 2))
+  moved = affine.apply_affine(x, fwd, jnp.array([[1 / 8, 0.0]] * 2))
+  np.testing.assert_allclose(moved[:, :, 1:], x[:, :, :-1], atol=1e-5)
+  np.testing.assert_allclose(moved[:, :, 0], 0.0)
+
+
+def test_boxes_pushed_out_of_frame_are_masked():
+  images, boxes, mask = _inputs()
+  from jaxdl.augment import affine
+  fwd = jnp.broadcast_to(jnp.eye(2), (4, 2, 2))
+  _, _, new_mask = affine.apply_affine(images, fwd,
+                                       jnp.array([[0.9, 0.0]] * 4), boxes,
+                                       mask, min_box_size=0.01)
+  # Only boxes whose x_min < 0.1 keep a visible part after a 0.9 shift.
+  np.testing.assert_array_equal(new_mask[:, 0], BOXES[:, 0] < 0.1)
+
+
+def test_elastic_is_smooth_random_and_per_example():
+  x = jnp.broadcast_to(jnp.asarray(_render(BOXES[:1])), (2, H, W, 1))
+  out = augment.random_elastic(jax.random.key(0), x, alpha=20.0, sigma=4.0)
+  assert out.shape == x.shape
+  assert not np.allclose(out[0], x[0])
+  assert not np.allclose(out[0], out[1])
+  # Mass roughly preserved by a smooth deformation of a central rectangle.
+  np.testing.assert_allclose(out.sum(), x.sum(), rtol=0.25)
+
+
+def test_pipeline_jits_once_and_changes_batch():
+  fn = augment.make_augment_fn({"flip_left_right": {"probability": 0.5},
+                                "crop": {"padding": 2},
+                                "affine": {"max_rotation_deg": 10.0},
+                                "elastic": {"alpha": 4.0, "sigma": 3.0}})
+
+  @jax.jit
+  @chex.assert_max_traces(n=1)
+  def step(key, batch):
+    return fn(key, batch)
+
+  batch = {"image": jnp.asarray(_render(BOXES)), "label": jnp.arange(4)}
+  a = step(jax.random.key(0), batch)
+  b = step(jax.random.key(1), batch)
+  assert a["image"].shape == batch["image"].shape
+  np.testing.assert_array_equal(a["label"], batch["label"])
+  assert not np.allclose(a["image"], b["image"])
+
+
+def test_pipeline_with_boxes_matches_pixels():
+  fn = augment.make_augment_fn({"flip_left_right": {}, "zoom": {}},
+                               boxes_key="boxes", box_mask_key="box_mask")
+  images, boxes, mask = _inputs()
+  out = fn(jax.random.key(4), {"image": images, "boxes": boxes,
+                               "box_mask": mask})
+  np.testing.assert_allclose(_pixel_hull(out["image"]), out["boxes"][:, 0],
+                             atol=1.5 / W)
+
+
+def test_bad_inputs_raise():
+  x = jnp.zeros((2, 8, 8, 1))
+  with pytest.raises(ValueError, match="unknown augmentation"):
+    augment.make_augment_fn({"rotate90": {}})
+  with pytest.raises(ValueError, match="elastic"):
+    augment.make_augment_fn({"elastic": {}}, boxes_key="b", box_mask_key="m")
+  with pytest.raises(ValueError, match="probability"):
+    augment.random_flip_left_right(jax.random.key(0), x, probability=1.5)
+  with pytest.raises(ValueError, match="crop_height"):
+    augment.random_crop(jax.random.key(0), x, crop_height=20)
+  with pytest.raises(ValueError, match="scale_range"):
+    augment.random_zoom(jax.random.key(0), x, scale_range=(1.2, 0.8))
+  with pytest.raises(ValueError, match="box_mask"):
+    augment.random_zoom(jax.random.key(0), x, jnp.zeros((2, 1, 4)))
+  with pytest.raises(ValueError, match="mode"):
+    augment.random_shift(jax.random.key(0), x, mode="wrap")
