@@ -1,0 +1,101 @@
+"""Datasets by name: embedded ones first (offline), then the TFDS catalog.
+
+``EMBEDDED`` maps a name to ``'module:loader'``; the loader is
+``loader(seed) -> ({'all': pool} | {'train', 'dev', 'test'}, DatasetInfo)``.
+Modules are imported only when their dataset is asked for, so registering a
+dataset costs nothing and import order never matters.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Sequence
+
+from jaxdl.data.dataset import Dataset, Split
+from jaxdl.data.splits import check_fractions, make_splits, split_indices
+from jaxdl.data.dataset import take, split_size
+from jaxdl.data.tfds_source import DatasetUnavailableError, load_tfds
+
+EMBEDDED: dict[str, str] = {
+    'digits': 'jaxdl.data.digits:load',
+    'digits32': 'jaxdl.data.digits:load_32',
+    'blobs': 'jaxdl.data.generated:load_blobs',
+}
+
+
+def _load_embedded(name: str, seed: int):
+  module, fn = EMBEDDED[name].split(':')
+  return getattr(importlib.import_module(module), fn)(seed)
+
+
+def load_dataset(name: str, *, seed: int = 0,
+                 fractions: Sequence[float] = (0.6, 0.2, 0.2),
+                 train_dev_fraction: float = 0.0, data_dir: str | None = None,
+                 allow_download: bool = True) -> Dataset:
+  """Loads ``name`` and returns its train/dev/test(/train_dev) splits.
+
+  Args:
+    name: an EMBEDDED name or a TFDS catalog name (e.g. 'mnist').
+    seed: seeds splitting (and generation, for generated datasets).
+    fractions: (train, dev, test) for datasets that come as one pool. For
+      TFDS sets with an official test split, that split is the test set and
+      'train' is divided into train/dev in the ratio fractions[0]:fractions[1].
+    train_dev_fraction: share of train held out as 'train_dev' (notes 3.12).
+    data_dir: TFDS data directory (None: TFDS default).
+    allow_download: permit a TFDS download when not prepared locally.
+
+  Raises:
+    DatasetUnavailableError: unknown name or a TFDS set not available offline;
+      the message lists the embedded alternatives.
+    ValueError: invalid fractions, or a split that would be empty.
+  """
+  check_fractions(fractions, train_dev_fraction)
+  if name in EMBEDDED:
+    raw, info = _load_embedded(name, seed)
+  else:
+    raw, info = load_tfds(name, data_dir=data_dir, allow_download=allow_download,
+                          embedded=EMBEDDED)
+  label_key = info.label_key
+  if 'all' in raw:
+    splits = make_splits(raw['all'], fractions, seed=seed, label_key=label_key,
+                         train_dev_fraction=train_dev_fraction)
+  else:
+    splits = _complete_splits(raw, fractions, seed, label_key)
+    if train_dev_fraction > 0:
+      splits.update(_hold_out(splits.pop('train'), train_dev_fraction, seed, label_key))
+  return Dataset(name=name, splits=splits, info=info)
+
+
+def _labels(split: Split, label_key: str):
+  labels = split.get(label_key)
+  return labels if labels is not None and labels.ndim == 1 else None
+
+
+def _complete_splits(raw: dict[str, Split], fractions, seed, label_key) -> dict[str, Split]:
+  """Maps TFDS-style split names to train/dev/test, carving dev if needed."""
+  raw = dict(raw)
+  if 'validation' in raw and 'dev' not in raw:
+    raw['dev'] = raw.pop('validation')
+  if 'train' not in raw:
+    raise DatasetUnavailableError(f'dataset has no train split (splits: {sorted(raw)})')
+  if 'test' not in raw:
+    train, test = split_indices(split_size(raw['train']),
+                                (1 - fractions[2], fractions[2]), seed,
+                                _labels(raw['train'], label_key))
+    raw['train'], raw['test'] = take(raw['train'], train), take(raw['train'], test)
+  if 'dev' not in raw:
+    share = fractions[1] / (fractions[0] + fractions[1])
+    train, dev = split_indices(split_size(raw['train']), (1 - share, share), seed + 2,
+                               _labels(raw['train'], label_key))
+    raw['train'], raw['dev'] = take(raw['train'], train), take(raw['train'], dev)
+  return {k: raw[k] for k in ('train', 'dev', 'test')}
+
+
+def _hold_out(train: Split, fraction: float, seed: int, label_key: str) -> dict[str, Split]:
+  keep, held = split_indices(split_size(train), (1 - fraction, fraction), seed + 1,
+                             _labels(train, label_key))
+  if len(held) == 0 or len(keep) == 0:
+    raise ValueError(f'train_dev_fraction {fraction} leaves an empty split')
+  return {'train': take(train, keep), 'train_dev': take(train, held)}
+
+
+__all__ = ['EMBEDDED', 'load_dataset', 'DatasetUnavailableError']

@@ -1,0 +1,92 @@
+"""Train / dev / test (/ train-dev) splits (notes 2.1, 3.4, 3.5, 3.12).
+
+Dev and test are drawn at random from the same pool so that they come from
+the same distribution (3.4); train-dev is held out of the *training* portion,
+so it shares train's distribution and separates variance from data mismatch
+(3.12). Splits are stratified by label when there is one, and deterministic
+given the seed.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from jaxdl.data.dataset import Split, split_size, take
+
+
+def check_fractions(fractions: Sequence[float], train_dev_fraction: float = 0.0) -> None:
+  """Raises ValueError unless (train, dev, test) fractions are valid."""
+  if len(fractions) != 3:
+    raise ValueError(f'fractions must be (train, dev, test), got {tuple(fractions)}')
+  if any(not np.isfinite(f) or f <= 0 for f in fractions):
+    raise ValueError(f'fractions must all be > 0, got {tuple(fractions)}')
+  if abs(sum(fractions) - 1.0) > 1e-6:
+    raise ValueError(f'fractions must sum to 1, got {tuple(fractions)} '
+                     f'(sum {sum(fractions):.6g})')
+  if not 0.0 <= train_dev_fraction < 1.0:
+    raise ValueError(f'train_dev_fraction must be in [0, 1), got {train_dev_fraction}')
+
+
+def _allocate(n: int, fractions: Sequence[float]) -> np.ndarray:
+  """Integer counts summing to n, by largest remainder."""
+  raw = np.asarray(fractions, np.float64) * n
+  counts = np.floor(raw).astype(int)
+  order = np.argsort(-(raw - counts), kind='stable')
+  counts[order[: n - counts.sum()]] += 1
+  return counts
+
+
+def split_indices(n: int, fractions: Sequence[float], seed: int,
+                  labels: np.ndarray | None = None) -> list[np.ndarray]:
+  """Disjoint index sets covering range(n), one per fraction.
+
+  With ``labels``, each class is divided in the given proportions
+  (stratified). Each returned set is shuffled.
+  """
+  rng = np.random.default_rng(seed)
+  groups = [np.arange(n)] if labels is None else [
+      np.flatnonzero(labels == c) for c in np.unique(labels)]
+  parts = [[] for _ in fractions]
+  for group in groups:
+    group = rng.permutation(group)
+    bounds = np.cumsum(_allocate(len(group), fractions))[:-1]
+    for part, chunk in zip(parts, np.split(group, bounds)):
+      part.append(chunk)
+  parts = [np.concatenate(p) for p in parts]
+  return [rng.permutation(p) for p in parts]
+
+
+def make_splits(pool: Split, fractions: Sequence[float] = (0.6, 0.2, 0.2), *,
+                seed: int = 0, label_key: str | None = 'label',
+                train_dev_fraction: float = 0.0) -> dict[str, Split]:
+  """Splits one pool into train/dev/test and optionally train_dev.
+
+  Args:
+    pool: a split (dict of equal-length arrays).
+    fractions: (train, dev, test), each > 0, summing to 1.
+    seed: the split is a pure function of (pool, fractions, seed).
+    label_key: stratify by this integer feature if present; None: don't.
+    train_dev_fraction: share of the *training* examples held out as
+      'train_dev' (same distribution as train, never trained on).
+
+  Returns:
+    {'train', 'dev', 'test'[, 'train_dev']} -> split.
+  """
+  check_fractions(fractions, train_dev_fraction)
+  n = split_size(pool)
+  labels = pool.get(label_key) if label_key else None
+  if labels is not None and labels.ndim != 1:
+    labels = None  # multi-label or sequence targets: no stratification
+  train, dev, test = split_indices(n, fractions, seed, labels)
+  out = {'train': train, 'dev': dev, 'test': test}
+  if train_dev_fraction > 0:
+    sub = None if labels is None else labels[train]
+    keep, held = split_indices(len(train), (1 - train_dev_fraction, train_dev_fraction),
+                               seed + 1, sub)
+    out['train'], out['train_dev'] = train[keep], train[held]
+  for name, idx in out.items():
+    if len(idx) == 0:
+      raise ValueError(f'split {name!r} would be empty: {n} examples with fractions '
+                       f'{tuple(fractions)} and train_dev_fraction {train_dev_fraction}')
+  return {name: take(pool, idx) for name, idx in out.items()}

@@ -1,0 +1,251 @@
+"""train_and_evaluate: the whole run, resumable at any step.
+
+Order of work per step: host batch (numpy) -> sharded global array -> jitted
+train step (state donated). The host fetches metrics only every
+``log_every_steps``; the NaN check covers every step of that window, and no
+checkpoint is written before the window it closes has been checked.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+import os
+import time
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from absl import logging
+from flax.training.early_stopping import EarlyStopping
+
+from jaxdl.data import batching
+from jaxdl.data.dataset import Dataset, split_size
+from jaxdl.data.normalize import fit_input_stats, identity_stats
+from jaxdl.data.registry import load_dataset
+from jaxdl.errors import NonFiniteLossError
+from jaxdl.logs import quiet_library_logs
+from jaxdl.models.registry import build_model
+from jaxdl.optim.factory import make_optimizer
+from jaxdl.parallel import mesh as mesh_lib
+from jaxdl.train import steps as steps_lib
+from jaxdl.train.checkpoint import Checkpointer, abstract_like
+from jaxdl.train.config_check import check_train_config
+from jaxdl.train.report import format_error_table
+from jaxdl.train.state import TrainState, create_train_state
+from jaxdl.train.task import Task, classification_task
+from jaxdl.viz.curves import plot_curves
+from jaxdl.viz.summaries import SummaryWriter
+
+
+@dataclasses.dataclass
+class RunResult:
+  """What a finished run returns to a caller (a notebook, a test, a sweep)."""
+  state: TrainState
+  final: dict[str, dict[str, float]]  # split -> metric -> value
+  history: dict[str, list]  # 'step', 'train/loss', 'dev/error', ...
+  table: str  # the printed Markdown table
+  stopped_early: bool
+
+
+def load_configured_dataset(config) -> Dataset:
+  data = config.data
+  return load_dataset(config.dataset, seed=config.seed, fractions=tuple(data.fractions),
+                      train_dev_fraction=data.train_dev_fraction,
+                      data_dir=data.get('data_dir') or None,
+                      allow_download=data.get('allow_download', True))
+
+
+def evaluate(state: TrainState, split: dict, eval_fn, mesh, batch_size: int) -> dict[str, float]:
+  """Exact metrics over a whole split (padding masked out)."""
+  total = None
+  for batch in batching.eval_batches(split, batch_size, jax.process_index(),
+                                     jax.process_count()):
+    total = steps_lib.sum_metrics(total, eval_fn(state, mesh_lib.shard_batch(batch, mesh)))
+  return steps_lib.finalize_metrics(total)
+
+
+def _meta(history, early_stop: EarlyStopping, finished: bool) -> dict[str, Any]:
+  return {'history': history, 'finished': finished,
+          'early_stopping': {f.name: getattr(early_stop, f.name)
+                             for f in dataclasses.fields(early_stop)}}
+
+
+def train_and_evaluate(config, workdir: str, *, dataset: Dataset | None = None,
+                       model=None, task: Task | None = None,
+                       augment_fn: steps_lib.AugmentFn | None = None) -> RunResult:
+  """Trains ``config.model`` on ``config.dataset``; resumes from ``workdir``.
+
+  Args:
+    config: an ml_collections.ConfigDict as in launch/configs/train.py.
+    workdir: checkpoints, TensorBoard events, PNG curves and the final table
+      go here; re-running with the same workdir resumes.
+    dataset, model, task, augment_fn: override what the config names
+      (for experiments that build their own; see launch/configs/*).
+
+  Returns:
+    RunResult with the final (restored-best if early stopping) state.
+
+  Raises:
+    ConfigError, DatasetUnavailableError: before any compute.
+    NonFiniteLossError: the loss became NaN/inf; the latest checkpoint is the
+      last good one.
+  """
+  quiet_library_logs()
+  mesh_lib.maybe_initialize_distributed(config.get('distributed', False))
+  mesh = mesh_lib.make_mesh(config.num_devices)
+  num_devices = mesh.devices.size
+  check_train_config(config, num_devices)
+  os.makedirs(workdir, exist_ok=True)
+  logging.info('process %d/%d, %d devices in mesh (%s)', jax.process_index(),
+               jax.process_count(), num_devices, jax.devices()[0].platform)
+
+  dataset = dataset or load_configured_dataset(config)
+  info = dataset.info
+  train_split = dataset.splits['train']
+  n_train = split_size(train_split)
+  spe = batching.steps_per_epoch(n_train, config.batch_size)
+  total_steps = config.get('num_train_steps', 0) or config.num_epochs * spe
+  eval_bs = config.get('eval_batch_size', 0) or config.batch_size
+
+  model = model or build_model(config.model, info.num_classes, **config.model_kwargs)
+  task = task or classification_task(info.num_classes, info.label_key, info.input_key)
+  tx = make_optimizer(config.optimizer, spe, total_steps)
+  inputs = train_split[task.input_key]
+  stats = (fit_input_stats(inputs) if config.normalize_inputs and task.normalize_input
+           else identity_stats(inputs.shape[-1]))
+
+  repl = mesh_lib.replicated(mesh)
+  init = jax.jit(functools.partial(create_train_state, model, tx), out_shardings=repl)
+  state = init(jnp.zeros((1,) + inputs.shape[1:], inputs.dtype),
+               jax.random.key(config.seed), stats)
+
+  es_cfg = config.early_stopping
+  early_stop = EarlyStopping(min_delta=es_cfg.min_delta, patience=es_cfg.patience)
+  sign = 1.0 if es_cfg.mode == 'min' else -1.0  # flax's EarlyStopping minimises
+  history: dict[str, list] = {}
+  ckpt = Checkpointer(workdir, keep_best=config.keep_best, best_metric=es_cfg.metric,
+                      best_mode=es_cfg.mode)
+  finished = False
+  restored = ckpt.restore_latest(abstract_like(state))
+  if restored is not None:
+    state, meta = restored
+    history = meta['history']
+    early_stop = EarlyStopping(**meta['early_stopping'])
+    finished = meta['finished']
+    logging.info('resumed from %s at step %d', workdir, int(state.step))
+  last_ckpt_step = int(state.step) if restored is not None else None
+
+  train_fn = steps_lib.jit_train_step(mesh, task=task, augment_fn=augment_fn)
+  eval_fn = steps_lib.jit_eval_step(mesh, task=task)
+  writer = SummaryWriter(workdir)
+  # Train is re-evaluated in eval mode (no dropout, running BN stats) so the
+  # train-vs-dev curves compare like with like; off for large datasets.
+  eval_splits = [s for s in ('train', 'train_dev', 'dev') if s in dataset.splits
+                 and (s != 'train' or config.get('eval_train', True))]
+
+  def record(step: int, values: dict[str, float]) -> None:
+    history.setdefault('step', []).append(step)
+    for k, v in values.items():
+      history.setdefault(k, []).append(v)
+    writer.scalars(step, values)
+
+  step = int(state.step)
+  batches = batching.train_batches(train_split, config.batch_size, config.seed, step,
+                                   jax.process_index(), jax.process_count())
+  window, objectives = None, []
+  t_window = time.perf_counter()
+  stopped_early = bool(early_stop.should_stop)
+
+  def check_window() -> dict[str, float] | None:
+    """Fetches the window's per-step losses; raises on the first non-finite."""
+    nonlocal window, objectives
+    if not objectives:
+      return None
+    values = np.asarray(jax.device_get(jnp.stack(objectives)))
+    bad = np.flatnonzero(~np.isfinite(values))
+    if bad.size:
+      first = step - len(values) + int(bad[0]) + 1
+      ckpt.wait()
+      raise NonFiniteLossError(first, float(values[bad[0]]), last_ckpt_step)
+    metrics = steps_lib.finalize_metrics(window)
+    window, objectives = None, []
+    return metrics
+
+  while step < total_steps and not finished and not stopped_early:
+    batch = mesh_lib.shard_batch(next(batches), mesh)
+    state, metrics = train_fn(state, batch)
+    objectives.append(metrics.pop('objective')[0])
+    window = steps_lib.sum_metrics(window, metrics)
+    step += 1
+    is_last = step == total_steps
+    do_eval = step % config.eval_every_steps == 0 or is_last
+    do_ckpt = step % config.checkpoint_every_steps == 0 or is_last
+    if step % config.log_every_steps == 0 or do_eval or do_ckpt:
+      train_metrics = check_window()
+      elapsed = time.perf_counter() - t_window
+      if train_metrics is not None and step % config.log_every_steps == 0:
+        rate = config.log_every_steps * config.batch_size / max(elapsed, 1e-9)
+        eta = (total_steps - step) * config.batch_size / max(rate, 1e-9)
+        logging.info('step %d/%d (epoch %.1f)  loss %.4f  error %.2f%%  %.0f examples/s  '
+                     'ETA %.0fs', step, total_steps, step / spe, train_metrics['loss'],
+                     100 * train_metrics.get('error', math.nan), rate, eta)
+        writer.scalars(step, {f'train/{k}': v for k, v in train_metrics.items()})
+        t_window = time.perf_counter()
+    if do_eval:
+      values = {}
+      for name in eval_splits:
+        for k, v in evaluate(state, dataset.splits[name], eval_fn, mesh, eval_bs).items():
+          values[f'{name}/{k}'] = v
+      record(step, values)
+      if es_cfg.metric not in values:
+        raise KeyError(f'config.early_stopping.metric {es_cfg.metric!r} not among '
+                       f'{sorted(values)}')
+      ckpt.save_best(step, state, _meta(history, early_stop, False), values)
+      if es_cfg.patience > 0:
+        early_stop = early_stop.update(sign * values[es_cfg.metric])
+        stopped_early = bool(early_stop.should_stop)
+        if stopped_early:
+          logging.info('early stopping at step %d: %s has not improved for %d evaluations',
+                       step, es_cfg.metric, es_cfg.patience)
+    if do_ckpt or stopped_early:
+      ckpt.save_latest(step, state, _meta(history, early_stop, is_last or stopped_early))
+      last_ckpt_step = step
+    if do_eval or do_ckpt:
+      t_window = time.perf_counter()  # throughput counts training steps only
+
+  ckpt.wait()
+  if es_cfg.patience > 0 or config.get('restore_best', False):
+    best = ckpt.restore_best(abstract_like(state))
+    if best is not None:
+      state = best[0]
+      logging.info('restored the best checkpoint (step %d) by %s', int(state.step),
+                   es_cfg.metric)
+
+  final, counts = {}, {}
+  for name, split in dataset.splits.items():
+    final[name] = evaluate(state, split, eval_fn, mesh, eval_bs)
+    counts[name] = split_size(split)
+  writer.scalars(int(state.step), {f'final/{s}/{k}': v for s, m in final.items()
+                                   for k, v in m.items()})
+  writer.close()
+  table = format_error_table(final, counts)
+  if jax.process_index() == 0:
+    _write_outputs(workdir, history, table)
+  ckpt.close()
+  return RunResult(state=state, final=final, history=history, table=table,
+                   stopped_early=stopped_early)
+
+
+def _write_outputs(workdir: str, history: dict[str, list], table: str) -> None:
+  """Learning curves PNG and the final table as Markdown."""
+  with open(os.path.join(workdir, 'results.md'), 'w') as f:
+    f.write(table + '\n')
+  if history.get('step'):
+    for metric in ('error', 'loss'):
+      series = {k: (history['step'], v) for k, v in history.items()
+                if k.endswith('/' + metric)}
+      if series:
+        plot_curves(series, os.path.join(workdir, f'curves_{metric}.png'),
+                    ylabel=metric, title=f'{metric} during training')

@@ -1,0 +1,107 @@
+"""Pure train and eval steps, and their data-parallel jit.
+
+``train_step(state, batch) -> (state, metrics)`` and
+``eval_step(state, batch) -> metrics`` are plain functions of arrays; the
+task, the augmentation and the mesh are bound with ``functools.partial`` and
+``jax.jit`` where they are used. Per-step randomness is
+``fold_in(state.rng, state.step)``, so a resumed run draws the same numbers.
+"""
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable
+
+import jax
+import jax.numpy as jnp
+from jax.sharding import Mesh
+
+from jaxdl.data.normalize import normalize
+from jaxdl.parallel.mesh import data_sharded, replicated
+from jaxdl.train.state import TrainState
+from jaxdl.train.task import Task
+
+AugmentFn = Callable[[dict, jax.Array], dict]  # (batch, rng) -> batch
+
+
+def _model_inputs(state: TrainState, batch: dict, task: Task):
+  x = batch[task.input_key]
+  return normalize(x, state.input_stats) if task.normalize_input else x
+
+
+def train_step(state: TrainState, batch: dict, *, task: Task,
+               augment_fn: AugmentFn | None = None) -> tuple[TrainState, dict]:
+  """One optimizer step on a (global) batch.
+
+  Returns:
+    (new state, metrics): the task's (sum, count) pairs plus 'objective'
+    (loss + regulariser, a scalar used for the NaN check).
+  """
+  rng = jax.random.fold_in(state.rng, state.step)
+  aug_rng, dropout_rng = jax.random.split(rng)
+  if augment_fn is not None:
+    batch = augment_fn(batch, aug_rng)  # on the device, inside the step
+  inputs = _model_inputs(state, batch, task)
+  has_bn = bool(jax.tree.leaves(state.batch_stats))
+
+  def objective(params):
+    variables = {'params': params, 'batch_stats': state.batch_stats} if has_bn else {
+        'params': params}
+    outputs, updates = state.apply_fn(variables, inputs, train=True,
+                                      rngs={'dropout': dropout_rng},
+                                      mutable=['batch_stats'] if has_bn else [])
+    loss, metrics = task.loss_fn(outputs, batch)
+    total = loss if task.regularizer is None else loss + task.regularizer(params, batch)
+    return total, (metrics, updates)
+
+  (total, (metrics, updates)), grads = jax.value_and_grad(objective, has_aux=True)(
+      state.params)
+  state = state.apply_gradients(grads=grads)
+  if has_bn:
+    state = state.replace(batch_stats=updates['batch_stats'])
+  return state, {**metrics, 'objective': (total, jnp.ones_like(total))}
+
+
+def eval_step(state: TrainState, batch: dict, *, task: Task) -> dict:
+  """Metrics of the model in evaluation mode (running BN averages, no dropout)."""
+  variables = {'params': state.params}
+  if jax.tree.leaves(state.batch_stats):
+    variables['batch_stats'] = state.batch_stats
+  outputs = state.apply_fn(variables, _model_inputs(state, batch, task), train=False)
+  return task.loss_fn(outputs, batch)[1]
+
+
+def predict(state: TrainState, inputs: jax.Array, *, task: Task) -> Any:
+  """Model outputs in evaluation mode for raw (un-normalised) inputs."""
+  variables = {'params': state.params}
+  if jax.tree.leaves(state.batch_stats):
+    variables['batch_stats'] = state.batch_stats
+  return state.apply_fn(variables, _model_inputs(state, {task.input_key: inputs}, task),
+                        train=False)
+
+
+def jit_train_step(mesh: Mesh, *, task: Task, augment_fn: AugmentFn | None = None):
+  """train_step compiled for the mesh: state replicated, batch sharded, state donated."""
+  repl = replicated(mesh)
+  return jax.jit(functools.partial(train_step, task=task, augment_fn=augment_fn),
+                 in_shardings=(repl, data_sharded(mesh)), out_shardings=(repl, repl),
+                 donate_argnums=0)
+
+
+def jit_eval_step(mesh: Mesh, *, task: Task):
+  """eval_step compiled for the mesh."""
+  repl = replicated(mesh)
+  return jax.jit(functools.partial(eval_step, task=task),
+                 in_shardings=(repl, data_sharded(mesh)), out_shardings=repl)
+
+
+def sum_metrics(a: dict | None, b: dict) -> dict:
+  """Adds (sum, count) pairs; exact aggregation over batches."""
+  if a is None:
+    return b
+  return jax.tree.map(jnp.add, a, b)
+
+
+def finalize_metrics(metrics: dict) -> dict[str, float]:
+  """(sum, count) pairs on the device -> {name: sum / count} floats on the host."""
+  host = jax.device_get(metrics)
+  return {k: float(s) / max(float(c), 1e-12) for k, (s, c) in host.items()}
