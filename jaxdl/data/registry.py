@@ -19,6 +19,8 @@ EMBEDDED: dict[str, str] = {
     'digits': 'jaxdl.data.digits:load',
     'digits32': 'jaxdl.data.digits:load_32',
     'blobs': 'jaxdl.data.generated:load_blobs',
+    'shapes': 'jaxdl.multitask.shapes:load',  # notes 3.15 multi-label, missing labels
+    'dates': 'jaxdl.sequence.translation:load_dates',
 }
 
 
