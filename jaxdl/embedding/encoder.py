@@ -36,6 +36,7 @@ class EmbeddingNet(nn.Module):
   hidden: int = 256  # width of the dense layer before the embedding
   embed_dim: int = 128  # embedding size (FaceNet uses 128)
   dtype: jnp.dtype = jnp.float32  # computation dtype; params stay float32
+  num_classes: int | None = None  # unused (an embedding has no classes); the model registry passes it
 
   @nn.compact
   def __call__(self, x: jax.Array, train: bool = False) -> jax.Array:

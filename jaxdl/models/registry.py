@@ -14,6 +14,8 @@ import flax.linen as nn
 MODELS: dict[str, str] = {
     'mlp': 'jaxdl.models.mlp:MLP',
     'cnn': 'jaxdl.models.cnn:SmallCNN',
+    'seq2seq': 'jaxdl.sequence.translation:PackedTranslator',
+    'embedding_net': 'jaxdl.embedding.encoder:EmbeddingNet',
 }
 
 

@@ -1,0 +1,206 @@
+"""Face verification and one-shot experiment (notes 4.12-4.13), end to end.
+
+1. Identities: a labelled pool is cut by identity (held-out classes never
+   trained on) into train / dev (unseen images of training identities) / test.
+2. The Siamese encoder is trained with the mined triplet loss by the core's
+   `train_and_evaluate` (checkpoints, curves, early stopping, NaN stop).
+3. Every split is embedded; verification (dev-chosen threshold, logistic
+   regression on |f(x1) - f(x2)|) and N-way one-shot accuracy are measured on
+   the held-out identities, beside the same measurements for an untrained
+   (random-weight) encoder and for raw pixels, on identical pairs and episodes.
+4. A PNG of a 2-D PCA projection of the test embeddings, the table as
+   Markdown, and TensorBoard scalars go to the workdir.
+"""
+import dataclasses
+import functools
+import importlib
+import os
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from jaxdl.data.dataset import Dataset, DatasetInfo, Split
+from jaxdl.data.digits import resize_bilinear
+from jaxdl.data.registry import EMBEDDED
+from jaxdl.data.tfds_source import load_tfds
+from jaxdl.embedding import identities, oneshot, verification
+from jaxdl.embedding.task import triplet_task
+from jaxdl.train import steps as steps_lib
+from jaxdl.viz.summaries import SummaryWriter
+
+
+@dataclasses.dataclass
+class VerificationResult:
+  """What `run` returns: the table, its rows, and the training run."""
+  rows: dict[str, dict[str, float]]  # method -> metric -> value
+  table: str  # Markdown
+  train_table: str  # the core's per-split table of the triplet training
+  projection_png: str  # path of the 2-D projection plot
+  chance: float  # 1 / n_way
+
+
+def load_identity_pool(name: str, seed: int = 0, image_size: int = 0,
+                       grayscale: bool = False) -> tuple[Split, list[int] | None]:
+  """All labelled images of a dataset, plus held-out identities if it defines them.
+
+  Args:
+    name: an embedded dataset name (jaxdl.data.registry.EMBEDDED, e.g.
+      'digits') or a TFDS name with identity labels ('omniglot', 'lfw').
+    seed: passed to the loader.
+    image_size: resize to image_size x image_size (bilinear); 0 keeps the size.
+    grayscale: average the channels to one.
+
+  Returns:
+    (pool {'image': [n, H, W, C] float32, 'label': [n] int32}, held_out): for
+    TFDS sets whose 'test' identities are disjoint from 'train' ones (Omniglot's
+    evaluation alphabets) held_out lists them; otherwise None.
+  """
+  if name in EMBEDDED:
+    module, fn = EMBEDDED[name].split(':')
+    raw, _ = getattr(importlib.import_module(module), fn)(seed)
+  else:  # online: may download; raises DatasetUnavailableError offline
+    raw, _ = load_tfds(name, data_dir=None, allow_download=True, embedded=EMBEDDED)
+  parts = [raw[k] for k in ('all', 'train', 'dev', 'test') if k in raw]
+  held_out = None
+  if 'train' in raw and 'test' in raw:
+    train_ids, test_ids = set(np.unique(raw['train']['label'])), set(np.unique(raw['test']['label']))
+    if not train_ids & test_ids:
+      held_out = sorted(int(c) for c in test_ids)
+  images = np.concatenate([p['image'] for p in parts]).astype(np.float32)
+  labels = np.concatenate([p['label'] for p in parts])
+  if labels.dtype.kind in 'SUO':  # LFW labels are names: map to integers
+    labels = np.unique(labels, return_inverse=True)[1]
+  if grayscale and images.shape[-1] > 1:
+    images = images.mean(axis=-1, keepdims=True)
+  if image_size:
+    images = resize_bilinear(images, image_size)
+  return {'image': images, 'label': labels.astype(np.int32)}, held_out
+
+
+def make_identity_dataset(config) -> Dataset:
+  """The train/dev/test identity splits named by config.identities."""
+  idc = config.identities
+  pool, predefined = load_identity_pool(config.dataset, config.seed, idc.image_size,
+                                        idc.grayscale)
+  held = list(idc.held_out)
+  if not held:
+    if predefined is not None:
+      held = predefined
+    else:  # a random share of identities, for sets like LFW with thousands
+      ids = np.unique(pool['label'])
+      n = max(1, int(round(idc.held_out_fraction * len(ids))))
+      held = np.random.default_rng(config.seed).choice(ids, n, replace=False).tolist()
+  splits = identities.split_by_identity(pool, held, idc.dev_fraction, config.seed)
+  info = DatasetInfo(num_classes=None, description=f'{config.dataset} identities, '
+                     f'{len(held)} held out')
+  return Dataset(name=f'{config.dataset}_identities', splits=splits, info=info)
+
+
+def _embed_fn(state, task):
+  return jax.jit(functools.partial(steps_lib.predict, task=task))
+
+
+def embed_split(state, task, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
+  """[n, dim] embeddings in fixed-size padded chunks (one compile)."""
+  fn = _embed_fn(state, task)
+  out = []
+  for start in range(0, len(images), batch_size):
+    chunk = images[start:start + batch_size]
+    n = len(chunk)
+    if n < batch_size:
+      chunk = np.concatenate([chunk, np.zeros((batch_size - n,) + chunk.shape[1:], chunk.dtype)])
+    out.append(np.asarray(fn(state, jnp.asarray(chunk)))[:n])
+  return np.concatenate(out)
+
+
+def measure(emb: dict[str, np.ndarray], splits: dict[str, Split], ev) -> dict[str, float]:
+  """Verification and one-shot metrics of one embedding on fixed pairs/episodes."""
+  def pairs(name, seed):
+    i, j, same = identities.sample_pairs(splits[name]['label'], ev.n_pairs, seed)
+    return emb[name][i], emb[name][j], same
+  rep = verification.verification_report(
+      pairs('dev', ev.seed), pairs('test', ev.seed + 1),
+      pairs('train', ev.seed + 2) if ev.logreg_pairs == 'train' else None, l2=ev.logreg_l2)
+  s, q = oneshot.sample_episodes(splits['test']['label'], ev.n_way, ev.n_episodes, ev.seed)
+  rep['one_shot_acc'], rep['one_shot_se'] = oneshot.one_shot_accuracy(emb['test'], s, q)
+  return rep
+
+
+def format_table(rows: dict[str, dict[str, float]], n_way: int) -> str:
+  """Markdown: one row per embedding, test-identity metrics in %."""
+  lines = [f'| embedding | threshold acc | distance AUC | logreg acc | logreg AUC | '
+           f'{n_way}-way one-shot acc |', '|---|---:|---:|---:|---:|---:|']
+  for name, r in rows.items():
+    lines.append(f'| {name} | {100 * r["threshold_acc"]:.1f}% | {r["distance_auc"]:.3f} | '
+                 f'{100 * r["logreg_acc"]:.1f}% | {r["logreg_auc"]:.3f} | '
+                 f'{100 * r["one_shot_acc"]:.1f}% ± {100 * r["one_shot_se"]:.1f} |')
+  lines.append(f'| chance | 50.0% | 0.500 | 50.0% | 0.500 | {100 / n_way:.1f}% |')
+  return '\n'.join(lines)
+
+
+def plot_projection(emb: np.ndarray, labels: np.ndarray, path: str, title: str) -> None:
+  """Scatter of the first two principal components, coloured by identity."""
+  import matplotlib
+  matplotlib.use('Agg')
+  import matplotlib.pyplot as plt
+  centred = emb - emb.mean(0)
+  _, _, vt = np.linalg.svd(centred, full_matrices=False)
+  xy = centred @ vt[:2].T
+  fig, ax = plt.subplots(figsize=(5, 5))
+  ids = np.unique(labels)
+  for k in ids[:20]:  # a legend beyond 20 identities is unreadable
+    sel = labels == k
+    ax.scatter(xy[sel, 0], xy[sel, 1], s=8, label=str(k))
+  if len(ids) > 20:
+    sel = ~np.isin(labels, ids[:20])
+    ax.scatter(xy[sel, 0], xy[sel, 1], s=4, c='lightgrey', label='others')
+  ax.set_xlabel('PC 1'), ax.set_ylabel('PC 2'), ax.set_title(title)
+  ax.legend(fontsize=7, markerscale=2, title='identity')
+  fig.tight_layout()
+  fig.savefig(path, dpi=100)
+  plt.close(fig)
+
+
+def run(config, workdir: str) -> VerificationResult:
+  """Trains the embedding and writes the verification / one-shot table.
+
+  Args:
+    config: see launch/configs/face_verification.py.
+    workdir: outputs (checkpoints, TensorBoard, curves, table, projection PNG).
+  """
+  from jaxdl.train.loop import train_and_evaluate  # heavy import, after flags
+  from jaxdl.train.state import create_train_state
+  from jaxdl.models.registry import build_model
+  from jaxdl.optim.factory import make_optimizer
+
+  dataset = make_identity_dataset(config)
+  task = triplet_task(config.triplet.mining, config.triplet.alpha)
+  result = train_and_evaluate(config, workdir, dataset=dataset, task=task)
+  ev = config.evaluation
+  splits = dataset.splits
+  trained = {k: embed_split(result.state, task, v['image']) for k, v in splits.items()}
+  # Baseline: the same architecture with its random initial weights.
+  model = build_model(config.model, None, **config.model_kwargs)
+  x0 = jnp.zeros((1,) + splits['train']['image'].shape[1:], jnp.float32)
+  untrained = create_train_state(model, make_optimizer(config.optimizer, 1, 1), x0,
+                                 jax.random.key(config.seed + 1), result.state.input_stats)
+  random_emb = {k: embed_split(untrained, task, v['image']) for k, v in splits.items()}
+  pixels = {k: v['image'].reshape(len(v['image']), -1) for k, v in splits.items()}
+  rows = {'trained (triplet, ' + config.triplet.mining + ')': measure(trained, splits, ev),
+          'untrained encoder (random weights)': measure(random_emb, splits, ev),
+          'raw pixels': measure(pixels, splits, ev)}
+  table = format_table(rows, ev.n_way)
+  png = os.path.join(workdir, 'test_embeddings_pca.png')
+  if jax.process_index() == 0:
+    plot_projection(trained['test'], splits['test']['label'], png,
+                    'held-out identities, trained embedding (PCA)')
+    with open(os.path.join(workdir, 'verification.md'), 'w') as f:
+      f.write(table + '\n')
+    writer = SummaryWriter(workdir)
+    for name, r in rows.items():
+      tag = name.split(' ')[0]
+      writer.scalars(int(result.state.step), {f'verification/{tag}/{k}': v for k, v in r.items()})
+    writer.close()
+  return VerificationResult(rows=rows, table=table, train_table=result.table,
+                            projection_png=png, chance=1.0 / ev.n_way)
