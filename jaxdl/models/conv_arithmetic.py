@@ -94,7 +94,7 @@ def conv_output_size(n: int, f: int, s: int = 1, padding: Padding = 0,
   floor((n + 2p - f) / s) + 1, with 2p replaced by lo + hi for asymmetric
   padding and f by the dilated extent. `ceil_mode` is PyTorch's pooling
   option: round up, but drop a last window that would start in the right
-  padding (it would see no input).
+  padding (it would see no input); padding must then be at most f // 2.
 
   Args:
     n: input length (>= 1).
@@ -120,6 +120,10 @@ def conv_output_size(n: int, f: int, s: int = 1, padding: Padding = 0,
                      f'{n + lo + hi} (n={n}, padding=({lo}, {hi}))')
   if not ceil_mode:
     return span // s + 1
+  if max(lo, hi) > fe // 2:
+    # PyTorch's rule; beyond it a window could lie wholly in the padding.
+    raise ValueError(f'padding must be at most half the window ({fe // 2}) '
+                     f'with ceil_mode, got ({lo}, {hi})')
   out = -(-span // s) + 1
   if (out - 1) * s >= n + lo:
     out -= 1
@@ -217,7 +221,7 @@ def ceil_mode_extra_padding(n: int, f: int, s: int, padding: Padding = 0
   return max((ceil_out - 1) * s + f - (n + lo + hi), 0)
 
 
-def conv_param_count(kernel: int | Sequence[int], in_channels: int,
+def conv_param_count(kernel: Sequence[int], in_channels: int,
                      out_channels: int, use_bias: bool = True,
                      groups: int = 1) -> int:
   """Weights of one conv layer (notes 4.5, 4.7): prod(kernel) * C_in * C_out + C_out.
@@ -225,7 +229,11 @@ def conv_param_count(kernel: int | Sequence[int], in_channels: int,
   Each of the C_out filters spans all input channels (notes 4.4) and has one
   bias (notes 4.5); the count does not depend on the input's spatial size.
   """
-  kernel = (kernel,) if isinstance(kernel, int) else tuple(kernel)
+  if isinstance(kernel, int):
+    # An int would be ambiguous (3 could mean 3 or 3x3); ask for the axes.
+    raise ValueError(f'kernel must give one size per spatial axis, e.g. '
+                     f'(3, 3), got {kernel!r}')
+  kernel = tuple(kernel)
   if in_channels % groups or out_channels % groups:
     raise ValueError(f'groups={groups} must divide in_channels={in_channels} '
                      f'and out_channels={out_channels}')

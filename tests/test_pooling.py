@@ -1,0 +1,73 @@
+"""Pooling layers (notes 4.6) against numpy loops and hand values."""
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from jaxdl.models import conv_reference as ref
+from jaxdl.models import pooling
+
+
+def test_max_pool_hand_example():
+  # 4x4 -> 2x2 with f = s = 2: the max of each quadrant, per channel.
+  a = np.array([[1, 3, 2, 1], [2, 9, 1, 1], [1, 3, 2, 3], [5, 6, 1, 2]],
+               np.float32)
+  x = np.stack([a, -a], axis=-1)[None]  # two channels
+  out = np.asarray(pooling.max_pool(jnp.asarray(x), 2))
+  np.testing.assert_array_equal(out[0, ..., 0], [[9, 2], [6, 3]])
+  np.testing.assert_array_equal(out[0, ..., 1], [[-1, -1], [-1, -1]])
+  assert out.shape == (1, 2, 2, 2)  # channels unchanged (notes 4.6.1)
+
+
+@pytest.mark.parametrize('f,s', [(2, 2), (3, 1), (3, 2)])
+def test_pools_match_numpy_reference(f, s):
+  x = np.random.default_rng(0).normal(size=(2, 7, 8, 3)).astype(np.float32)
+  np.testing.assert_allclose(pooling.max_pool(jnp.asarray(x), f, s),
+                             ref.max_pool(x, f, s), rtol=1e-6)
+  np.testing.assert_allclose(pooling.avg_pool(jnp.asarray(x), f, s),
+                             ref.avg_pool(x, f, s), rtol=1e-5, atol=1e-6)
+
+
+def test_padded_pools():
+  x = jnp.asarray(np.arange(1, 10, dtype=np.float32).reshape(1, 3, 3, 1))
+  # -inf padding: the max never comes from the border.
+  mp = pooling.max_pool(-x, 3, 1, 'SAME')
+  assert float(mp[0, 0, 0, 0]) == -1.0
+  # Zero padding: corner 2x2 sum 1+2+4+5 = 12 over 9 cells or over 4 real cells.
+  ap = pooling.avg_pool(x, 3, 1, 'SAME', count_include_pad=True)
+  assert float(ap[0, 0, 0, 0]) == pytest.approx(12 / 9)
+  ap = pooling.avg_pool(x, 3, 1, 'SAME', count_include_pad=False)
+  assert float(ap[0, 0, 0, 0]) == pytest.approx(3.0)
+
+
+def test_ceil_mode_max_pool_keeps_partial_window():
+  x = jnp.asarray(np.arange(5, dtype=np.float32).reshape(1, 5, 1))  # 1D
+  # f=2, s=2 over 5 cells: floor gives [max(0,1), max(2,3)], ceil adds [4].
+  np.testing.assert_array_equal(pooling.max_pool(x, 2)[0, :, 0], [1, 3])
+  np.testing.assert_array_equal(
+      pooling.max_pool(x, 2, ceil_mode=True)[0, :, 0], [1, 3, 4])
+
+
+def test_global_and_adaptive_average():
+  x = np.random.default_rng(1).normal(size=(2, 7, 7, 5)).astype(np.float32)
+  np.testing.assert_allclose(pooling.global_avg_pool(jnp.asarray(x)),
+                             x.mean(axis=(1, 2)), rtol=1e-5, atol=1e-6)
+  # Adaptive 7 -> 3: windows [0,3), [2,5), [4,7) per torch's formula.
+  got = np.asarray(pooling.adaptive_avg_pool(jnp.asarray(x), 3))
+  bounds = [(0, 3), (2, 5), (4, 7)]
+  want = np.array([[x[:, a:b, c:d].mean(axis=(1, 2)) for c, d in bounds]
+                   for a, b in bounds]).transpose(2, 0, 1, 3)
+  np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+  # Output equal to input size: identity; 3D volumes work the same.
+  np.testing.assert_array_equal(pooling.adaptive_avg_pool(jnp.asarray(x), 7),
+                                x)
+  v = jnp.ones((1, 4, 4, 4, 2))
+  assert pooling.adaptive_avg_pool(v, (2, 1, 4)).shape == (1, 2, 1, 4, 2)
+
+
+def test_bad_inputs_raise():
+  with pytest.raises(ValueError, match="'max' or 'avg'"):
+    pooling.make_pool('median', 2)
+  with pytest.raises(ValueError, match='spatial'):
+    pooling.max_pool(jnp.ones((4, 3)), 2)
+  with pytest.raises(ValueError, match='window'):
+    pooling.max_pool(jnp.ones((1, 4, 4, 1)), (2, 2, 2))
