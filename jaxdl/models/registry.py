@@ -16,6 +16,23 @@ MODELS: dict[str, str] = {
     'cnn': 'jaxdl.models.cnn:SmallCNN',
     'seq2seq': 'jaxdl.sequence.translation:PackedTranslator',
     'embedding_net': 'jaxdl.embedding.encoder:EmbeddingNet',
+    # notes 4.8-4.10, 4.14.2: the zoo (jaxdl/models/zoo)
+    'lenet5': 'jaxdl.models.zoo.lenet:LeNet5',
+    'alexnet': 'jaxdl.models.zoo.alexnet:AlexNet',
+    'vgg16': 'jaxdl.models.zoo.vgg:VGG16',
+    'vgg19': 'jaxdl.models.zoo.vgg:VGG19',
+    'resnet18': 'jaxdl.models.zoo.resnet:ResNet18',
+    'resnet34': 'jaxdl.models.zoo.resnet:ResNet34',
+    'resnet50': 'jaxdl.models.zoo.resnet:ResNet50',
+    'cifar_resnet18': 'jaxdl.models.zoo.resnet:CifarResNet18',
+    'googlenet': 'jaxdl.models.zoo.inception:GoogLeNet',
+    'cifar_resnet': 'jaxdl.models.zoo.cifar_resnet:CifarResNet',
+    'resnet20': 'jaxdl.models.zoo.cifar_resnet:ResNet20',
+    'resnet56': 'jaxdl.models.zoo.cifar_resnet:ResNet56',
+    'plain20': 'jaxdl.models.zoo.cifar_resnet:PlainNet20',
+    'plain56': 'jaxdl.models.zoo.cifar_resnet:PlainNet56',
+    'signal_net': 'jaxdl.models.zoo.conv1d:SignalNet',
+    'volume_net': 'jaxdl.models.zoo.conv3d:VolumeNet',
 }
 
 
