@@ -156,7 +156,7 @@ def test_pipeline_jits_once_and_changes_batch():
   @jax.jit
   @chex.assert_max_traces(n=1)
   def step(key, batch):
-    return fn(key, batch)
+    return fn(batch, key)
 
   batch = {"image": jnp.asarray(_render(BOXES)), "label": jnp.arange(4)}
   a = step(jax.random.key(0), batch)
@@ -170,8 +170,8 @@ def test_pipeline_with_boxes_matches_pixels():
   fn = augment.make_augment_fn({"flip_left_right": {}, "zoom": {}},
                                boxes_key="boxes", box_mask_key="box_mask")
   images, boxes, mask = _inputs()
-  out = fn(jax.random.key(4), {"image": images, "boxes": boxes,
-                               "box_mask": mask})
+  out = fn({"image": images, "boxes": boxes, "box_mask": mask},
+           jax.random.key(4))
   np.testing.assert_allclose(_pixel_hull(out["image"]), out["boxes"][:, 0],
                              atol=1.5 / W)
 

@@ -23,7 +23,9 @@ Public functions:
   random_crop                                      (crop.py)
   random_zoom, random_shift, random_affine         (affine.py)
   random_elastic                                   (elastic.py)
-  make_augment_fn                                  (pipeline.py: config -> fn)
+  make_augment_fn                                  (pipeline.py: config ->
+                                                   fn(batch, rng) for the
+                                                   core train step)
 """
 from jaxdl.augment.affine import random_affine
 from jaxdl.augment.affine import random_shift

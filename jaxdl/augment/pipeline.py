@@ -8,7 +8,8 @@ The config maps op names to keyword arguments, e.g.::
 
 Ops run in the fixed order of ``OPS`` (flips, crop, zoom, shift, affine,
 elastic), each with its own key folded from the step key. The result is
-``augment_fn(key, batch) -> batch`` for the train step: it rewrites
+``augment_fn(batch, rng) -> batch`` (the core's ``AugmentFn``
+signature, jaxdl.train.steps) for the train step: it rewrites
 ``batch[image_key]`` and, when ``boxes_key`` is set, the boxes and their mask.
 """
 import jax
@@ -31,7 +32,7 @@ OPS = {
 
 def make_augment_fn(ops_config, *, image_key="image", boxes_key=None,
                     box_mask_key=None):
-  """Returns ``augment_fn(key, batch) -> batch`` applying the configured ops.
+  """Returns ``augment_fn(batch, rng) -> batch`` applying the configured ops.
 
   Args:
     ops_config: mapping op name -> kwargs mapping (see ``OPS`` for names);
@@ -41,7 +42,7 @@ def make_augment_fn(ops_config, *, image_key="image", boxes_key=None,
     box_mask_key: batch key of the [B, K] box mask (required with boxes_key).
 
   Returns:
-    A pure function of (PRNG key, batch dict) returning a new batch dict.
+    A pure function of (batch dict, PRNG key) returning a new batch dict.
   """
   unknown = set(ops_config) - set(OPS)
   if unknown:
@@ -55,7 +56,7 @@ def make_augment_fn(ops_config, *, image_key="image", boxes_key=None,
   chosen = [(i, name, dict(ops_config[name])) for i, name in enumerate(OPS)
             if name in ops_config]
 
-  def augment_fn(key, batch):
+  def augment_fn(batch, key):
     batch = dict(batch)
     for index, name, kwargs in chosen:
       op_key = jax.random.fold_in(key, index)
