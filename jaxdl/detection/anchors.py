@@ -1,0 +1,70 @@
+"""Anchor shapes by k-means on training boxes with 1 - IoU distance (notes 4.11.6).
+
+Euclidean k-means on (width, height) lets large boxes dominate the error;
+YOLOv2 (Redmon & Farhadi 2017, section "Dimension Clusters") clusters with
+d(box, centre) = 1 - IoU(box, centre), both shapes placed on a common centre,
+so that the anchors maximise the overlap they give every box. Runs once on the
+host before training.
+"""
+import numpy as np
+
+from jaxdl.detection import boxes as box_lib
+
+
+def _iou(sizes, centres):
+  return np.asarray(box_lib.shape_iou(sizes, centres), np.float64)
+
+
+def kmeans_anchors(sizes, k, *, seed=0, max_iters=100):
+  """Clusters box shapes into k anchors.
+
+  Initialisation is k-means++ under the 1 - IoU distance; each step assigns
+  every box to the centre with the highest IoU, then moves each centre to the
+  mean width and height of its boxes; an emptied cluster restarts at the box
+  worst served. Stops when assignments no longer change.
+
+  Args:
+    sizes: [N, 2] (width, height) of the training boxes, > 0.
+    k: number of anchors, 1 <= k <= N.
+    seed: seed of the initialisation.
+    max_iters: most assignment/update rounds.
+
+  Returns:
+    anchors: [k, 2] float32 (width, height), sorted by area.
+    mean_iou: average over boxes of the IoU with their best anchor.
+  """
+  sizes = np.asarray(sizes, np.float64)
+  if sizes.ndim != 2 or sizes.shape[1] != 2:
+    raise ValueError(f'sizes must be [N, 2] (width, height), got shape {sizes.shape}')
+  if not np.all(sizes > 0):
+    raise ValueError('sizes must all be > 0 (drop padded or empty boxes first)')
+  if not 1 <= k <= len(sizes):
+    raise ValueError(f'k must be in [1, N={len(sizes)}], got {k}')
+  rng = np.random.default_rng(seed)
+  centres = [sizes[rng.integers(len(sizes))]]
+  for _ in range(1, k):
+    dist = 1.0 - _iou(sizes, np.stack(centres)).max(axis=1)
+    centres.append(sizes[rng.choice(len(sizes), p=dist / dist.sum())] if dist.sum() > 0
+                   else sizes[rng.integers(len(sizes))])
+  centres = np.stack(centres)
+  assign = None
+  for _ in range(max_iters):
+    iou = _iou(sizes, centres)
+    new_assign = iou.argmax(axis=1)
+    if assign is not None and np.array_equal(new_assign, assign):
+      break
+    assign = new_assign
+    for j in range(k):
+      members = sizes[assign == j]
+      if len(members):
+        centres[j] = members.mean(axis=0)
+      else:
+        centres[j] = sizes[iou.max(axis=1).argmin()]
+  centres = centres[np.argsort(centres.prod(axis=1))]
+  mean_iou = float(_iou(sizes, centres).max(axis=1).mean())
+  return centres.astype(np.float32), mean_iou
+
+
+def mean_best_iou(sizes, anchors):
+  """Average over boxes of the IoU with their best-fitting anchor (the k-means objective)."""
+  return float(_iou(np.asarray(sizes), np.asarray(anchors)).max(axis=1).mean())

@@ -1,0 +1,39 @@
+"""k-means anchors with the 1 - IoU distance (notes 4.11.6, YOLOv2 dimension clusters)."""
+import numpy as np
+import pytest
+
+from jaxdl.detection import anchors as A
+from jaxdl.detection import boxes as B
+
+
+def _clustered_sizes(rng):
+  means = np.array([[0.1, 0.1], [0.1, 0.4], [0.5, 0.3]])
+  return np.concatenate([m * rng.uniform(0.9, 1.1, (60, 2)) for m in means]), means
+
+
+def test_recovers_separated_shape_clusters():
+  sizes, means = _clustered_sizes(np.random.default_rng(0))
+  anchors, mean_iou = A.kmeans_anchors(sizes, 3, seed=0)
+  np.testing.assert_allclose(anchors, means[np.argsort(means.prod(1))], rtol=0.05)
+  assert mean_iou > 0.85
+  assert mean_iou == pytest.approx(A.mean_best_iou(sizes, anchors))
+
+
+def test_result_is_a_lloyd_fixed_point_and_beats_random_anchors():
+  rng = np.random.default_rng(1)
+  sizes = rng.uniform(0.05, 0.5, (300, 2))
+  anchors, mean_iou = A.kmeans_anchors(sizes, 4, seed=3)
+  assign = np.asarray(B.shape_iou(sizes, anchors)).argmax(1)
+  for j in range(4):  # every anchor is the mean shape of the boxes it serves best
+    np.testing.assert_allclose(anchors[j], sizes[assign == j].mean(0), rtol=1e-5)
+  random_ious = [A.mean_best_iou(sizes, sizes[rng.choice(300, 4, replace=False)]) for _ in range(20)]
+  assert mean_iou > max(random_ious)
+
+
+def test_bad_arguments():
+  with pytest.raises(ValueError, match='k must'):
+    A.kmeans_anchors(np.ones((3, 2)), 4)
+  with pytest.raises(ValueError, match='> 0'):
+    A.kmeans_anchors(np.array([[0.1, 0.0], [0.2, 0.2]]), 1)
+  with pytest.raises(ValueError, match='sizes'):
+    A.kmeans_anchors(np.ones((3, 4)), 1)
