@@ -45,15 +45,17 @@ def split_indices(n: int, fractions: Sequence[float], seed: int,
   (stratified). Each returned set is shuffled.
   """
   rng = np.random.default_rng(seed)
-  groups = [np.arange(n)] if labels is None else [
-      np.flatnonzero(labels == c) for c in np.unique(labels)]
-  parts = [[] for _ in fractions]
-  for group in groups:
-    group = rng.permutation(group)
-    bounds = np.cumsum(_allocate(len(group), fractions))[:-1]
-    for part, chunk in zip(parts, np.split(group, bounds)):
-      part.append(chunk)
-  parts = [np.concatenate(p) for p in parts]
+  # Every example gets a key in [0, 1): its shuffled rank within its class,
+  # scaled by the class size. Sorting by key interleaves the classes evenly,
+  # so cutting the sorted order at the global counts gives each split the
+  # exact global size and each class its share to within one example.
+  key = rng.random(n)
+  if labels is not None:
+    for c in np.unique(labels):
+      idx = np.flatnonzero(labels == c)
+      key[idx] = (rng.permutation(len(idx)) + rng.random()) / len(idx)
+  order = np.argsort(key, kind='stable')
+  parts = np.split(order, np.cumsum(_allocate(n, fractions))[:-1])
   return [rng.permutation(p) for p in parts]
 
 

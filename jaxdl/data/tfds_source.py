@@ -80,10 +80,9 @@ def load_tfds(name: str, *, data_dir: str | None, allow_download: bool,
     except Exception:  # not ArrayRecord: fall back to tf.data
       splits[split] = tfds.as_numpy(builder.as_dataset(split=split, batch_size=-1))
   features = builder.info.features
-  info = DatasetInfo(
-      num_classes=getattr(features.get('label'), 'num_classes', None)
-      if hasattr(features, 'get') else None,
-      description=f'TFDS {name}')
+  label = features['label'] if 'label' in features.keys() else None
+  info = DatasetInfo(num_classes=getattr(label, 'num_classes', None),
+                     description=f'TFDS {name}')
   return {k: _standardise(v) for k, v in splits.items()}, info
 
 

@@ -29,8 +29,11 @@ class SmallCNN(nn.Module):
     if x.ndim != 4:
       raise ValueError(f'SmallCNN expects [batch, height, width, channels], got {x.shape}')
     x = x.astype(self.dtype)
+    # BN's offset beta makes a conv bias before it redundant (its gradient is 0).
+    bn_first = self.batchnorm and self.bn_position == 'before'
     for i, f in enumerate(self.features):
-      x = nn.Conv(f, (3, 3), padding='SAME', dtype=self.dtype, name=f'conv{i}')(x)
+      x = nn.Conv(f, (3, 3), padding='SAME', use_bias=not bn_first, dtype=self.dtype,
+                  name=f'conv{i}')(x)
       x = _bn_act(x, train, self.batchnorm, self.bn_position, self.dtype, f'bn{i}')
       if min(x.shape[1:3]) >= 2:
         x = nn.max_pool(x, (2, 2), strides=(2, 2))

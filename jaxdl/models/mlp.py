@@ -30,11 +30,16 @@ class MLP(nn.Module):
       raise ValueError(f"bn_position must be 'before' or 'after', got {self.bn_position!r}")
     x = x.reshape((x.shape[0], -1)).astype(self.dtype)
     for i, width in enumerate(self.hidden):
-      x = nn.Dense(width, dtype=self.dtype, name=f'dense{i}')(x)
+      # BN's offset beta makes a bias before it redundant (its gradient is 0).
+      x = nn.Dense(width, use_bias=not self._bn_first, dtype=self.dtype, name=f'dense{i}')(x)
       x = _bn_act(x, train, self.batchnorm, self.bn_position, self.dtype, f'bn{i}')
       if self.keep_prob < 1.0:
         x = nn.Dropout(rate=1.0 - self.keep_prob, deterministic=not train)(x)
     return nn.Dense(self.num_classes, dtype=self.dtype, name='head')(x).astype(jnp.float32)
+
+  @property
+  def _bn_first(self) -> bool:
+    return self.batchnorm and self.bn_position == 'before'
 
 
 def _bn_act(x, train: bool, batchnorm: bool, position: str, dtype, name: str):

@@ -47,6 +47,7 @@ class RunResult:
   history: dict[str, list]  # 'step', 'train/loss', 'dev/error', ...
   table: str  # the printed Markdown table
   stopped_early: bool
+  start_step: int  # step this invocation started from (> 0 after a resume)
 
 
 def load_configured_dataset(config) -> Dataset:
@@ -151,7 +152,7 @@ def train_and_evaluate(config, workdir: str, *, dataset: Dataset | None = None,
       history.setdefault(k, []).append(v)
     writer.scalars(step, values)
 
-  step = int(state.step)
+  step = start_step = int(state.step)
   batches = batching.train_batches(train_split, config.batch_size, config.seed, step,
                                    jax.process_index(), jax.process_count())
   window, objectives = None, []
@@ -235,7 +236,7 @@ def train_and_evaluate(config, workdir: str, *, dataset: Dataset | None = None,
     _write_outputs(workdir, history, table)
   ckpt.close()
   return RunResult(state=state, final=final, history=history, table=table,
-                   stopped_early=stopped_early)
+                   stopped_early=stopped_early, start_step=start_step)
 
 
 def _write_outputs(workdir: str, history: dict[str, list], table: str) -> None:

@@ -40,7 +40,7 @@ def get_config(variant: str = '') -> ml_collections.ConfigDict:
   c.keep_best = 1  # best checkpoints kept by early_stopping.metric
   c.restore_best = False  # end on the best dev checkpoint even without early stopping
   c.early_stopping = ml_collections.ConfigDict()
-  c.early_stopping.patience = 0  # evaluations without improvement; 0 = off
+  c.early_stopping.patience = 0  # stop at the (patience+1)-th eval without improvement (flax); 0 = off
   c.early_stopping.min_delta = 0.0  # smallest change that counts as improvement
   c.early_stopping.metric = 'dev/error'  # any recorded eval metric
   c.early_stopping.mode = 'min'  # min | max
