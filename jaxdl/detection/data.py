@@ -119,3 +119,33 @@ def generate_splits(seed, sizes=None, **kwargs):
   if unknown:
     raise ValueError(f'split names must be in {sorted(_SPLIT_STREAM)}, got {sorted(unknown)}')
   return {name: generate(n, [seed, _SPLIT_STREAM[name]], **kwargs) for name, n in sizes.items()}
+
+
+def make_dataset(seed, sizes=None, **kwargs):
+  """The generated splits as a core `Dataset` (input 'image', labels 'labels').
+
+  Args:
+    seed: generation seed.
+    sizes: {'train': n, 'dev': n, 'test': n}; default SPLIT_SIZES.
+    **kwargs: image_size, max_objects, min_size, max_size, max_overlap of `generate`.
+  """
+  from jaxdl.data.dataset import Dataset  # the core's type; the generator above needs none of it
+  splits, info = _splits_and_info(seed, sizes, **kwargs)
+  return Dataset(name='detection_shapes', splits=splits, info=info)
+
+
+def _splits_and_info(seed, sizes=None, **kwargs):
+  from jaxdl.data.dataset import DatasetInfo
+  splits = generate_splits(seed, sizes, **kwargs)
+  first = next(iter(splits.values()))
+  info = DatasetInfo(
+      num_classes=len(CLASS_NAMES), input_key='image', label_key='labels', class_names=CLASS_NAMES,
+      description='generated shapes on textured backgrounds with boxes (jaxdl.detection.data)',
+      extra={'image_size': first['image'].shape[1], 'max_objects': first['boxes'].shape[1],
+             'boxes_key': 'boxes', 'box_mask_key': 'box_mask'})
+  return splits, info
+
+
+def load(seed):
+  """Registry loader (jaxdl.data.registry.EMBEDDED): default-size train/dev/test splits."""
+  return _splits_and_info(seed)

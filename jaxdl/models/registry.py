@@ -16,6 +16,7 @@ MODELS: dict[str, str] = {
     'cnn': 'jaxdl.models.cnn:SmallCNN',
     'seq2seq': 'jaxdl.sequence.translation:PackedTranslator',
     'embedding_net': 'jaxdl.embedding.encoder:EmbeddingNet',
+    'tiny_yolo': 'jaxdl.detection.model:TinyYOLO',  # notes 4.11.4
     # notes 4.8-4.10, 4.14.2: the zoo (jaxdl/models/zoo)
     'lenet5': 'jaxdl.models.zoo.lenet:LeNet5',
     'alexnet': 'jaxdl.models.zoo.alexnet:AlexNet',
