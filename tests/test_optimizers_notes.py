@@ -138,3 +138,23 @@ def test_bad_names_and_betas_raise():
     no.notes_momentum(0.1, beta=1.0)
   with pytest.raises(ValueError, match="beta2"):
     no.notes_adam(0.1, beta2=-0.1)
+
+
+def test_factory_selects_notes_optimizers_and_schedules():
+  import ml_collections
+  from jaxdl.optim import factory
+  cfg = ml_collections.ConfigDict(dict(name="notes_momentum", learning_rate=0.2,
+                                       schedule="inverse_time", decay_rate=1.0,
+                                       b1=0.9))
+  with jax.enable_x64(True):
+    got = _jax_run(factory.make_optimizer(cfg, steps_per_epoch=5,
+                                          total_steps=STEPS))
+  # numpy: notes momentum with alpha = 0.2 / (1 + epoch_num), 5 steps/epoch.
+  a, b, w, c = _problem()
+  v, vc, cc = np.zeros(5), 0.0, float(c)
+  for step in range(STEPS):
+    gw, gc = _np_grad(a, b, w, cc)
+    v, vc = 0.9 * v + 0.1 * gw, 0.9 * vc + 0.1 * gc
+    alpha = 0.2 / (1 + (1 + step // 5))
+    w, cc = w - alpha * v, cc - alpha * vc
+  np.testing.assert_allclose(got[0], w, rtol=1e-6)

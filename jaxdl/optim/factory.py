@@ -11,12 +11,18 @@ Every transformation is optax's; this module only wires config to it.
 """
 from __future__ import annotations
 
+import functools
 from typing import Callable
 
 import optax
 
-OPTIMIZERS = ('sgd', 'momentum', 'nesterov', 'rmsprop', 'adam', 'adamw')
-SCHEDULES = ('constant', 'cosine', 'warmup_cosine', 'exponential')
+from jaxdl.optim import notes_optimizers
+from jaxdl.optim import schedules as notes_schedules
+
+OPTIMIZERS = ('sgd', 'momentum', 'nesterov', 'rmsprop', 'adam', 'adamw'
+              ) + notes_optimizers.NOTES_OPTIMIZERS  # notes 2.5-2.7 forms
+SCHEDULES = ('constant', 'cosine', 'warmup_cosine', 'exponential') + tuple(
+    s for s in notes_schedules.SCHEDULES if s not in ('constant', 'exponential'))
 
 
 def make_schedule(cfg, steps_per_epoch: int, total_steps: int) -> optax.Schedule:
@@ -34,6 +40,11 @@ def make_schedule(cfg, steps_per_epoch: int, total_steps: int) -> optax.Schedule
     # alpha = decay_rate**epoch * alpha_0, smooth in the step (notes 2.8).
     return optax.exponential_decay(lr, transition_steps=steps_per_epoch,
                                    decay_rate=cfg.get('decay_rate', 0.95))
+  if name in notes_schedules.SCHEDULES:  # notes 2.8 per-epoch decays
+    return notes_schedules.make_notes_schedule(
+        name, lr, steps_per_epoch, decay_rate=cfg.get('decay_rate', 1.0),
+        base=cfg.get('decay_base', 0.95), k=cfg.get('decay_k', 1.0),
+        drop=cfg.get('drop', 0.5), epochs_per_drop=cfg.get('epochs_per_drop', 10))
   raise ValueError(f'unknown config.optimizer.schedule {name!r}; accepted: '
                    f'{", ".join(SCHEDULES)}')
 
@@ -53,6 +64,10 @@ def make_optimizer(cfg, steps_per_epoch: int, total_steps: int) -> optax.Gradien
                                    eps=cfg.get('eps', 1e-8),
                                    weight_decay=cfg.get('weight_decay', 0.0)),
   }
+  for notes_name in notes_optimizers.NOTES_OPTIMIZERS:  # notes 2.5-2.7 forms
+    builders.setdefault(notes_name, functools.partial(
+        notes_optimizers.make_notes_optimizer, notes_name, lr,
+        beta1=cfg.get('b1', 0.9), beta2=cfg.get('b2', 0.999), eps=cfg.get('eps', 1e-8)))
   if name not in builders:
     raise ValueError(f'unknown config.optimizer.name {name!r}; accepted: {", ".join(OPTIMIZERS)}')
   parts = []
