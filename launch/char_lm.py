@@ -1,0 +1,36 @@
+"""Character-level language model (notes 5.2); prints samples as it trains.
+
+  python launch/char_lm.py --workdir=/tmp/char_lm [--config=launch/configs/char_lm.py:shakespeare]
+"""
+import sys
+
+from absl import app, flags, logging
+from ml_collections import config_flags
+
+from jaxdl.errors import JaxdlError
+
+_CONFIG = config_flags.DEFINE_config_file('config', 'launch/configs/char_lm.py',
+                                          'experiment config', lock_config=True)
+_WORKDIR = flags.DEFINE_string('workdir', '/tmp/jaxdl_char_lm',
+                               'output directory; rerun to resume')
+
+
+def main(argv):
+  del argv
+  import jax  # after flags: jax sees XLA_FLAGS
+  from jaxdl.sequence.char_lm_experiment import run
+  logging.info('process %d/%d', jax.process_index(), jax.process_count())
+  try:
+    result = run(_CONFIG.value, _WORKDIR.value)
+  except JaxdlError as e:
+    logging.flush()
+    sys.exit(f'error: {e}')
+  for temperature, text in result.samples.items():
+    print(f'\nfinal sample, temperature {temperature}:\n{text}')
+  print('\nper-character perplexity:')
+  print(result.table)
+  print(f'perplexity.png, TensorBoard events and checkpoints in {_WORKDIR.value}')
+
+
+if __name__ == '__main__':
+  app.run(main)
