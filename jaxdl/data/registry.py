@@ -21,6 +21,7 @@ EMBEDDED: dict[str, str] = {
     'blobs': 'jaxdl.data.generated:load_blobs',
     'shapes': 'jaxdl.multitask.shapes:load',  # notes 3.15 multi-label, missing labels
     'dates': 'jaxdl.sequence.translation:load_dates',
+    'pydoc_text': 'jaxdl.sequence.corpus:load_stdlib_corpus',
     'detection_shapes': 'jaxdl.detection.data:load',  # notes 4.11 boxes + mask
 }
 

@@ -15,6 +15,7 @@ MODELS: dict[str, str] = {
     'mlp': 'jaxdl.models.mlp:MLP',
     'cnn': 'jaxdl.models.cnn:SmallCNN',
     'seq2seq': 'jaxdl.sequence.translation:PackedTranslator',
+    'char_lm': 'jaxdl.sequence.char_lm:CharLM',
     'embedding_net': 'jaxdl.embedding.encoder:EmbeddingNet',
     'tiny_yolo': 'jaxdl.detection.model:TinyYOLO',  # notes 4.11.4
     # notes 4.8-4.10, 4.14.2: the zoo (jaxdl/models/zoo)
