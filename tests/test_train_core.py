@@ -134,3 +134,31 @@ def test_training_learns_digits_and_writes_outputs(tmp_path):
   for name in ('curves_error.png', 'curves_loss.png', 'results.md'):
     assert (tmp_path / name).stat().st_size > 0
   assert '| test |' in r.table
+
+
+def _read_scalars(logdir):
+  """Independent TFRecord reader of event files -> {tag: [(step, value)]}."""
+  import struct
+  from tensorboardX.proto import event_pb2
+  out = {}
+  for path in sorted(logdir.glob('events.out.tfevents.*')):
+    data = path.read_bytes()
+    pos = 0
+    while pos < len(data):
+      (length,) = struct.unpack('<Q', data[pos:pos + 8])
+      record = data[pos + 12:pos + 12 + length]  # skip length crc
+      pos += 12 + length + 4  # skip data crc
+      event = event_pb2.Event.FromString(record)
+      for v in event.summary.value:
+        out.setdefault(v.tag, []).append((event.step, v.simple_value))
+  return out
+
+
+def test_tensorboard_events_hold_the_dev_curve(tmp_path):
+  r = loop.train_and_evaluate(small_config(num_train_steps=30, eval_every_steps=10),
+                              str(tmp_path))
+  scalars = _read_scalars(tmp_path / 'tensorboard')
+  dev = scalars['dev/error']
+  assert [s for s, _ in dev] == r.history['step'] == [10, 20, 30]
+  np.testing.assert_allclose([v for _, v in dev], r.history['dev/error'], rtol=1e-6)
+  assert 'train/loss' in scalars and 'final/test/error' in scalars
