@@ -162,3 +162,26 @@ def test_tensorboard_events_hold_the_dev_curve(tmp_path):
   assert [s for s, _ in dev] == r.history['step'] == [10, 20, 30]
   np.testing.assert_allclose([v for _, v in dev], r.history['dev/error'], rtol=1e-6)
   assert 'train/loss' in scalars and 'final/test/error' in scalars
+
+
+def test_train_step_compiles_once_over_many_batches():
+  import functools
+  import optax
+  from jaxdl.data.batching import train_batches
+  from jaxdl.models.mlp import MLP
+  from jaxdl.train.state import create_train_state
+  from jaxdl.train.steps import jit_train_step
+  from jaxdl.train.task import classification_task
+  from jaxdl.parallel.mesh import replicated
+  mesh = make_mesh(8)
+  rng = np.random.default_rng(0)
+  split = {'image': rng.random((100, 4, 4, 1), np.float32),
+           'label': rng.integers(0, 3, 100).astype(np.int32)}
+  init = jax.jit(functools.partial(create_train_state, MLP(3, hidden=(8,)), optax.adam(1e-2)),
+                 out_shardings=replicated(mesh))
+  state = init(jnp.zeros((1, 4, 4, 1)), jax.random.key(0),
+               {'mean': np.zeros(1, np.float32), 'std': np.ones(1, np.float32)})
+  step = jit_train_step(mesh, task=classification_task(3))
+  for batch, _ in zip(train_batches(split, 16, seed=0), range(8)):  # crosses epochs
+    state, _ = step(state, shard_batch(batch, mesh))
+  assert step._cache_size() == 1  # a retrace here would be a silent slowdown

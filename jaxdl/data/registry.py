@@ -11,8 +11,9 @@ import importlib
 from typing import Sequence
 
 from jaxdl.data.dataset import Dataset, Split
-from jaxdl.data.splits import check_fractions, make_splits, split_indices
-from jaxdl.data.dataset import take, split_size
+from jaxdl.data.dataset import split_size, take
+from jaxdl.data.splits import (check_fractions, hold_out_train_dev, make_splits,
+                                split_indices)
 from jaxdl.data.tfds_source import DatasetUnavailableError, load_tfds
 
 EMBEDDED: dict[str, str] = {
@@ -65,7 +66,7 @@ def load_dataset(name: str, *, seed: int = 0,
   else:
     splits = _complete_splits(raw, fractions, seed, label_key)
     if train_dev_fraction > 0:
-      splits.update(_hold_out(splits.pop('train'), train_dev_fraction, seed, label_key))
+      splits.update(hold_out_train_dev(splits['train'], train_dev_fraction, seed, label_key))
   return Dataset(name=name, splits=splits, info=info)
 
 
@@ -92,14 +93,6 @@ def _complete_splits(raw: dict[str, Split], fractions, seed, label_key) -> dict[
                                _labels(raw['train'], label_key))
     raw['train'], raw['dev'] = take(raw['train'], train), take(raw['train'], dev)
   return {k: raw[k] for k in ('train', 'dev', 'test')}
-
-
-def _hold_out(train: Split, fraction: float, seed: int, label_key: str) -> dict[str, Split]:
-  keep, held = split_indices(split_size(train), (1 - fraction, fraction), seed + 1,
-                             _labels(train, label_key))
-  if len(held) == 0 or len(keep) == 0:
-    raise ValueError(f'train_dev_fraction {fraction} leaves an empty split')
-  return {'train': take(train, keep), 'train_dev': take(train, held)}
 
 
 __all__ = ['EMBEDDED', 'load_dataset', 'DatasetUnavailableError']

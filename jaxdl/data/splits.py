@@ -82,13 +82,24 @@ def make_splits(pool: Split, fractions: Sequence[float] = (0.6, 0.2, 0.2), *,
     labels = None  # multi-label or sequence targets: no stratification
   train, dev, test = split_indices(n, fractions, seed, labels)
   out = {'train': train, 'dev': dev, 'test': test}
-  if train_dev_fraction > 0:
-    sub = None if labels is None else labels[train]
-    keep, held = split_indices(len(train), (1 - train_dev_fraction, train_dev_fraction),
-                               seed + 1, sub)
-    out['train'], out['train_dev'] = train[keep], train[held]
   for name, idx in out.items():
     if len(idx) == 0:
       raise ValueError(f'split {name!r} would be empty: {n} examples with fractions '
-                       f'{tuple(fractions)} and train_dev_fraction {train_dev_fraction}')
-  return {name: take(pool, idx) for name, idx in out.items()}
+                       f'{tuple(fractions)}')
+  splits = {name: take(pool, idx) for name, idx in out.items()}
+  if train_dev_fraction > 0:
+    splits.update(hold_out_train_dev(splits['train'], train_dev_fraction, seed, label_key))
+  return splits
+
+
+def hold_out_train_dev(train: Split, fraction: float, seed: int,
+                       label_key: str | None = 'label') -> dict[str, Split]:
+  """Splits train into {'train', 'train_dev'}; train_dev gets ``fraction``."""
+  labels = train.get(label_key) if label_key else None
+  if labels is not None and labels.ndim != 1:
+    labels = None
+  keep, held = split_indices(split_size(train), (1 - fraction, fraction), seed + 1, labels)
+  if len(keep) == 0 or len(held) == 0:
+    raise ValueError(f'train_dev_fraction {fraction} of {split_size(train)} training '
+                     'examples leaves an empty split')
+  return {'train': take(train, keep), 'train_dev': take(train, held)}
