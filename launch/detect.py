@@ -1,0 +1,37 @@
+"""YOLO detection on generated shapes: per-class AP@0.5 and a PNG of boxes (notes 4.11).
+
+  python launch/detect.py --workdir=DIR [--config=launch/configs/detect.py:smoke]
+"""
+import sys
+
+import jax
+from absl import app, flags, logging
+from ml_collections import config_flags
+
+from jaxdl.errors import JaxdlError
+
+_CONFIG = config_flags.DEFINE_config_file('config', 'launch/configs/detect.py',
+                                          'experiment config', lock_config=True)
+_WORKDIR = flags.DEFINE_string('workdir', '/tmp/jaxdl_detect', 'output directory; rerun to resume')
+
+
+def main(argv):
+  del argv
+  logging.info('process %d/%d', jax.process_index(), jax.process_count())
+  from jaxdl.detection.experiment import run  # after flags
+  try:
+    result = run(_CONFIG.value, _WORKDIR.value)
+  except JaxdlError as e:
+    logging.flush()
+    sys.exit(f'error: {e}')
+  print('training (error = objects missed at their assigned grid slot):')
+  print(result.train_table)
+  print(f'\nanchors (w, h) / image: {result.anchors.round(3).tolist()} '
+        f'(mean best IoU with train boxes {result.mean_anchor_iou:.3f})')
+  print('\nVOC all-point AP@0.5:')
+  print(result.table)
+  print(f'\ntest images with predicted boxes: {result.png}')
+
+
+if __name__ == '__main__':
+  app.run(main)
