@@ -1,0 +1,23 @@
+"""Neural style transfer (notes 4.14): python launch/style_transfer.py --workdir=DIR [--config...]."""
+import jax
+from absl import app, flags, logging
+from ml_collections import config_flags
+
+_CONFIG = config_flags.DEFINE_config_file('config', 'launch/configs/style_transfer.py',
+                                          'experiment config', lock_config=True)
+_WORKDIR = flags.DEFINE_string('workdir', '/tmp/jaxdl_style_transfer', 'output directory')
+
+
+def main(argv):
+  del argv
+  logging.info('process %d/%d', jax.process_index(), jax.process_count())
+  from jaxdl.style.experiment import run  # after flags
+  result = run(_CONFIG.value, _WORKDIR.value)
+  print(result.table)
+  print(f'generated image: {result.generated_png}')
+  print(f'content.png, style.png, panel.png, cost_curve.png and TensorBoard events in '
+        f'{_WORKDIR.value}')
+
+
+if __name__ == '__main__':
+  app.run(main)
