@@ -1,0 +1,80 @@
+"""Multi-task vs separate single-task models on the generated shapes (notes 3.15).
+
+One network with four sigmoid heads on shared features, trained with the
+masked loss on labels of which a share is missing, against four separate
+networks, each trained on the examples where its one label is known. Same
+architecture, optimizer and number of epochs; dev/test are fully labelled.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+
+import numpy as np
+
+from jaxdl.data.dataset import Dataset, DatasetInfo
+from jaxdl.multitask import shapes
+from jaxdl.multitask.loss import multilabel_task
+from jaxdl.train.loop import train_and_evaluate
+
+
+@dataclasses.dataclass
+class MultitaskResult:
+  """errors: {'multi-task' | 'single-task': {split: {shape: error}}}; the printed table."""
+  errors: dict[str, dict[str, dict[str, float]]]
+  num_train_labels: dict[str, int]
+  table: str
+
+
+def shapes_dataset(config) -> Dataset:
+  cfg = config.multitask
+  splits, info = shapes.load(config.seed, (cfg.train_size, cfg.dev_size, cfg.test_size),
+                             cfg.missing_fraction)
+  return Dataset('shapes', splits, info)
+
+
+def single_task_dataset(dataset: Dataset, k: int) -> Dataset:
+  """Dataset of head k alone: its present training labels; full dev/test."""
+  name = dataset.info.class_names[k]
+  splits = {s: shapes.single_task(split, k) for s, split in dataset.splits.items()}
+  return Dataset(f'shapes_{name}', splits, DatasetInfo(num_classes=1, class_names=(name,)))
+
+
+def format_table(errors, names) -> str:
+  lines = ['| split | model | ' + ' | '.join(names) + ' | mean |',
+           '|---|---|' + '---:|' * (len(names) + 1)]
+  for split in ('dev', 'test'):
+    for model, by_split in errors.items():
+      row = [by_split[split][n] for n in names]
+      lines.append(f'| {split} | {model} | ' + ' | '.join(f'{100 * e:.2f}%' for e in row)
+                   + f' | {100 * float(np.mean(row)):.2f}% |')
+  return '\n'.join(lines)
+
+
+def run(config, workdir: str) -> MultitaskResult:
+  """Trains the multi-task model and one model per shape; compares per-shape errors.
+
+  Args:
+    config: launch/configs/multitask.py.
+    workdir: sub-directories multitask/ and single_<shape>/ (checkpoints,
+      curves, TensorBoard) and multitask.md with the table.
+  """
+  dataset = shapes_dataset(config)
+  names = list(dataset.info.class_names)
+  multi = train_and_evaluate(config, os.path.join(workdir, 'multitask'), dataset=dataset,
+                             task=multilabel_task(len(names), task_names=names))
+  errors = {'multi-task': {s: {n: multi.final[s][f'error_{n}'] for n in names}
+                           for s in ('dev', 'test')},
+            'single-task': {'dev': {}, 'test': {}}}
+  labels = {'multi-task': int(dataset.splits['train']['label_mask'].sum()), 'single-task': 0}
+  for k, name in enumerate(names):
+    single = single_task_dataset(dataset, k)
+    result = train_and_evaluate(config, os.path.join(workdir, f'single_{name}'), dataset=single,
+                                task=multilabel_task(1, task_names=(name,)))
+    for s in ('dev', 'test'):
+      errors['single-task'][s][name] = result.final[s][f'error_{name}']
+    labels['single-task'] += single.num_examples('train')
+  table = format_table(errors, names)
+  with open(os.path.join(workdir, 'multitask.md'), 'w') as f:
+    f.write(table + '\n')
+  return MultitaskResult(errors, labels, table)

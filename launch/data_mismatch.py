@@ -1,0 +1,35 @@
+"""Train on A, evaluate on B, diagnose, then synthesise B-like data (notes 3.12, 3.13).
+
+  python launch/data_mismatch.py --workdir=DIR [--config=launch/configs/data_mismatch.py:smoke]
+"""
+import sys
+
+import jax
+from absl import app, flags, logging
+from ml_collections import config_flags
+
+from jaxdl.errors import JaxdlError
+
+_CONFIG = config_flags.DEFINE_config_file('config', 'launch/configs/data_mismatch.py',
+                                          'experiment config', lock_config=True)
+_WORKDIR = flags.DEFINE_string('workdir', '/tmp/jaxdl_mismatch', 'output directory')
+
+
+def main(argv):
+  del argv
+  logging.info('process %d/%d', jax.process_index(), jax.process_count())
+  from jaxdl.mismatch.experiment import run  # after flags: jax sees XLA_FLAGS
+  try:
+    result = run(_CONFIG.value, _WORKDIR.value)
+  except JaxdlError as e:
+    logging.flush()
+    sys.exit(f'error: {e}')
+  for name, report in result.reports.items():
+    print(f'\n=== synthesis on A: {name} ===\n{report}')
+  print('\nerrors by training data (dev and test are user photos, B):')
+  print(result.table)
+  print(f'\ntable, diagnoses and mismatch_errors.png in {_WORKDIR.value}')
+
+
+if __name__ == '__main__':
+  app.run(main)

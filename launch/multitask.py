@@ -1,0 +1,35 @@
+"""One network with several sigmoid heads vs separate networks (notes 3.15).
+
+  python launch/multitask.py --workdir=DIR [--config=launch/configs/multitask.py:smoke]
+"""
+import sys
+
+import jax
+from absl import app, flags, logging
+from ml_collections import config_flags
+
+from jaxdl.errors import JaxdlError
+
+_CONFIG = config_flags.DEFINE_config_file('config', 'launch/configs/multitask.py',
+                                          'experiment config', lock_config=True)
+_WORKDIR = flags.DEFINE_string('workdir', '/tmp/jaxdl_multitask', 'output directory')
+
+
+def main(argv):
+  del argv
+  logging.info('process %d/%d', jax.process_index(), jax.process_count())
+  from jaxdl.multitask.experiment import run  # after flags: jax sees XLA_FLAGS
+  try:
+    result = run(_CONFIG.value, _WORKDIR.value)
+  except JaxdlError as e:
+    logging.flush()
+    sys.exit(f'error: {e}')
+  print('error per shape (present/absent), over fully labelled dev and test:')
+  print(result.table)
+  print(f"\ntraining labels used: {result.num_train_labels}; 1 model vs "
+        f"{len(next(iter(result.errors['single-task'].values())))} models")
+  print(f'curves, TensorBoard events and multitask.md in {_WORKDIR.value}')
+
+
+if __name__ == '__main__':
+  app.run(main)

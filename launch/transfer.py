@@ -1,0 +1,37 @@
+"""Pretrain on digits 0-4, fine-tune on few-shot digits 5-9 (notes 3.14).
+
+  python launch/transfer.py --workdir=DIR [--config=launch/configs/transfer.py:smoke]
+"""
+import sys
+
+import jax
+from absl import app, flags, logging
+from ml_collections import config_flags
+
+from jaxdl.errors import JaxdlError
+
+_CONFIG = config_flags.DEFINE_config_file('config', 'launch/configs/transfer.py',
+                                          'experiment config', lock_config=True)
+_WORKDIR = flags.DEFINE_string('workdir', '/tmp/jaxdl_transfer', 'output directory')
+
+
+def main(argv):
+  del argv
+  logging.info('process %d/%d', jax.process_index(), jax.process_count())
+  from jaxdl.transfer.experiment import run  # after flags: jax sees XLA_FLAGS
+  try:
+    result = run(_CONFIG.value, _WORKDIR.value)
+  except JaxdlError as e:
+    logging.flush()
+    sys.exit(f'error: {e}')
+  if result.pretrain_table:
+    print('task A (digits 0-4) pretraining:')
+    print(result.pretrain_table)
+  print(f'\npretrained parameters loaded from {result.pretrained_from}')
+  print('task B (digits 5-9), same steps and examples for every row:')
+  print(result.table)
+  print(f'\ntransfer.md and TensorBoard events in {_WORKDIR.value}')
+
+
+if __name__ == '__main__':
+  app.run(main)
