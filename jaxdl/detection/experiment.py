@@ -44,12 +44,18 @@ class DetectionResult:
 
 
 def load(config):
-  """The configured dataset (generated with config.generator, or by registry name)."""
+  """The configured dataset: generated (config.generator), TFDS VOC, or a registry name."""
   if config.dataset == 'detection_shapes':
     g = config.generator
     return data_lib.make_dataset(config.seed, dict(g.sizes), image_size=g.image_size,
                                  max_objects=g.max_objects, min_size=g.min_size,
                                  max_size=g.max_size, max_overlap=g.max_overlap)
+  if config.dataset.startswith('voc/'):  # online: TFDS download or a prepared data_dir
+    from jaxdl.detection import voc
+    return voc.load_voc(config.dataset, image_size=config.generator.image_size,
+                        max_objects=config.generator.max_objects,
+                        data_dir=config.data.get('data_dir') or None,
+                        allow_download=config.data.get('allow_download', True))
   return load_dataset(config.dataset, seed=config.seed, fractions=tuple(config.data.fractions))
 
 
