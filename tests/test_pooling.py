@@ -1,4 +1,5 @@
 """Pooling layers (notes 4.6) against numpy loops and hand values."""
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -62,6 +63,22 @@ def test_global_and_adaptive_average():
                                 x)
   v = jnp.ones((1, 4, 4, 4, 2))
   assert pooling.adaptive_avg_pool(v, (2, 1, 4)).shape == (1, 2, 1, 4, 2)
+
+
+def test_pools_are_differentiable():
+  # d(sum of maxima)/dx is 1 at each window's argmax, 0 elsewhere; the
+  # average spreads 1/f^2 over each window.
+  x = jnp.asarray(np.random.default_rng(2).normal(size=(1, 4, 4, 1)),
+                  jnp.float32)
+  g = np.asarray(jax.grad(lambda v: pooling.max_pool(v, 2).sum())(x))[0, ..., 0]
+  xs = np.asarray(x)[0, ..., 0]
+  for i in (0, 2):
+    for j in (0, 2):
+      block = xs[i:i + 2, j:j + 2]
+      want = (block == block.max()).astype(np.float32)
+      np.testing.assert_array_equal(g[i:i + 2, j:j + 2], want)
+  ga = jax.jit(jax.grad(lambda v: pooling.avg_pool(v, 2).sum()))(x)
+  np.testing.assert_allclose(ga, 0.25)
 
 
 def test_bad_inputs_raise():

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from jaxdl.models import conv_arithmetic
 
@@ -59,7 +60,9 @@ def max_pool(x: jax.Array, window: int | Sequence[int],
   """
   window, strides = _window_dims(x, window, strides)
   pads = _pads(x, window, strides, padding, ceil_mode)
-  init = jnp.array(-jnp.inf, x.dtype)
+  # A concrete numpy init (not a jnp array, which is a tracer under jit) lets
+  # JAX recognise the max monoid, the only form it can differentiate.
+  init = np.array(-np.inf, x.dtype)
   return jax.lax.reduce_window(x, init, jax.lax.max, (1, *window, 1),
                                (1, *strides, 1), ((0, 0), *pads, (0, 0)))
 
@@ -83,7 +86,7 @@ def avg_pool(x: jax.Array, window: int | Sequence[int],
   """
   window, strides = _window_dims(x, window, strides)
   pads = _pads(x, window, strides, padding, False)
-  zero = jnp.array(0, x.dtype)
+  zero = np.array(0, x.dtype)
   dims, strd = (1, *window, 1), (1, *strides, 1)
   full_pads = ((0, 0), *pads, (0, 0))
   sums = jax.lax.reduce_window(x, zero, jax.lax.add, dims, strd, full_pads)
