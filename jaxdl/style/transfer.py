@@ -134,7 +134,8 @@ def make_extractor(layers: Sequence[str], weights_path: str = '', pool: str = 'a
       out.update({f'{name}{suffix}': a[0] for name, a in acts.items()})
     return out
 
-  return Extractor(features=features, pretrained=pretrained, description=description)
+  # Jitted once here so every caller (costs, the optimiser, references) shares one compile cache.
+  return Extractor(features=jax.jit(features), pretrained=pretrained, description=description)
 
 
 def expand_style_weights(style_weights: Mapping[str, float], scales: Sequence[int]) -> dict:
@@ -159,8 +160,8 @@ def make_cost_fn(content: np.ndarray, style: np.ndarray, features: FeatureFn,
   Returns:
     cost_terms(g [H, W, 3]) -> (J, (J_content, J_style, TV)).
   """
-  fc = jax.jit(features)(jnp.asarray(content, jnp.float32))  # jit: eager VGG is slow
-  fs = jax.jit(features)(jnp.asarray(style, jnp.float32))
+  fc = features(jnp.asarray(content, jnp.float32))
+  fs = features(jnp.asarray(style, jnp.float32))
   missing = [l for l in [content_layer, *style_weights] if l not in fc]
   if missing:
     raise ValueError(f'features lack layers {missing}; they return {sorted(fc)}')

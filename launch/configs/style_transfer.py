@@ -46,9 +46,9 @@ def get_config(variant: str = '') -> ml_collections.ConfigDict:
   c.init_noise = 0.0  # uniform noise amplitude added to C at the start
 
   if variant == 'smoke':
-    c.max_side = 64
+    c.max_side = 48
     c.widths = (4, 8, 8, 16, 16)
-    c.scales = (1, 2)
+    c.scales = (1,)
     c.num_steps = 6
     c.log_every_steps = 3
     c.snapshot_every = 3
