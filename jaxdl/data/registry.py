@@ -24,6 +24,7 @@ EMBEDDED: dict[str, str] = {
     'dates': 'jaxdl.sequence.translation:load_dates',
     'pydoc_text': 'jaxdl.sequence.corpus:load_stdlib_corpus',
     'detection_shapes': 'jaxdl.detection.data:load',  # notes 4.11 boxes + mask
+    'glyph_identities': 'jaxdl.embedding.glyphs:load',  # notes 4.12-4.13 generated identities
 }
 
 
