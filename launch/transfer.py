@@ -25,10 +25,10 @@ def main(argv):
     logging.flush()
     sys.exit(f'error: {e}')
   if result.pretrain_table:
-    print('task A (digits 0-4) pretraining:')
+    print(f'task A ({result.tasks[0]}) pretraining:')
     print(result.pretrain_table)
   print(f'\npretrained parameters loaded from {result.pretrained_from}')
-  print('task B (digits 5-9), same steps and examples for every row:')
+  print(f'task B ({result.tasks[1]}), same steps and examples for every row:')
   print(result.table)
   print(f'\ntransfer.md and TensorBoard events in {_WORKDIR.value}')
 

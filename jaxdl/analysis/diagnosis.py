@@ -220,3 +220,23 @@ def diagnose(human_error: Optional[float], train_error: float, dev_error: float,
   known = [g for g in gaps if g.value is not None and g.value > 0]
   largest = max(known, key=lambda g: g.value).name if known else None
   return Diagnosis(errors, gaps, largest, tuple(remarks))
+
+
+def diagnosis_from_config(config) -> tuple[Diagnosis, dict[str, int]]:
+  """`diagnose` from a config of errors (negative = not measured) and sizes (0 = unknown).
+
+  Reads human_error, train_error, train_dev_error, dev_error, test_error and
+  num_train, num_train_dev, num_dev, num_test, as in launch/configs/diagnose.py.
+
+  Returns:
+    (Diagnosis, {split: n} for the known sizes), ready for `Diagnosis.report`.
+  """
+  def measured(name):
+    value = config.get(name, -1.0)
+    return None if value is None or value < 0 else float(value)
+
+  result = diagnose(measured('human_error'), measured('train_error'), measured('dev_error'),
+                    train_dev_error=measured('train_dev_error'),
+                    test_error=measured('test_error'))
+  sizes = {split: int(config.get(f'num_{split}', 0)) for split in ('train', 'train_dev', 'dev', 'test')}
+  return result, {s: n for s, n in sizes.items() if n > 0}

@@ -1,4 +1,8 @@
-"""Transfer from digits 0-4 (task A) to few-shot digits 5-9 (task B) (notes 3.14).
+"""Transfer learning on the digits (notes 3.14).
+
+Two task pairs (config.transfer.task): 'photos' - A = clean digits, B = a
+few "user photo" digits per class; 'classes' - A = digits 0-4, B = a few
+digits 5-9 per class.
 
 1. Pretrain on A with the core loop (or reuse another run: config.transfer.pretrained_workdir).
 2. Load its checkpoint's parameters back from disk (orbax), as any later run would.
@@ -21,7 +25,8 @@ from jaxdl.models.registry import build_model
 from jaxdl.optim.factory import make_optimizer
 from jaxdl.train.loop import train_and_evaluate
 from jaxdl.train.task import classification_task
-from jaxdl.transfer.digit_tasks import digit_tasks
+from jaxdl.mismatch.experiment import photos_from
+from jaxdl.transfer.digit_tasks import digit_tasks, photo_tasks
 from jaxdl.transfer.finetune import finetune
 from jaxdl.transfer.freezing import MODES, param_labels, transfer_optimizer
 from jaxdl.transfer.pretrained import WarmStart, load_pretrained
@@ -34,6 +39,7 @@ class TransferResult:
   errors: dict[str, dict[str, float]]
   trainable: dict[str, int]
   pretrained_from: str
+  tasks: tuple[str, str]  # descriptions of A and B
   pretrain_table: str
   table: str
 
@@ -69,7 +75,12 @@ def run(config, workdir: str) -> TransferResult:
   unknown = [m for m in cfg.modes if m not in MODES]
   if unknown:
     raise ValueError(f'config.transfer.modes {unknown} not among {MODES}')
-  dataset_a, dataset_b = digit_tasks(config.seed, cfg.shots_per_class)
+  if cfg.task == 'classes':
+    dataset_a, dataset_b = digit_tasks(config.seed, cfg.shots_per_class)
+  elif cfg.task == 'photos':
+    dataset_a, dataset_b = photo_tasks(config.seed, cfg.shots_per_class, photos=photos_from(cfg))
+  else:
+    raise ValueError(f"config.transfer.task must be 'classes' or 'photos', got {cfg.task!r}")
   pretrain_table = ''
   source = cfg.pretrained_workdir
   if not source:
@@ -86,7 +97,8 @@ def run(config, workdir: str) -> TransferResult:
   for mode in cfg.modes:
     def make_tx(params, mode=mode):
       base = make_optimizer(cfg.optimizer, spe, cfg.steps)
-      return transfer_optimizer(base, params, mode, backbone_lr_scale=cfg.backbone_lr_scale)
+      return transfer_optimizer(base, params, mode, head_modules=tuple(cfg.head_modules),
+                                backbone_lr_scale=cfg.backbone_lr_scale)
 
     warm = mode != 'scratch'
     result = finetune(dataset_b, WarmStart(model, loaded) if warm else model, make_tx, task,
@@ -95,9 +107,13 @@ def run(config, workdir: str) -> TransferResult:
                       num_devices=config.num_devices, eval_every_steps=cfg.eval_every_steps,
                       writer=writer, prefix=f'{mode}/')
     errors[mode] = {s: m['error'] for s, m in result.final.items()}
-    trainable[mode] = trainable_count(jax.device_get(result.state.params), mode)
+    trainable[mode] = trainable_count(jax.device_get(result.state.params), mode,
+                                      tuple(cfg.head_modules))
   writer.close()
   table = format_table(errors, trainable, {s: dataset_b.num_examples(s) for s in ('dev',)})
   with open(os.path.join(workdir, 'transfer.md'), 'w') as f:
-    f.write(f'pretrained parameters: {loaded.path} (step {loaded.step})\n\n{table}\n')
-  return TransferResult(errors, trainable, loaded.path, pretrain_table, table)
+    f.write(f'A: {dataset_a.info.description}\nB: {dataset_b.info.description}\n'
+            f'pretrained parameters: {loaded.path} (step {loaded.step})\n\n{table}\n')
+  return TransferResult(errors, trainable, loaded.path,
+                        (dataset_a.info.description, dataset_b.info.description),
+                        pretrain_table, table)

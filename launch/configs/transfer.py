@@ -1,15 +1,19 @@
-"""Transfer learning: digits 0-4 (task A) -> digits 5-9 with 5 examples per class (notes 3.14).
+"""Transfer learning: clean digits (task A) -> 5 "user photo" digits per class (task B) (notes 3.14).
 
   python launch/transfer.py --workdir=/tmp/jaxdl_transfer
   python launch/transfer.py --config=launch/configs/transfer.py:smoke --workdir=/tmp/tr
   python launch/transfer.py --config.transfer.pretrained_workdir=/tmp/jaxdl_transfer/pretrain_a \
       --workdir=/tmp/tr2      # reuse another run's checkpoint instead of pretraining
 
-Default: SmallCNN pretrained on all of A (about 540 training digits, 30
-epochs), then 200 Adam steps on B's 25 training digits for each of scratch /
-frozen backbone / full fine-tuning (backbone at 0.1x the learning rate).
-About 1-2 minutes on a 2-core CPU. Expected: both transfer modes beat
-scratch on B's dev and test sets by several points.
+  python launch/transfer.py --config.transfer.task=classes --workdir=/tmp/tr3  # A 0-4, B 5-9
+
+Default: SmallCNN pretrained on 60% of the digits (clean, 30 epochs), then
+200 Adam steps on B's 50 training photos (5 per class, made from the other
+digits) for each of scratch / frozen backbone / full fine-tuning (backbone at
+0.1x the learning rate). About 1-2 minutes on a 2-core CPU. Expected: both
+transfer modes beat scratch on B's dev and test sets. With task=classes
+(0-4 -> 5-9) this small CNN's features do not transfer: scratch wins there
+(measured, see the issue's closing note).
 """
 import ml_collections
 
@@ -21,7 +25,13 @@ def get_config(variant: str = '') -> ml_collections.ConfigDict:
   c = load_config(sibling(__file__, 'train.py:smoke' if variant == 'smoke' else 'train.py'))
   c.dataset = 'digits'  # documentation only: A and B are built from the digits
   c.transfer = ml_collections.ConfigDict()
+  c.transfer.task = 'photos'  # photos: A clean digits, B user photos | classes: A 0-4, B 5-9
   c.transfer.shots_per_class = 5  # labelled training examples per class of task B
+  c.transfer.blur_sigma = (0.3, 0.8)  # photos: B's blur sigma range, pixels
+  c.transfer.noise_std = (0.02, 0.1)  # photos: B's pixel noise std range
+  c.transfer.max_shift = 1  # photos: B's shifts, pixels per axis
+  c.transfer.contrast = (0.5, 0.9)  # photos: B's contrast factor range
+  c.transfer.head_modules = ('head',)  # new, always-trained top modules (the rest is the backbone)
   c.transfer.pretrained_workdir = ''  # another run's workdir to load; '' = pretrain on A here
   c.transfer.checkpoint = 'best'  # best (by dev error) | latest checkpoint of that run
   c.transfer.modes = ('scratch', 'frozen', 'finetune')  # runs compared on B

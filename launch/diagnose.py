@@ -1,0 +1,24 @@
+"""Prints the diagnosis of a model from its errors (notes 3.8, 3.12).
+
+  python launch/diagnose.py [--config=launch/configs/diagnose.py:VARIANT] [--config.dev_error=...]
+"""
+from absl import app
+from ml_collections import config_flags
+
+from jaxdl.analysis.diagnosis import diagnosis_from_config
+
+_CONFIG = config_flags.DEFINE_config_file('config', 'launch/configs/diagnose.py',
+                                          'the measured errors', lock_config=True)
+
+
+def main(argv):
+  del argv
+  try:
+    diagnosis, num_examples = diagnosis_from_config(_CONFIG.value)
+  except ValueError as e:
+    raise SystemExit(f'error: {e}')
+  print(diagnosis.report(num_examples))
+
+
+if __name__ == '__main__':
+  app.run(main)

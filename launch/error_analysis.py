@@ -1,0 +1,41 @@
+"""Error analysis of another run's checkpoint: the 3.10 table, mislabels (notes 3.10, 3.11).
+
+  python launch/error_analysis.py --workdir=DIR --config.source_workdir=RUN_WORKDIR
+"""
+import sys
+
+import jax
+from absl import app, flags, logging
+from ml_collections import config_flags
+
+from jaxdl.errors import JaxdlError
+
+_CONFIG = config_flags.DEFINE_config_file('config', 'launch/configs/error_analysis.py',
+                                          'analysis config', lock_config=True)
+_WORKDIR = flags.DEFINE_string('workdir', '/tmp/jaxdl_errors', 'output directory')
+
+
+def main(argv):
+  del argv
+  logging.info('process %d/%d', jax.process_index(), jax.process_count())
+  from jaxdl.review.error_run import run  # after flags: jax sees XLA_FLAGS
+  try:
+    r = run(_CONFIG.value, _WORKDIR.value)
+  except (JaxdlError, FileNotFoundError) as e:
+    logging.flush()
+    sys.exit(f'error: {e}')
+  print(f'dev error {100 * r.dev_error:.2f}%; error analysis table (notes 3.10):')
+  print(r.markdown)
+  print(f"\nlikely mislabelled (3.11): {len(r.flagged['dev'])} dev, {len(r.flagged['test'])} test; "
+        f'they are {100 * r.mislabel_share:.1f}% of the dev errors')
+  if len(r.injected['dev']):
+    print(f"injected label flips found by the ranking: {100 * r.injected_found:.1f}% "
+          f"of {len(r.injected['dev'])} in dev")
+  if r.relabelled_errors:
+    for split, (before, after) in r.relabelled_errors.items():
+      print(f'{split} error after relabelling: {100 * before:.2f}% -> {100 * after:.2f}%')
+  print('files: ' + ', '.join(r.files.values()))
+
+
+if __name__ == '__main__':
+  app.run(main)
