@@ -168,3 +168,13 @@ def test_preprocess_modes_and_errors(tmp_path):
     vgg_weights.load_vgg_params(str(tmp_path / 'vgg.pth'))
   with pytest.raises(ValueError, match='lacks'):
     vgg_weights.from_torchvision({'features.1.weight': np.zeros((4, 3, 3, 3))}, STAGES)
+
+
+@pytest.mark.parametrize('pool', ['max', 'avg'])
+def test_features_differentiable_wrt_image_under_jit(pool):
+  # Style transfer differentiates captured activations with respect to the image, inside jit.
+  model = VGG(stage_sizes=STAGES, widths=WIDTHS, include_top=False, pool=pool)
+  x = jnp.asarray(np.random.default_rng(3).random((1, 32, 32, 3)), jnp.float32)
+  v = jax.jit(model.init)(jax.random.key(0), x)
+  g = jax.jit(jax.grad(lambda x: model.apply(v, x, capture=('conv5_1',))['conv5_1'].sum()))(x)
+  assert g.shape == x.shape and np.all(np.isfinite(g)) and np.any(g != 0)

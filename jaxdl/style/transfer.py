@@ -27,9 +27,6 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-import flax.linen as nn
-
-from jaxdl.models import pooling
 from jaxdl.models.zoo.vgg import VGG19
 from jaxdl.style import costs, vgg_weights
 
@@ -46,36 +43,6 @@ class Extractor:
   features: FeatureFn
   pretrained: bool
   description: str
-
-
-def _as_tuple(v, n):
-  return tuple(v) if isinstance(v, (tuple, list)) else (v,) * n
-
-
-def _differentiable_pools(next_fun, args, kwargs, context):
-  """Runs the zoo's MaxPool/AvgPool through flax's pooling functions.
-
-  jaxdl.models.pooling builds its reduce_window init value as a jnp array,
-  which JAX cannot differentiate under jit ("Linearization failed"); style
-  transfer differentiates through the pools with respect to the image, so
-  VALID pools (VGG's 2x2/2) are swapped for flax's equivalent ops, which
-  compute the same values (tested in tests/test_style_costs.py).
-  """
-  module = context.module
-  if (context.method_name == '__call__' and isinstance(module, (pooling.MaxPool, pooling.AvgPool))
-      and module.padding == 'VALID'):
-    x = args[0]
-    window = _as_tuple(module.window, x.ndim - 2)
-    strides = window if module.strides is None else _as_tuple(module.strides, x.ndim - 2)
-    fn = nn.max_pool if isinstance(module, pooling.MaxPool) else nn.avg_pool
-    return fn(x, window, strides, 'VALID')
-  return next_fun(*args, **kwargs)
-
-
-def apply_differentiable(model: nn.Module, variables, *args, **kwargs):
-  """model.apply with the zoo's pools replaced by differentiable equivalents."""
-  with nn.intercept_methods(_differentiable_pools):
-    return model.apply(variables, *args, **kwargs)
 
 
 def _downsample(image: jax.Array, factor: int) -> jax.Array:
@@ -129,7 +96,7 @@ def make_extractor(layers: Sequence[str], weights_path: str = '', pool: str = 'a
     out = {}
     for s in scales:
       x = vgg_weights.preprocess(_downsample(image, s), mode)[None]
-      acts = apply_differentiable(model, variables, x, capture=layers)
+      acts = model.apply(variables, x, capture=layers)
       suffix = '' if s == 1 else f'@{s}'
       out.update({f'{name}{suffix}': a[0] for name, a in acts.items()})
     return out
