@@ -11,6 +11,7 @@ import os
 import jax
 import numpy as np
 import optax
+from absl import logging
 
 from jaxdl.style import images, transfer
 from jaxdl.viz.summaries import SummaryWriter
@@ -83,6 +84,8 @@ def run(config, workdir: str) -> StyleRunResult:
   main = jax.process_index() == 0
 
   def callback(step, g, last):
+    logging.info('step %d/%d  J %.4g  J_content %.4g  J_style %.4g  TV %.4g', step,
+                 config.num_steps, last['total'], last['content'], last['style'], last['tv'])
     writer.scalars(step, {f'cost/{k}': v for k, v in last.items()})
     writer.image(step, 'generated', g)
     if main and config.snapshot_every and step % config.snapshot_every == 0:
