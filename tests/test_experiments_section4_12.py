@@ -110,3 +110,24 @@ def test_style_transfer_smoke_end_to_end(tmp_path):
   assert ref['G = S (style image)']['style'] == pytest.approx(0.0, abs=1e-6)
   assert 'RANDOM VGG-19 weights' in result.table
   assert len(result.result.history['total']) == config.num_steps
+
+
+def test_tfds_identity_pool_logic_with_fake_loader(monkeypatch):
+  # Offline stand-in for TFDS: Omniglot-like disjoint train/test identities,
+  # LFW-like string names. Checks held-out detection, name mapping, resizing.
+  from jaxdl.embedding import experiment
+  rng = np.random.default_rng(0)
+  def fake(name, **kwargs):
+    if name == 'omniglot':
+      split = lambda ids: {'image': rng.random((len(ids), 20, 20, 3)).astype(np.float32),
+                           'label': np.asarray(ids, np.int32)}
+      return {'train': split([0, 0, 1, 1]), 'test': split([2, 2, 3, 3]),
+              'small1': split([0, 1])}, None
+    return {'train': {'image': rng.random((4, 10, 10, 3)).astype(np.float32),
+                      'label': np.array([b'Ann', b'Bob', b'Ann', b'Cy'])}}, None
+  monkeypatch.setattr(experiment, 'load_tfds', fake)
+  pool, held = experiment.load_identity_pool('omniglot', image_size=8, grayscale=True)
+  assert held == [2, 3] and pool['image'].shape == (8, 8, 8, 1)  # small1 (a train subset) skipped
+  pool, held = experiment.load_identity_pool('lfw')
+  assert held is None
+  np.testing.assert_array_equal(pool['label'], [0, 1, 0, 2])

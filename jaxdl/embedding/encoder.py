@@ -10,7 +10,6 @@ from typing import Sequence
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 
 def l2_normalize(x: jax.Array, eps: float = 1e-12) -> jax.Array:
@@ -55,26 +54,3 @@ class EmbeddingNet(nn.Module):
     # Normalise in float32: the norm of a bfloat16 vector is too coarse.
     return l2_normalize(x.astype(jnp.float32))
 
-
-def embed(model: nn.Module, params, images, batch_size: int = 512):
-  """Embeds a numpy array of images in fixed-size chunks (host loop, jitted apply).
-
-  Args:
-    model: an EmbeddingNet (or any module returning [batch, dim]).
-    params: its variables dict ({'params': ...}).
-    images: [n, height, width, channels] numpy float32.
-    batch_size: chunk size; the last chunk is padded so `apply` compiles once.
-
-  Returns:
-    [n, dim] numpy float32 embeddings.
-  """
-  apply = jax.jit(lambda v, x: model.apply(v, x, train=False))
-  n = images.shape[0]
-  out = []
-  for start in range(0, n, batch_size):
-    chunk = images[start:start + batch_size]
-    pad = batch_size - chunk.shape[0] if n > batch_size else 0
-    if pad:
-      chunk = np.concatenate([chunk, np.zeros((pad,) + chunk.shape[1:], chunk.dtype)])
-    out.append(np.asarray(apply(params, chunk))[:chunk.shape[0] - pad])
-  return np.concatenate(out, axis=0)
