@@ -148,7 +148,8 @@ class TrialsResult:
 
 
 def train_trials(model, train, dev, optimizer_factory, hparams, *, num_steps,
-                 batch_size, seed=0, same_init=True, devices=None):
+                 batch_size, seed=0, same_init=True, devices=None,
+                 trials=None):
   """Trains K trials at once and evaluates each on dev.
 
   Args:
@@ -162,6 +163,8 @@ def train_trials(model, train, dev, optimizer_factory, hparams, *, num_steps,
     seed: init and data-order seed.
     same_init: see ``make_trials``.
     devices: devices to shard trials over.
+    trials: a ``make_trials`` result to reuse (same model, optimizer,
+      hparam names and K), so that repeated searches compile once.
 
   Returns:
     TrialsResult.
@@ -175,9 +178,10 @@ def train_trials(model, train, dev, optimizer_factory, hparams, *, num_steps,
                      "examples.")
   num_trials = sizes.pop()
   start = time.perf_counter()
-  trials = make_trials(model, train["x"][:1], optimizer_factory,
-                       list(hparams), num_trials=num_trials,
-                       same_init=same_init, devices=devices)
+  if trials is None:
+    trials = make_trials(model, train["x"][:1], optimizer_factory,
+                         list(hparams), num_trials=num_trials,
+                         same_init=same_init, devices=devices)
   hp = {k: jnp.asarray(np.ravel(v), jnp.float32) for k, v in hparams.items()}
   params, state = trials.init(seed, hp)
   rng = np.random.default_rng(seed)

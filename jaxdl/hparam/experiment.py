@@ -1,0 +1,203 @@
+"""The hyper-parameter search experiment (notes 2.10-2.11).
+
+Adam on an MLP for the digits has two hyper-parameters here: the learning
+rate, which matters a great deal, and epsilon, which barely matters. At the
+same budget of K trials a grid tries only sqrt(K) learning rates, random
+search K of them (the notes' 2.10 argument); coarse-to-fine then searches
+again inside the region of the best random trials. Every set of K trials is
+trained at once (``vectorized.train_trials``: one jitted, vmapped step).
+Random search is repeated over several seeds because its outcome is random.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+
+import numpy as np
+import optax
+
+from jaxdl.data.registry import load_dataset
+from jaxdl.hparam import search
+from jaxdl.hparam import spaces
+from jaxdl.hparam import vectorized
+from jaxdl.models.mlp import MLP
+
+OPTIMIZERS = {"adam": optax.adam, "sgd": optax.sgd, "rmsprop": optax.rmsprop}
+SPACES = {"log_uniform": spaces.LogUniform, "uniform": spaces.Uniform,
+          "one_minus_log_uniform": spaces.OneMinusLogUniform,
+          "int_uniform": spaces.IntUniform}
+
+
+def build_space(space_cfg):
+  """config.hparam.space ((name, scale, low, high), ...) -> {name: space}."""
+  out = {}
+  for name, scale, low, high in space_cfg:
+    if scale not in SPACES:
+      raise ValueError(f"config.hparam.space.{name} scale {scale!r}; "
+                       f"accepted: {', '.join(SPACES)}")
+    out[name] = SPACES[scale](low, high)
+  return out
+
+
+def default_data_config(dataset="digits", seed=0,
+                        fractions=(0.6, 0.2, 0.2)):
+  """The data fields ``digits_arrays`` reads, for callers without a config."""
+  import ml_collections
+  return ml_collections.ConfigDict({"dataset": dataset, "seed": seed,
+                                    "data": {"fractions": fractions}})
+
+
+def digits_arrays(config):
+  """Flattened, train-normalised (notes 2.3.4) train and dev arrays."""
+  ds = load_dataset(config.dataset, seed=config.seed,
+                    fractions=tuple(config.data.fractions))
+
+  def flat(split):
+    return (split["image"].reshape(len(split["label"]), -1).astype(np.float32),
+            split["label"].astype(np.int32))
+
+  x, y = flat(ds.splits["train"])
+  xd, yd = flat(ds.splits["dev"])
+  mean, std = x.mean(0), x.std(0) + 1e-3
+  return ({"x": (x - mean) / std, "y": y}, {"x": (xd - mean) / std, "y": yd},
+          ds.info.num_classes)
+
+
+@dataclasses.dataclass
+class SearchSummary:
+  """One search method's trials and its best result."""
+  name: str
+  points: dict  # hparam name -> [n] values
+  dev_loss: np.ndarray  # [n]
+  dev_error: np.ndarray  # [n]
+  seed: int
+
+
+@dataclasses.dataclass
+class HparamResult:
+  summaries: list  # SearchSummary for grid, each random seed, c2f rounds
+  table: str
+  trials_wall_s: float  # total wall time of all vectorised trainings
+
+
+def run(config, workdir):
+  """Grid vs random (several seeds) vs coarse-to-fine; table + scatter PNG."""
+  os.makedirs(workdir, exist_ok=True)
+  hc = config.hparam
+  if hc.optimizer not in OPTIMIZERS:
+    raise ValueError(f"config.hparam.optimizer {hc.optimizer!r}; accepted: "
+                     f"{', '.join(OPTIMIZERS)}")
+  train, dev, num_classes = digits_arrays(config)
+  model = MLP(num_classes=num_classes, hidden=tuple(hc.hidden))
+  space = build_space(hc.space)
+  factory = OPTIMIZERS[hc.optimizer]
+  # One compiled trainer for every search: same model, optimizer, names, K.
+  trials = vectorized.make_trials(model, train["x"][:1], factory, list(space),
+                                  num_trials=hc.num_trials)
+  wall = [0.0]
+  results = []
+
+  def evaluate(points):
+    result = vectorized.train_trials(
+        model, train, dev, factory, points, num_steps=hc.num_steps,
+        batch_size=hc.batch_size, seed=config.seed, trials=trials)
+    wall[0] += result.wall_s
+    results.append(result)
+    return np.where(np.isfinite(result.dev_loss), result.dev_loss, np.inf)
+
+  summaries = []
+
+  def record(name, points, seed):
+    evaluate(points)
+    r = results[-1]
+    summaries.append(SearchSummary(name, points, r.dev_loss, r.dev_error,
+                                   seed))
+
+  record("grid", search.grid_search_points(space, hc.num_trials), -1)
+  for s in range(hc.random_repeats):
+    record("random", search.random_search_points(space, hc.num_trials,
+                                                 config.seed + 100 * s), s)
+  start = len(results)
+  history = search.coarse_to_fine(
+      evaluate, space, rounds=hc.c2f_rounds, trials_per_round=hc.num_trials,
+      keep_fraction=hc.c2f_keep_fraction, seed=config.seed + 7)
+  for i, (rnd, r) in enumerate(zip(history, results[start:])):
+    summaries.append(SearchSummary(f"coarse_to_fine_round{i + 1}", rnd.points,
+                                   r.dev_loss, r.dev_error, i))
+  table = format_table(summaries, list(space))
+  with open(os.path.join(workdir, "hparam_search.md"), "w") as f:
+    f.write(table + "\n")
+  plot_search(summaries, list(space), os.path.join(workdir,
+                                                   "hparam_search.png"))
+  return HparamResult(summaries=summaries, table=table,
+                      trials_wall_s=wall[0])
+
+
+def _best(summary):
+  i = int(np.nanargmin(np.where(np.isfinite(summary.dev_loss),
+                                summary.dev_loss, np.inf)))
+  return i, float(summary.dev_loss[i]), float(summary.dev_error[i])
+
+
+def format_table(summaries, names):
+  """Markdown: method | trials | distinct values per hparam | best dev."""
+  first = names[0]
+  lines = [f"| search | trials | distinct {first} | best dev loss | "
+           f"its dev error | its {first} |", "|---|---:|---:|---:|---:|---:|"]
+  for s in summaries:
+    i, loss, err = _best(s)
+    label = s.name if s.name != "random" else f"random (seed {s.seed})"
+    lines.append(f"| {label} | {len(s.dev_loss)} | "
+                 f"{len(np.unique(s.points[first]))} | {loss:.4f} | "
+                 f"{100 * err:.2f}% | {s.points[first][i]:.3g} |")
+  randoms = [_best(s)[1] for s in summaries if s.name == "random"]
+  if randoms:
+    lines.append(f"| random, mean of {len(randoms)} seeds | | | "
+                 f"{np.mean(randoms):.4f} | | |")
+  return "\n".join(lines)
+
+
+def plot_search(summaries, names, path):
+  """Left: trials in the (hparam 1, hparam 2) plane coloured by dev loss.
+  Right: dev loss against the first hparam - the grid's few columns."""
+  import matplotlib
+  matplotlib.use("Agg")
+  import matplotlib.pyplot as plt
+  fig, axes = plt.subplots(1, 2, figsize=(12, 4.8))
+  markers = {"grid": "s", "random": "o"}
+  allloss = np.concatenate([s.dev_loss for s in summaries])
+  finite = allloss[np.isfinite(allloss)]
+  vmin, vmax = np.percentile(finite, 2), np.percentile(finite, 90)
+  x_name = names[0]
+  y_name = names[1] if len(names) > 1 else None
+  shown = set()
+  for s in summaries:
+    kind = ("coarse_to_fine" if s.name.startswith("coarse") else s.name)
+    marker = markers.get(kind, "^")
+    label = None if (kind, s.seed if kind == "coarse_to_fine" else 0) in shown \
+        else (s.name if kind != "random" else "random")
+    shown.add((kind, s.seed if kind == "coarse_to_fine" else 0))
+    loss = np.where(np.isfinite(s.dev_loss), s.dev_loss, vmax)
+    if y_name is not None:
+      sc = axes[0].scatter(s.points[x_name], s.points[y_name], c=loss,
+                           marker=marker, cmap="viridis_r", vmin=vmin,
+                           vmax=vmax, edgecolors="k", linewidths=0.3,
+                           label=label)
+    axes[1].scatter(s.points[x_name], loss, marker=marker, s=18, label=label)
+  if y_name is not None:
+    axes[0].set_xscale("log")
+    axes[0].set_yscale("log")
+    axes[0].set_xlabel(x_name)
+    axes[0].set_ylabel(y_name)
+    axes[0].set_title("trials (colour: dev loss)")
+    fig.colorbar(sc, ax=axes[0])
+    axes[0].legend(fontsize=7)
+  axes[1].set_xscale("log")
+  axes[1].set_xlabel(x_name)
+  axes[1].set_ylabel("dev loss")
+  axes[1].set_ylim(top=vmax * 1.05)
+  axes[1].set_title(f"grid tries few {x_name} values; random many (2.10)")
+  axes[1].legend(fontsize=7)
+  fig.tight_layout()
+  fig.savefig(path, dpi=110)
+  plt.close(fig)

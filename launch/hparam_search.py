@@ -1,0 +1,28 @@
+"""Random vs grid search and coarse-to-fine, trials vectorised (notes 2.10-2.11).
+
+  python launch/hparam_search.py --workdir=DIR [--config=launch/configs/hparam_search.py:smoke]
+"""
+import jax
+from absl import app, flags, logging
+from ml_collections import config_flags
+
+_CONFIG = config_flags.DEFINE_config_file(
+    'config', 'launch/configs/hparam_search.py', 'experiment config',
+    lock_config=True)
+_WORKDIR = flags.DEFINE_string('workdir', '/tmp/jaxdl_hparam',
+                               'output directory')
+
+
+def main(argv):
+  del argv
+  logging.info('process %d/%d, %d devices', jax.process_index(),
+               jax.process_count(), jax.device_count())
+  from jaxdl.hparam.experiment import run  # after flags: XLA_FLAGS
+  result = run(_CONFIG.value, _WORKDIR.value)
+  print(result.table)
+  print(f'all trials trained in {result.trials_wall_s:.1f} s (vectorised); '
+        f'hparam_search.md and hparam_search.png in {_WORKDIR.value}')
+
+
+if __name__ == '__main__':
+  app.run(main)

@@ -1,0 +1,29 @@
+"""GD, SGD, momentum, RMSprop, Adam, Adam + decay; 2-D surfaces; EWA (notes 2.4-2.9).
+
+  python launch/optimizers.py --workdir=DIR [--config=launch/configs/optimizers.py:smoke]
+"""
+import jax
+from absl import app, flags, logging
+from ml_collections import config_flags
+
+_CONFIG = config_flags.DEFINE_config_file(
+    'config', 'launch/configs/optimizers.py', 'experiment config',
+    lock_config=True)
+_WORKDIR = flags.DEFINE_string('workdir', '/tmp/jaxdl_optimizers',
+                               'output directory')
+
+
+def main(argv):
+  del argv
+  logging.info('process %d/%d', jax.process_index(), jax.process_count())
+  from jaxdl.optim.experiment import run  # after flags: XLA_FLAGS
+  result = run(_CONFIG.value, _WORKDIR.value)
+  print(result.table)
+  print('\nsteps to the minimum on the 2-D surfaces:')
+  print(result.surface_table)
+  print(f'loss_curves.png, surfaces.png, ewa.png, schedules.png in '
+        f'{_WORKDIR.value}')
+
+
+if __name__ == '__main__':
+  app.run(main)

@@ -1,0 +1,35 @@
+"""Regularisation variants on a small train set (notes 2.2-2.3).
+
+  python launch/regularization.py --workdir=DIR [--config=launch/configs/regularization.py:smoke]
+"""
+import sys
+
+import jax
+from absl import app, flags, logging
+from ml_collections import config_flags
+
+from jaxdl.errors import JaxdlError
+
+_CONFIG = config_flags.DEFINE_config_file(
+    'config', 'launch/configs/regularization.py', 'experiment config',
+    lock_config=True)
+_WORKDIR = flags.DEFINE_string('workdir', '/tmp/jaxdl_regularization',
+                               'output directory')
+
+
+def main(argv):
+  del argv
+  logging.info('process %d/%d', jax.process_index(), jax.process_count())
+  from jaxdl.regularization.experiment import run  # after flags: XLA_FLAGS
+  try:
+    result = run(_CONFIG.value, _WORKDIR.value)
+  except JaxdlError as e:
+    logging.flush()
+    sys.exit(f'error: {e}')
+  print(result.table)
+  print(f'regularization.md, regularization_curves.png, augmented_examples.png '
+        f'in {_WORKDIR.value}')
+
+
+if __name__ == '__main__':
+  app.run(main)
