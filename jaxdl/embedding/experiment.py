@@ -148,22 +148,25 @@ def format_table(rows: dict[str, dict[str, float]], n_ways) -> str:
   return '\n'.join(lines)
 
 
-def plot_projection(emb: np.ndarray, labels: np.ndarray, path: str, title: str) -> None:
-  """Scatter of the first two principal components, coloured by identity."""
+def plot_projection(emb: np.ndarray, labels: np.ndarray, path: str, title: str,
+                    max_identities: int = 10) -> None:
+  """Scatter of the first two principal components, coloured by identity.
+
+  PCA is fitted on the plotted identities only (at most max_identities, the
+  lowest labels), so the two axes are spent on separating those.
+  """
   import matplotlib
   matplotlib.use('Agg')
   import matplotlib.pyplot as plt
+  ids = np.unique(labels)[:max_identities]
+  sel = np.isin(labels, ids)
+  emb, labels = emb[sel], labels[sel]
   centred = emb - emb.mean(0)
   _, _, vt = np.linalg.svd(centred, full_matrices=False)
   xy = centred @ vt[:2].T
   fig, ax = plt.subplots(figsize=(5, 5))
-  ids = np.unique(labels)
-  for k in ids[:20]:  # a legend beyond 20 identities is unreadable
-    sel = labels == k
-    ax.scatter(xy[sel, 0], xy[sel, 1], s=8, label=str(k))
-  if len(ids) > 20:
-    sel = ~np.isin(labels, ids[:20])
-    ax.scatter(xy[sel, 0], xy[sel, 1], s=4, c='lightgrey', label='others')
+  for k in ids:
+    ax.scatter(xy[labels == k, 0], xy[labels == k, 1], s=10, label=str(k))
   ax.set_xlabel('PC 1'), ax.set_ylabel('PC 2'), ax.set_title(title)
   ax.legend(fontsize=7, markerscale=2, title='identity')
   fig.tight_layout()
@@ -203,7 +206,7 @@ def run(config, workdir: str) -> VerificationResult:
   png = os.path.join(workdir, 'test_embeddings_pca.png')
   if jax.process_index() == 0:
     plot_projection(trained['test'], splits['test']['label'], png,
-                    'held-out identities, trained embedding (PCA)')
+                    'held-out identities: trained embedding, PCA')
     with open(os.path.join(workdir, 'verification.md'), 'w') as f:
       f.write(table + '\n')
     writer = SummaryWriter(workdir)
