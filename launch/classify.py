@@ -1,0 +1,32 @@
+"""Train a zoo ConvNet on an image dataset, printing its layer table first.
+
+  python launch/classify.py --workdir=DIR [--config=launch/configs/classify.py:smoke]
+"""
+import sys
+
+import jax
+from absl import app, flags, logging
+from ml_collections import config_flags
+
+from jaxdl.errors import JaxdlError
+
+_CONFIG = config_flags.DEFINE_config_file('config', 'launch/configs/classify.py',
+                                          'experiment config', lock_config=True)
+_WORKDIR = flags.DEFINE_string('workdir', '/tmp/jaxdl_classify', 'output directory')
+
+
+def main(argv):
+  del argv
+  logging.info('process %d/%d', jax.process_index(), jax.process_count())
+  from jaxdl.convnets.classify import run  # after flags: jax sees XLA_FLAGS
+  try:
+    result = run(_CONFIG.value, _WORKDIR.value)
+  except JaxdlError as e:
+    logging.flush()
+    sys.exit(f'error: {e}')
+  print(result.run.table)
+  print(f'layer table, curves, TensorBoard events and checkpoints in {_WORKDIR.value}')
+
+
+if __name__ == '__main__':
+  app.run(main)
