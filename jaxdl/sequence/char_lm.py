@@ -5,6 +5,7 @@ the next character, so P(text) = Π_t P(x⟨t+1⟩ | x⟨1..t⟩). Quality is th
 per-character perplexity exp(mean −log P); generation samples one character
 at a time from softmax(logits / temperature) and feeds it back in.
 """
+import functools
 import math
 from typing import Any
 
@@ -83,6 +84,23 @@ def sample_token(rng, logits, temperature: float):
   return jax.random.categorical(rng, logits / temperature, axis=-1).astype(jnp.int32)
 
 
+@functools.partial(jax.jit, static_argnames=('model', 'length', 'temperature'))
+def _sample(model, params, prompt, rng, *, length, temperature):
+  variables = {'params': params}
+  carries, logits = model.apply(variables, prompt, method=model.prime)
+
+  def body(carry, key):
+    carries, last_logits = carry
+    token = sample_token(key, last_logits, temperature)
+    carries, next_logits = model.apply(variables, carries, token,
+                                       method=model.step)
+    return (carries, next_logits), token
+
+  _, tokens = jax.lax.scan(body, (carries, logits[:, -1]),
+                           jax.random.split(rng, length))
+  return tokens.T
+
+
 def sample(model: CharLM, params, prompt, length: int, rng, temperature: float):
   """Continues `prompt` by `length` characters, each fed back as input.
 
@@ -100,19 +118,12 @@ def sample(model: CharLM, params, prompt, length: int, rng, temperature: float):
     raise ValueError(f'length must be >= 1, got {length}')
   if prompt.ndim != 2 or prompt.shape[1] < 1:
     raise ValueError(f'prompt must be [batch, P >= 1], got shape {prompt.shape}')
-  variables = {'params': params}
-  carries, logits = model.apply(variables, prompt, method=model.prime)
-
-  def body(carry, key):
-    carries, last_logits = carry
-    token = sample_token(key, last_logits, temperature)
-    carries, next_logits = model.apply(variables, carries, token,
-                                       method=model.step)
-    return (carries, next_logits), token
-
-  _, tokens = jax.lax.scan(body, (carries, logits[:, -1]),
-                           jax.random.split(rng, length))
-  return tokens.T
+  if temperature < 0:
+    raise ValueError(f'temperature must be >= 0, got {temperature}')
+  # Jitted with the model, length and temperature static: one compilation
+  # per setting, reused by every evaluation of a run.
+  return _sample(model, params, jnp.asarray(prompt), rng, length=int(length),
+                 temperature=float(temperature))
 
 
 def perplexity(nll_sum: float, count: float) -> float:
