@@ -186,3 +186,25 @@ def test_learns_to_reverse_short_sequences():
   pred, _ = seq2seq.translate(model, {'params': params}, source, source > 0,
                               max_len=4, bos_id=1, eos_id=2)
   assert translation.exact_match(np.asarray(pred), target) > 0.95
+
+
+def test_bleu_by_hand():
+  from jaxdl.sequence import bleu
+  hyp = 'the cat is on the mat'.split()
+  ref = 'the cat sat on the mat'.split()
+  # p1 = 5/6, p2 = 3/5, p3 = 1/4 (only "on the mat"), no 4-gram match.
+  assert bleu.corpus_bleu([hyp], [ref], max_n=3) == pytest.approx(
+      (5 / 6 * 3 / 5 * 1 / 4) ** (1 / 3))
+  assert bleu.corpus_bleu([hyp], [ref], max_n=4) == 0.0
+  # Brevity penalty: 2 tokens against 6, every n-gram right.
+  assert bleu.corpus_bleu([['the', 'cat']], [ref], max_n=2) == pytest.approx(
+      np.exp(1 - 6 / 2))
+  assert bleu.corpus_bleu([ref], [ref]) == pytest.approx(1.0)
+  # Clipping: "the the the" matches "the" only twice.
+  assert bleu.corpus_bleu([['the'] * 3], [ref], max_n=1) == pytest.approx(
+      2 / 3 * np.exp(1 - 6 / 3))
+  # Corpus level pools counts: p1 = (5 + 2) / (6 + 2), p2 = (3 + 1) / (5 + 1).
+  two = bleu.corpus_bleu([hyp, ['the', 'cat']], [ref, ['the', 'cat']], max_n=2)
+  assert two == pytest.approx(np.sqrt(7 / 8 * 4 / 6) * np.exp(1 - 8 / 8))
+  with pytest.raises(ValueError, match='same length'):
+    bleu.corpus_bleu([hyp], [])
