@@ -71,6 +71,8 @@ def get_config(variant: str = '') -> ml_collections.ConfigDict:
     c.optimizers.num_steps = 20
     c.optimizers.target_loss = 1.5
     s.num_steps = 20
+    c.optimizers.order = ('full_batch_gd', 'adam_decay')  # both batch modes
+    s.order = ('gd', 'adam')
   elif variant:
     raise ValueError(f"unknown config variant {variant!r}; accepted: '', 'smoke'")
   return c
