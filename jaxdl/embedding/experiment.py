@@ -101,13 +101,15 @@ def make_identity_dataset(config) -> Dataset:
   return Dataset(name=f'{config.dataset}_identities', splits=splits, info=info)
 
 
-def _embed_fn(state, task):
+@functools.lru_cache(maxsize=8)
+def _embed_fn(task):
+  """One jitted predict per task, so every split and both encoders share a compile."""
   return jax.jit(functools.partial(steps_lib.predict, task=task))
 
 
 def embed_split(state, task, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
   """[n, dim] embeddings in fixed-size padded chunks (one compile)."""
-  fn = _embed_fn(state, task)
+  fn = _embed_fn(task)
   out = []
   for start in range(0, len(images), batch_size):
     chunk = images[start:start + batch_size]
@@ -120,6 +122,9 @@ def embed_split(state, task, images: np.ndarray, batch_size: int = 256) -> np.nd
 
 def measure(emb: dict[str, np.ndarray], splits: dict[str, Split], ev) -> dict[str, float]:
   """Verification and one-shot metrics of one embedding on fixed pairs/episodes."""
+  if ev.logreg_pairs not in ('dev', 'train'):
+    raise ValueError(f"config.evaluation.logreg_pairs must be 'dev' or 'train', got "
+                     f"{ev.logreg_pairs!r}")
   def pairs(name, seed):
     i, j, same = identities.sample_pairs(splits[name]['label'], ev.n_pairs, seed)
     return emb[name][i], emb[name][j], same
