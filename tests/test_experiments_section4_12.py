@@ -55,7 +55,7 @@ def test_stylize_content_only_recovers_content_image():
   rng = np.random.default_rng(0)
   c = rng.random((6, 5, 3)).astype(np.float32)
   s = rng.random((6, 5, 3)).astype(np.float32)
-  feats = lambda g: {'pix': g}
+  feats = lambda params, g: {'pix': g}
   r = transfer.stylize(c, s, feats, content_layer='pix', style_weights={'pix': 1.0}, alpha=1.0,
                        beta=0.0, optimizer=optax.adam(0.05), num_steps=300, chunk=100,
                        init='noise')
@@ -68,7 +68,7 @@ def test_stylize_style_only_matches_gram_and_stays_in_range():
   rng = np.random.default_rng(1)
   c = rng.random((6, 6, 3)).astype(np.float32)
   s = rng.random((6, 6, 3)).astype(np.float32) * np.array([1.0, 0.2, 0.5], np.float32)
-  feats = lambda g: {'pix': g}
+  feats = lambda params, g: {'pix': g}
   r = transfer.stylize(c, s, feats, content_layer='pix', style_weights={'pix': 1.0}, alpha=0.0,
                        beta=1.0, optimizer=optax.adam(0.02), num_steps=250, chunk=125)
   assert r.final['style'] < 0.01 * r.history['style'][0]

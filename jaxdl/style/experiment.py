@@ -9,6 +9,7 @@ import dataclasses
 import os
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import optax
 from absl import logging
@@ -92,18 +93,20 @@ def run(config, workdir: str) -> StyleRunResult:
       images.save_image(os.path.join(workdir, f'generated_step{step}.png'), g)
 
   result = transfer.stylize(
-      content, style, extractor.features, content_layer=config.content_layer,
+      content, style, extractor.features, extractor.params, content_layer=config.content_layer,
       style_weights=style_weights, alpha=config.alpha, beta=config.beta,
       tv_weight=config.tv_weight, optimizer=make_optimizer(config.optimizer),
       num_steps=config.num_steps, chunk=config.log_every_steps, init=config.init,
       init_noise=config.init_noise, seed=config.seed, callback=callback)
   writer.close()
   # Scale references: the costs of G = C (where the optimisation starts) and G = S.
-  cost_fn = jax.jit(transfer.make_cost_fn(content, style, extractor.features,
-                                          config.content_layer, style_weights, config.alpha,
-                                          config.beta, config.tv_weight))
-  rows = {'G = C (content image)': cost_fn(content), 'G = S (style image)': cost_fn(style),
-          'G generated': cost_fn(result.image)}
+  cost_terms, targets = transfer.make_cost_fn(
+      content, style, extractor.features, extractor.params, config.content_layer, style_weights,
+      config.alpha, config.beta, config.tv_weight)
+  cost_fn = jax.jit(cost_terms)
+  rows = {name: cost_fn(jnp.asarray(img), extractor.params, targets) for name, img in (
+      ('G = C (content image)', content), ('G = S (style image)', style),
+      ('G generated', result.image))}
   lines = ['| image | J_content(C, G) | J_style(S, G) | TV(G) | J |', '|---|---:|---:|---:|---:|']
   reference = {}
   for name, (j, (jc, js, tv)) in rows.items():

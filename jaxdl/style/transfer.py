@@ -20,7 +20,7 @@ also computes them on 2x and 4x downsampled copies of the image
 """
 import dataclasses
 import functools
-from typing import Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import jax
 import jax.numpy as jnp
@@ -34,13 +34,17 @@ GATYS_CONTENT_LAYER = 'conv4_2'
 GATYS_STYLE_WEIGHTS = {'conv1_1': 0.2, 'conv2_1': 0.2, 'conv3_1': 0.2, 'conv4_1': 0.2,
                        'conv5_1': 0.2}
 
-FeatureFn = Callable[[jax.Array], dict[str, jax.Array]]  # [H, W, 3] in [0, 1] -> {name: [h, w, c]}
+# (params, image [H, W, 3] in [0, 1]) -> {name: [h, w, c]}. The weights are an
+# argument, not a closure constant: 20M constants folded into every XLA
+# program make compiles slow and memory-hungry.
+FeatureFn = Callable[[Any, jax.Array], dict[str, jax.Array]]
 
 
 @dataclasses.dataclass(frozen=True)
 class Extractor:
-  """A feature function plus a plain-words account of where its weights came from."""
+  """A feature function, its weights, and a plain-words account of where they came from."""
   features: FeatureFn
+  params: Any
   pretrained: bool
   description: str
 
@@ -70,8 +74,8 @@ def make_extractor(layers: Sequence[str], weights_path: str = '', pool: str = 'a
       widths make fast test variants of the random fallback.
 
   Returns:
-    Extractor whose `features(image [H, W, 3] in [0, 1])` returns
-    {name: [h, w, c]}.
+    Extractor whose `features(params, image [H, W, 3] in [0, 1])` returns
+    {name: [h, w, c]}; call it with `extractor.params`.
   """
   if any(s < 1 for s in scales) or 1 not in scales:
     raise ValueError(f'scales must be integers >= 1 and include 1, got {tuple(scales)}')
@@ -92,7 +96,8 @@ def make_extractor(layers: Sequence[str], weights_path: str = '', pool: str = 'a
     pretrained = False
   layers = tuple(layers)
 
-  def features(image: jax.Array) -> dict[str, jax.Array]:
+  @jax.jit
+  def features(variables, image: jax.Array) -> dict[str, jax.Array]:
     out = {}
     for s in scales:
       x = vgg_weights.preprocess(_downsample(image, s), mode)[None]
@@ -101,8 +106,8 @@ def make_extractor(layers: Sequence[str], weights_path: str = '', pool: str = 'a
       out.update({f'{name}{suffix}': a[0] for name, a in acts.items()})
     return out
 
-  # Jitted once here so every caller (costs, the optimiser, references) shares one compile cache.
-  return Extractor(features=jax.jit(features), pretrained=pretrained, description=description)
+  return Extractor(features=features, params=variables, pretrained=pretrained,
+                   description=description)
 
 
 def expand_style_weights(style_weights: Mapping[str, float], scales: Sequence[int]) -> dict:
@@ -118,17 +123,19 @@ class TransferResult:
   final: dict[str, float]  # the same four costs of the returned image
 
 
-def make_cost_fn(content: np.ndarray, style: np.ndarray, features: FeatureFn,
+def make_cost_fn(content: np.ndarray, style: np.ndarray, features: FeatureFn, params=None,
                  content_layer: str = GATYS_CONTENT_LAYER,
                  style_weights: Mapping[str, float] = GATYS_STYLE_WEIGHTS,
                  alpha: float = 10.0, beta: float = 40.0, tv_weight: float = 0.0):
-  """J(G) for fixed C and S, with C's content activation and S's Grams computed once.
+  """J(G) for fixed C and S; C's content activation and S's Grams are computed once.
 
   Returns:
-    cost_terms(g [H, W, 3]) -> (J, (J_content, J_style, TV)).
+    (cost_terms, targets): cost_terms(g [H, W, 3], params, targets) ->
+    (J, (J_content, J_style, TV)); targets holds C's activation and S's
+    Grams (pass them as arguments into jit rather than closing over them).
   """
-  fc = features(jnp.asarray(content, jnp.float32))
-  fs = features(jnp.asarray(style, jnp.float32))
+  fc = features(params, jnp.asarray(content, jnp.float32))
+  fs = features(params, jnp.asarray(style, jnp.float32))
   missing = [l for l in [content_layer, *style_weights] if l not in fc]
   if missing:
     raise ValueError(f'features lack layers {missing}; they return {sorted(fc)}')
@@ -137,20 +144,20 @@ def make_cost_fn(content: np.ndarray, style: np.ndarray, features: FeatureFn,
     raise ValueError(f'layers {empty} have no pixels left for the image sizes '
                      f'{np.shape(content)[:2]} / {np.shape(style)[:2]}: conv5_x needs at least '
                      f'16 pixels per side (times the scale); use larger images or fewer scales')
-  target_c = fc[content_layer]
-  grams_s = {l: costs.gram_matrix(fs[l]) for l in style_weights}
+  targets = {'content': fc[content_layer],
+             'grams': {l: costs.gram_matrix(fs[l]) for l in style_weights}}
 
-  def cost_terms(g):
-    fg = features(g)
-    jc = costs.content_cost(target_c, fg[content_layer])
-    js = costs.style_cost(grams_s, fg, style_weights, precomputed_grams=True)
+  def cost_terms(g, params, targets):
+    fg = features(params, g)
+    jc = costs.content_cost(targets['content'], fg[content_layer])
+    js = costs.style_cost(targets['grams'], fg, style_weights, precomputed_grams=True)
     tv = costs.total_variation(g)
     return costs.total_cost(jc, js, alpha, beta, tv, tv_weight), (jc, js, tv)
 
-  return cost_terms
+  return cost_terms, targets
 
 
-def stylize(content: np.ndarray, style: np.ndarray, features: FeatureFn, *,
+def stylize(content: np.ndarray, style: np.ndarray, features: FeatureFn, params=None, *,
             content_layer: str = GATYS_CONTENT_LAYER,
             style_weights: Mapping[str, float] = GATYS_STYLE_WEIGHTS,
             alpha: float = 10.0, beta: float = 40.0, tv_weight: float = 0.0,
@@ -163,8 +170,9 @@ def stylize(content: np.ndarray, style: np.ndarray, features: FeatureFn, *,
   Args:
     content: [H, W, 3] content image C in [0, 1].
     style: [H', W', 3] style image S in [0, 1] (any size: only its Grams are used).
-    features: image -> {layer: activation}, e.g. make_extractor(...).features;
+    features: (params, image) -> {layer: activation}, e.g. make_extractor(...).features;
       must return content_layer and every style layer.
+    params: the feature function's weights (extractor.params).
     content_layer: layer of J_content.
     style_weights: {layer: lambda[l]} of J_style.
     alpha, beta, tv_weight: cost weights (>= 0).
@@ -185,15 +193,15 @@ def stylize(content: np.ndarray, style: np.ndarray, features: FeatureFn, *,
     raise ValueError(f'num_steps and chunk must be >= 1, got {num_steps} and {chunk}')
   optimizer = optimizer or optax.adam(0.02)
   c = jnp.asarray(content, jnp.float32)
-  cost_terms = make_cost_fn(content, style, features, content_layer, style_weights,
-                            alpha, beta, tv_weight)
+  cost_terms, targets = make_cost_fn(content, style, features, params, content_layer,
+                                     style_weights, alpha, beta, tv_weight)
   grad_fn = jax.value_and_grad(cost_terms, has_aux=True)
 
-  @functools.partial(jax.jit, static_argnums=2)
-  def run_chunk(g, opt_state, length):
+  @functools.partial(jax.jit, static_argnums=4)
+  def run_chunk(g, opt_state, params, targets, length):
     def step(carry, _):
       g, opt_state = carry
-      (j, (jc, js, tv)), grad = grad_fn(g)
+      (j, (jc, js, tv)), grad = grad_fn(g, params, targets)
       updates, opt_state = optimizer.update(grad, opt_state, g)
       g = jnp.clip(optax.apply_updates(g, updates), 0.0, 1.0)  # stay a valid image
       return (g, opt_state), jnp.stack([j, jc, js, tv])
@@ -210,14 +218,14 @@ def stylize(content: np.ndarray, style: np.ndarray, features: FeatureFn, *,
   done = 0
   while done < num_steps:
     length = min(chunk, num_steps - done)  # at most two compiled lengths
-    g, opt_state, h = run_chunk(g, opt_state, length)
+    g, opt_state, h = run_chunk(g, opt_state, params, targets, length)
     hist.append(np.asarray(h))
     done += length
     if callback is not None:
       callback(done, np.asarray(g), dict(zip(('total', 'content', 'style', 'tv'),
-                                                            hist[-1][-1].tolist())))
+                                             hist[-1][-1].tolist())))
   hist = np.concatenate(hist)
-  j, (jc, js, tv) = jax.jit(cost_terms)(g)
+  j, (jc, js, tv) = jax.jit(cost_terms)(g, params, targets)
   names = ('total', 'content', 'style', 'tv')
   return TransferResult(image=np.asarray(g), history={n: hist[:, i] for i, n in enumerate(names)},
                         final={n: float(v) for n, v in zip(names, (j, jc, js, tv))})
