@@ -83,14 +83,3 @@ def sample_pairs(labels: np.ndarray, n_pairs: int, seed: int = 0):
   same[:half] = True
   return i, j, same
 
-
-def load_digit_pool() -> Split:
-  """scikit-learn's embedded 8x8 digits (1797 images, offline) as a pool.
-
-  Returns:
-    {'image': [1797, 8, 8, 1] float32 in [0, 1], 'label': [1797] int32}.
-  """
-  from sklearn.datasets import load_digits  # embedded data, no network
-  d = load_digits()
-  return {'image': (d.images[..., None] / 16.0).astype(np.float32),
-          'label': d.target.astype(np.int32)}
