@@ -93,3 +93,47 @@ def test_bad_inputs_raise():
     corruptions.UserPhotos(corruptions=('rain',))
   with pytest.raises(ValueError, match='contrast'):
     corruptions.UserPhotos(contrast=(0.9, 0.1))
+
+
+def _digit_pool():
+  from jaxdl.data.digits import load
+  return load()[0]['all']
+
+
+def _rows(images):
+  return {img.tobytes() for img in images}
+
+
+def test_mismatch_splits_dev_test_are_b_and_train_is_a():
+  from jaxdl.mismatch.data import mismatch_splits
+  pool = _digit_pool()
+  splits = mismatch_splits(pool, seed=0, a_fraction=0.6, train_dev_fraction=0.15)
+  n = len(pool['label'])
+  sizes = {k: len(v['label']) for k, v in splits.items()}
+  assert sum(sizes.values()) == n
+  assert sizes['train'] + sizes['train_dev'] == pytest.approx(0.6 * n, abs=10)
+  assert sizes['dev'] == pytest.approx(sizes['test'], abs=10)
+  clean = _rows(pool['image'])
+  # Train and train-dev are untouched A images; dev and test are all corrupted B.
+  assert _rows(splits['train']['image']) <= clean and _rows(splits['train_dev']['image']) <= clean
+  assert not _rows(splits['dev']['image']) & clean and not _rows(splits['test']['image']) & clean
+  assert not _rows(splits['train']['image']) & _rows(splits['train_dev']['image'])
+
+
+def test_mismatch_synthesis_copies_and_b_in_train():
+  from jaxdl.mismatch.data import mismatch_splits
+  pool = _digit_pool()
+  base = mismatch_splits(pool, seed=1)
+  synth = mismatch_splits(pool, seed=1, synthesis=('blur', 'noise'), synthesis_copies=3)
+  assert len(synth['train']['label']) == 3 * len(base['train']['label'])
+  assert len(synth['train_dev']['label']) == 3 * len(base['train_dev']['label'])
+  np.testing.assert_array_equal(synth['dev']['image'], base['dev']['image'])  # B unchanged
+  assert not _rows(synth['train']['image']) & _rows(pool['image'])
+  mixed = mismatch_splits(pool, seed=1, b_in_train=0.5)
+  b_rows = _rows(base['dev']['image']) | _rows(base['test']['image'])
+  assert _rows(mixed['train']['image']) & b_rows  # some user photos now train
+  assert len(mixed['dev']['label']) < len(base['dev']['label'])
+  with pytest.raises(ValueError, match='b_in_train'):
+    mismatch_splits(pool, b_in_train=1.0)
+  with pytest.raises(ValueError, match='synthesis_copies'):
+    mismatch_splits(pool, synthesis=('blur',), synthesis_copies=0)

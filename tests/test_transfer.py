@@ -166,3 +166,14 @@ def test_digit_tasks_are_disjoint_few_shot():
   assert n_a == np.isin(target, range(5)).sum() and n_b == np.isin(target, range(5, 10)).sum()
   with pytest.raises(ValueError, match='disjoint'):
     digit_tasks.digit_tasks(classes_a=(0, 1), classes_b=(1, 2))
+
+
+def test_photo_tasks_a_clean_b_few_shot_photos():
+  from sklearn.datasets import load_digits
+  a, b = digit_tasks.photo_tasks(seed=0, shots_per_class=2)
+  assert a.info.num_classes == b.info.num_classes == 10
+  np.testing.assert_array_equal(np.bincount(b.splits['train']['label']), [2] * 10)
+  clean = {img.tobytes() for img in (load_digits().images / 16.0).astype(np.float32)[..., None]}
+  assert all(img.tobytes() in clean for img in a.splits['train']['image'])
+  assert not any(img.tobytes() in clean for s in b.splits.values() for img in s['image'])
+  assert sum(len(s['label']) for s in (*a.splits.values(), *b.splits.values())) == 1797

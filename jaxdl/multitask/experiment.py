@@ -20,7 +20,11 @@ from jaxdl.train.loop import train_and_evaluate
 
 @dataclasses.dataclass
 class MultitaskResult:
-  """errors: {'multi-task' | 'single-task': {split: {shape: error}}}; the printed table."""
+  """errors: {'multi-task' | 'single-task': {split: {shape: error}}}; the printed table.
+
+  num_train_labels: known training labels each side learnt from (the
+  single-task count covers the shapes that got a separate model).
+  """
   errors: dict[str, dict[str, dict[str, float]]]
   num_train_labels: dict[str, int]
   table: str
@@ -41,13 +45,15 @@ def single_task_dataset(dataset: Dataset, k: int) -> Dataset:
 
 
 def format_table(errors, names) -> str:
-  lines = ['| split | model | ' + ' | '.join(names) + ' | mean |',
+  """Markdown: error per shape and model; the mean over the shapes both models have."""
+  shared = [n for n in names if all(n in e['dev'] for e in errors.values())]
+  lines = ['| split | model | ' + ' | '.join(names) + f' | mean ({len(shared)} shapes) |',
            '|---|---|' + '---:|' * (len(names) + 1)]
   for split in ('dev', 'test'):
     for model, by_split in errors.items():
-      row = [by_split[split][n] for n in names]
-      lines.append(f'| {split} | {model} | ' + ' | '.join(f'{100 * e:.2f}%' for e in row)
-                   + f' | {100 * float(np.mean(row)):.2f}% |')
+      cells = [f'{100 * by_split[split][n]:.2f}%' if n in by_split[split] else '-' for n in names]
+      mean = float(np.mean([by_split[split][n] for n in shared]))
+      lines.append(f'| {split} | {model} | ' + ' | '.join(cells) + f' | {100 * mean:.2f}% |')
   return '\n'.join(lines)
 
 
@@ -61,6 +67,9 @@ def run(config, workdir: str) -> MultitaskResult:
   """
   dataset = shapes_dataset(config)
   names = list(dataset.info.class_names)
+  unknown = [n for n in config.multitask.single_task_shapes if n not in names]
+  if unknown:
+    raise ValueError(f'config.multitask.single_task_shapes {unknown} not among {names}')
   multi = train_and_evaluate(config, os.path.join(workdir, 'multitask'), dataset=dataset,
                              task=multilabel_task(len(names), task_names=names))
   errors = {'multi-task': {s: {n: multi.final[s][f'error_{n}'] for n in names}
@@ -68,6 +77,8 @@ def run(config, workdir: str) -> MultitaskResult:
             'single-task': {'dev': {}, 'test': {}}}
   labels = {'multi-task': int(dataset.splits['train']['label_mask'].sum()), 'single-task': 0}
   for k, name in enumerate(names):
+    if name not in config.multitask.single_task_shapes:
+      continue
     single = single_task_dataset(dataset, k)
     result = train_and_evaluate(config, os.path.join(workdir, f'single_{name}'), dataset=single,
                                 task=multilabel_task(1, task_names=(name,)))

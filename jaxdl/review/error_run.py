@@ -35,6 +35,8 @@ class ErrorRunResult:
   injected: dict[str, np.ndarray]  # split -> indices whose labels were flipped
   injected_found: float  # share of injected dev flips that were flagged (nan if none)
   relabelled_errors: dict[str, tuple[float, float]] | None  # split -> (before, after)
+  predictions: dict[str, np.ndarray]  # split -> predicted classes
+  labels: dict[str, np.ndarray]  # split -> labels analysed (after any injected noise)
   files: dict[str, str]
 
 
@@ -121,4 +123,5 @@ def run(config, workdir: str) -> ErrorRunResult:
   return ErrorRunResult(table=table, markdown=markdown, dev_error=len(errors) / len(labels),
                         flagged=flagged, mislabel_share=ea.share_of_errors(errors, flagged['dev']),
                         injected=injected, injected_found=found, relabelled_errors=relabelled,
-                        files=files)
+                        predictions={s: p.argmax(1) for s, p in probs.items()},
+                        labels={s: split['label'] for s, split in splits.items()}, files=files)

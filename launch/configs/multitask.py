@@ -27,11 +27,13 @@ def get_config(variant: str = '') -> ml_collections.ConfigDict:
   c.multitask.dev_size = 400  # dev images (fully labelled)
   c.multitask.test_size = 400  # test images (fully labelled)
   c.multitask.missing_fraction = 0.3  # share of training labels that are '?' (3.15)
+  c.multitask.single_task_shapes = ('square', 'plus', 'x', 'disk')  # separate models to train
   if variant == 'smoke':
     c.multitask.train_size = 128
     c.multitask.dev_size = 64
     c.multitask.test_size = 64
     c.num_epochs = 1
+    c.multitask.single_task_shapes = ('disk',)  # one separate model: the plumbing, not the figures
   elif variant:
     raise ValueError(f"unknown config variant {variant!r}; accepted: '', 'smoke'")
   return c
