@@ -26,7 +26,7 @@ def main(argv):
     sys.exit(f'error: {e}')
   print('training (error = objects missed at their assigned grid slot):')
   print(result.train_table)
-  print(f'\nanchors (w, h) / image: {result.anchors.round(3).tolist()} '
+  print(f'\nanchors (w, h) / image: {result.anchors.astype(float).round(3).tolist()} '
         f'(mean best IoU with train boxes {result.mean_anchor_iou:.3f})')
   print('\nVOC all-point AP@0.5:')
   print(result.table)

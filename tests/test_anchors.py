@@ -30,6 +30,12 @@ def test_result_is_a_lloyd_fixed_point_and_beats_random_anchors():
   assert mean_iou > max(random_ious)
 
 
+def test_host_iou_matches_jnp_shape_iou():
+  rng = np.random.default_rng(2)
+  a, b = rng.uniform(0.01, 1, (7, 2)), rng.uniform(0.01, 1, (3, 2))
+  np.testing.assert_allclose(A._iou(a, b), B.shape_iou(a, b), rtol=1e-5)
+
+
 def test_bad_arguments():
   with pytest.raises(ValueError, match='k must'):
     A.kmeans_anchors(np.ones((3, 2)), 4)

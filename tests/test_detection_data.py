@@ -91,7 +91,7 @@ def test_configured_augmentation_moves_boxes_with_the_objects():
     boxes[i, 0] = np.array([x0, y0, x0 + w, y0 + h]) / size
   augment = make_augment_fn(detect_config.get_config().augment.to_dict(), boxes_key='boxes',
                             box_mask_key='box_mask')
-  out = augment({'image': images, 'boxes': boxes, 'box_mask': np.ones((n, 1), bool)}, jax.random.key(3))
+  out = jax.jit(augment)({'image': images, 'boxes': boxes, 'box_mask': np.ones((n, 1), bool)}, jax.random.key(3))
   moved = 0
   for img, box, keep in zip(np.asarray(out['image']), np.asarray(out['boxes'])[:, 0], np.asarray(out['box_mask'])[:, 0]):
     rows, cols = np.nonzero(img[..., 0] > 0.5)

@@ -72,15 +72,24 @@ def choose_anchors(split, yolo_config, seed):
 def detect_split(state, split, task, anchors, *, batch_size, max_outputs, score_threshold,
                  iou_threshold):
   """Runs model + decode + NMS over a split; returns per-image detection dicts."""
-  predict = jax.jit(functools.partial(steps_lib.predict, task=task))
+  predict = _jit_predict(task)
   dets = []
   images = split[task.input_key]
   for i in range(0, len(images), batch_size):
-    r = yolo.detect(predict(state, jnp.asarray(images[i:i + batch_size])), anchors,
+    chunk = images[i:i + batch_size]
+    n = len(chunk)
+    if n < batch_size:  # pad the last batch: one compiled shape for every call
+      chunk = np.concatenate([chunk, np.zeros((batch_size - n,) + chunk.shape[1:], chunk.dtype)])
+    r = yolo.detect(predict(state, jnp.asarray(chunk)), anchors,
                     max_outputs=max_outputs, score_threshold=score_threshold,
                     iou_threshold=iou_threshold)
-    dets += map_lib.from_padded(r.boxes, r.scores, r.classes, r.count)
+    dets += map_lib.from_padded(*(np.asarray(x)[:n] for x in (r.boxes, r.scores, r.classes, r.count)))
   return dets
+
+
+@functools.lru_cache(maxsize=8)
+def _jit_predict(task):
+  return jax.jit(functools.partial(steps_lib.predict, task=task))
 
 
 def format_ap_table(ap, class_names, gt_counts):
@@ -133,7 +142,7 @@ def run(config, workdir):
   writer.scalars(int(result.state.step), {f'final/{s}/AP50_{k}': v for s, m in ap.items() for k, v in m.items()})
   writer.close()
   with open(os.path.join(workdir, 'detection_ap.md'), 'w') as f:
-    f.write(f'anchors (w, h) / image: {np.round(anchors, 3).tolist()}, mean best IoU {mean_iou:.3f}\n\n')
+    f.write(f'anchors (w, h) / image: {np.round(anchors.astype(float), 3).tolist()}, mean best IoU {mean_iou:.3f}\n\n')
     f.write(table + '\n')
   png = os.path.join(workdir, 'test_detections.png')
   dets, gts = dets_by_split['test']
