@@ -38,16 +38,19 @@ def _background(rng, size):
 
 
 def _shape_mask(label, x0, y0, w, h, size):
-  py, px = np.mgrid[0:size, 0:size].astype(np.float32) + 0.5  # pixel centres
+  """[size, size] bool mask of the shape filling the box (x0, y0, w, h); pixels."""
+  # evaluated on the box's pixels only: every shape lies inside its box
+  py, px = np.mgrid[y0:y0 + h, x0:x0 + w].astype(np.float32) + 0.5  # pixel centres
   if CLASS_NAMES[label] == 'rectangle':
-    return (px >= x0) & (px < x0 + w) & (py >= y0) & (py < y0 + h)
-  if CLASS_NAMES[label] == 'ellipse':
+    inside = np.ones((h, w), bool)
+  elif CLASS_NAMES[label] == 'ellipse':
     cx, cy = x0 + w / 2, y0 + h / 2
-    return ((px - cx) / (w / 2)) ** 2 + ((py - cy) / (h / 2)) ** 2 <= 1.0
-  # triangle, apex at the top centre, base along the bottom edge
-  cx = x0 + w / 2
-  depth = (py - y0) / h
-  return (py >= y0) & (py < y0 + h) & (np.abs(px - cx) <= depth * w / 2 + 0.5)
+    inside = ((px - cx) / (w / 2)) ** 2 + ((py - cy) / (h / 2)) ** 2 <= 1.0
+  else:  # triangle, apex at the top centre, base along the bottom edge
+    inside = np.abs(px - (x0 + w / 2)) <= (py - y0) / h * w / 2 + 0.5
+  mask = np.zeros((size, size), bool)
+  mask[y0:y0 + h, x0:x0 + w] = inside
+  return mask
 
 
 def _colour(rng):
