@@ -51,5 +51,7 @@ def test_padded_helpers_and_errors():
   assert [len(g['labels']) for g in gts] == [1, 2]
   with pytest.raises(ValueError, match='same images'):
     M.mean_average_precision(dets, gts[:1], 1)
+  with pytest.raises(ValueError, match='at least one image'):
+    M.mean_average_precision([], [], 1)
   with pytest.raises(ValueError, match='iou_threshold'):
     M.mean_average_precision(dets, gts, 1, iou_threshold=0.0)

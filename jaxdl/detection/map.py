@@ -97,6 +97,8 @@ def mean_average_precision(detections, ground_truths, num_classes, iou_threshold
   if len(detections) != len(ground_truths):
     raise ValueError(f'detections ({len(detections)}) and ground_truths ({len(ground_truths)}) '
                      'must list the same images')
+  if not detections:
+    raise ValueError('detections and ground_truths must list at least one image')
   if not 0.0 < iou_threshold <= 1.0:
     raise ValueError(f'iou_threshold must be in (0, 1], got {iou_threshold}')
   ap = np.full(num_classes, np.nan)
