@@ -52,7 +52,7 @@ def _exhaustive(table, offset, max_len):
   return hyps
 
 
-@pytest.mark.parametrize('seed', [0, 1, 2])
+@pytest.mark.parametrize('seed', [0, 1])
 def test_full_beam_equals_exhaustive_search(seed):
   max_len = 4
   table = _table(seed)

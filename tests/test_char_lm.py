@@ -135,6 +135,7 @@ def test_perplexity_of_uniform_model_is_vocabulary_size():
     char_lm.perplexity(1.0, 0)
 
 
+@pytest.mark.slow
 def test_learns_a_periodic_text():
   """A small GRU LM learns 'abcd' repeated: perplexity -> ~1 (from 96)."""
   ids = corpus.encode('abcd' * 40)

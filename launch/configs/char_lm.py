@@ -7,10 +7,12 @@
 Default: the embedded corpus 'pydoc_text' (the Python Language Reference
 help text shipped with CPython, ~465k characters; whole documents held out
 for dev and test), one GRU layer of 256 units, windows of 128 characters,
-Adam with gradient clipping. About 5 minutes on a shared 2-core CPU; dev
-perplexity falls from 96 (uniform) to roughly 4 per character, and the
-samples turn from noise into English-like technical prose with words and
-Python code fragments. `:shakespeare` trains on tiny_shakespeare through
+Adam 3e-3 with cosine decay and gradient clipping, 800 steps of 32 windows.
+Measured: 1 min 53 s of CPU (11 min wall on the shared 2-core machine under
+heavy load); dev perplexity 5.5 after 200 steps, 4.37 at the end (test 3.11,
+train 3.14; uniform would be 96), and the temperature-0.5 samples read as
+English-like prose about Python ('The "__getitem__()" method is called.').
+`:shakespeare` trains on tiny_shakespeare through
 TFDS (needs the network once); `:smoke` is the tiny variant the tests run.
 """
 import ml_collections
@@ -39,11 +41,11 @@ def get_config(variant: str = '') -> ml_collections.ConfigDict:
   c.char_lm.prompt = 'The '  # text the samples continue
   c.char_lm.sample_length = 200  # characters generated per sample
   c.char_lm.temperatures = (0.5, 1.0)  # sampling temperatures shown
-  c.batch_size = 64  # windows per step
+  c.batch_size = 32  # windows per step
   c.eval_batch_size = 128  # windows per evaluation batch
-  c.num_train_steps = 1500  # optimizer steps
+  c.num_train_steps = 800  # optimizer steps (~3.3M characters, ~8 epochs)
   c.log_every_steps = 100  # train loss print period
-  c.eval_every_steps = 500  # dev perplexity + samples + checkpoint period
+  c.eval_every_steps = 200  # dev perplexity + samples + checkpoint period
   c.num_devices = 0  # devices in the data mesh; 0 = all
 
   if variant == 'shakespeare':

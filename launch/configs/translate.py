@@ -6,9 +6,12 @@
 
 Default: the embedded dates data set ('dates': human-readable dates in 18
 formats -> ISO 8601, 20,000 train examples, 1,000 dev and 1,000 test
-examples on held-out days), GRU encoder–decoder with Luong attention,
-Adam with gradient clipping. About 2-4 minutes on a shared 2-core CPU;
-should reach >= 95 % exact match on the test set, greedy or beam search.
+examples on held-out days), GRU encoder–decoder (128 units) with Luong
+attention, Adam 3e-3 with cosine decay and gradient clipping, 1,000 steps of
+128. Measured: 66 s of CPU (6 min wall on the shared 2-core machine under
+heavy load); test exact match 98.3 % greedy and with beam 4 (1,500 steps:
+100 %). Without attention (`:no_attention`, same budget): 64.4 % greedy,
+71.2 % with beam 4.
 `:no_attention` drops the attention (the decoder sees only the encoder's
 final state, as in the notes). `:smoke` is the tiny variant the tests run.
 """
