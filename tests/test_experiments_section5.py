@@ -24,7 +24,8 @@ def test_translate_smoke_end_to_end(tmp_path):
   assert len(result.examples) == 2
   assert '| greedy | test | 64 |' in result.table
   assert int(result.run.state.step) == config.num_train_steps
-  for name in ('translations.md', 'results.md', 'curves_loss.png'):
+  for name in ('translations.md', 'results.md', 'curves_loss.png',
+               'attention.png'):
     assert (tmp_path / name).exists(), name
   assert os.listdir(tmp_path / 'tensorboard')
 

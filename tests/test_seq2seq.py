@@ -208,3 +208,13 @@ def test_bleu_by_hand():
   assert two == pytest.approx(np.sqrt(7 / 8 * 4 / 6) * np.exp(1 - 8 / 8))
   with pytest.raises(ValueError, match='same length'):
     bleu.corpus_bleu([hyp], [])
+
+
+def test_attention_plot_checks_shape(tmp_path):
+  from jaxdl.sequence import attention_plot
+  w = np.full((2, 3), 1 / 3)
+  path = attention_plot.plot_attention(w, 'abc', ['1', '<eos>'],
+                                       str(tmp_path / 'a.png'))
+  assert (tmp_path / 'a.png').stat().st_size > 1000 and path.endswith('a.png')
+  with pytest.raises(ValueError, match='shape'):
+    attention_plot.plot_attention(w, 'ab', ['1', '<eos>'], str(tmp_path / 'b.png'))

@@ -14,6 +14,7 @@ import numpy as np
 
 from jaxdl.data.dataset import Dataset
 from jaxdl.models.registry import build_model
+from jaxdl.sequence import attention_plot
 from jaxdl.sequence import dates
 from jaxdl.sequence import translation
 from jaxdl.train.loop import RunResult, train_and_evaluate
@@ -72,9 +73,32 @@ def run(config, workdir: str) -> TranslateResult:
         f'exact_match/{d.replace(" ", "_")}/{s}': v
         for d, by in accuracy.items() for s, v in by.items()})
     writer.close()
+    if config.model_kwargs.attention:
+      _plot_first_attention(model, params, test, greedy, workdir)
     with open(os.path.join(workdir, 'translations.md'), 'w') as f:
       f.write(table + '\n\n| source | predicted | target |\n|---|---|---|\n')
       for src, pred, tgt in examples:
         f.write(f'| {src} | {pred} | {tgt} |\n')
   return TranslateResult(run=result, accuracy=accuracy, examples=examples,
                          table=table)
+
+
+def _plot_first_attention(model, params, split, predicted, workdir: str) -> str:
+  """attention.png: the weights behind the first test example's output."""
+  length = int(split['source_length'][0])
+  text = dates.decode_source(split['source'][0], length)
+  output = dates.decode_target(predicted[0])
+  # The decoder's inputs while it wrote `output`: BOS then its own tokens.
+  target_input = np.concatenate([[dates.TARGET_BOS], predicted[0, :-1]])
+  source = split['source'][:1]
+  weights = model.apply({'params': params}, source, source != model.source_pad,
+                        target_input[None].astype(np.int32),
+                        method=lambda m, s, k, t: m.model.attention_weights(s, k, t))
+  ids = predicted[0].tolist()
+  rows = ids.index(dates.TARGET_EOS) + 1 if dates.TARGET_EOS in ids else len(ids)
+  labels = [{dates.TARGET_EOS: '<eos>', dates.TARGET_PAD: '<pad>',
+             dates.TARGET_BOS: '<bos>'}.get(i) or dates.decode_target([i])
+            for i in ids[:rows]]
+  return attention_plot.plot_attention(
+      np.asarray(weights[0, :rows, :length]), text, labels,
+      os.path.join(workdir, 'attention.png'), title=f'{text} -> {output}')

@@ -13,7 +13,6 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 import numpy as np
-import optax
 
 from jaxdl.data.dataset import DatasetInfo
 from jaxdl.sequence import dates
