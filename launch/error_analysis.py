@@ -30,7 +30,8 @@ def main(argv):
         f'they are {100 * r.mislabel_share:.1f}% of the dev errors')
   if len(r.injected['dev']):
     print(f"injected label flips found by the ranking: {100 * r.injected_found:.1f}% "
-          f"of {len(r.injected['dev'])} in dev")
+          f"of {len(r.injected['dev'])} in dev; {100 * r.injected_precision:.1f}% of the "
+          'flagged were injected flips')
   if r.relabelled_errors:
     for split, (before, after) in r.relabelled_errors.items():
       print(f'{split} error after relabelling: {100 * before:.2f}% -> {100 * after:.2f}%')

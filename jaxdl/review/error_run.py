@@ -34,6 +34,7 @@ class ErrorRunResult:
   mislabel_share: float  # share of dev errors among the flagged
   injected: dict[str, np.ndarray]  # split -> indices whose labels were flipped
   injected_found: float  # share of injected dev flips that were flagged (nan if none)
+  injected_precision: float  # share of flagged dev examples that were injected flips
   relabelled_errors: dict[str, tuple[float, float]] | None  # split -> (before, after)
   predictions: dict[str, np.ndarray]  # split -> predicted classes
   labels: dict[str, np.ndarray]  # split -> labels analysed (after any injected noise)
@@ -120,8 +121,11 @@ def run(config, workdir: str) -> ErrorRunResult:
                       float(np.mean(probs[s].argmax(1) != fixed[s]['label']))) for s in splits}
   found = (float(np.isin(injected['dev'], flagged['dev']).mean()) if len(injected['dev'])
            else float('nan'))
+  precision = (float(np.isin(flagged['dev'], injected['dev']).mean())
+               if len(flagged['dev']) else float('nan'))
   return ErrorRunResult(table=table, markdown=markdown, dev_error=len(errors) / len(labels),
                         flagged=flagged, mislabel_share=ea.share_of_errors(errors, flagged['dev']),
-                        injected=injected, injected_found=found, relabelled_errors=relabelled,
+                        injected=injected, injected_found=found, injected_precision=precision,
+                        relabelled_errors=relabelled,
                         predictions={s: p.argmax(1) for s, p in probs.items()},
                         labels={s: split['label'] for s, split in splits.items()}, files=files)

@@ -27,7 +27,7 @@ def get_config(variant: str = '') -> ml_collections.ConfigDict:
   c.max_errors = 100  # errors sampled for the table (3.10 looks at ~100); 0 = all
   c.max_rows = 30  # rows printed in the Markdown table; 0 = all
   c.sheet_size = 50  # errors in the contact sheet PNG
-  c.mislabel_min_confidence = 0.5  # a likely mislabel is predicted as another class with p >= this
+  c.mislabel_min_confidence = 0.9  # a likely mislabel is predicted as another class with p >= this
   c.relabel_top_k = 20  # candidates per split written for review (dev and test alike)
   c.relabel_csv = ''  # a reviewed relabel CSV to apply to dev and test; '' = none
   if variant == 'smoke':
