@@ -6,10 +6,12 @@
 
 Default: SmallCNN on scikit-learn's digits; 60% of them are A (clean), 40%
 become B through blur, noise, 1-pixel shifts and lower contrast. Three runs:
-no synthesis, synthesis of every B corruption on A, and blur only. About
-2 minutes on a 2-core CPU. Expected: with no synthesis the data-mismatch gap
-(train-dev -> dev) is the largest (tens of points); synthesising all
-corruptions shrinks it to a few points; blur only shrinks it less.
+no synthesis, synthesis of every B corruption on A (3 corrupted copies of
+each A image), and blur only. About 1.5 minutes on a 2-core CPU. Measured
+(seed 0): without synthesis the data-mismatch gap (train-dev -> dev) is
++49.8 points (dev 52.2%); synthesising all four corruptions cuts it to
++2.9 (dev 11.1%); blur alone leaves it at +50.2, the partial simulation
+3.13 warns about.
 """
 import ml_collections
 
