@@ -31,6 +31,15 @@ def test_smoke_config_end_to_end(tmp_path):
   assert int(result.run.state.step) == 2 * (64 // 16)
 
 
+@pytest.mark.slow
+def test_default_config_reaches_map_target(tmp_path):
+  """The acceptance run (minutes of CPU): test mAP@0.5 >= 0.8, every class >= 0.7."""
+  from jaxdl.detection.experiment import run
+  result = run(detect_config.get_config(), str(tmp_path))
+  assert result.ap['test']['mAP'] >= 0.8
+  assert min(v for k, v in result.ap['test'].items() if k != 'mAP') >= 0.7
+
+
 def test_unknown_variant_is_rejected():
   with pytest.raises(ValueError, match='smoke'):
     detect_config.get_config('huge')
