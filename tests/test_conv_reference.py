@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from jaxdl.models import conv_reference as ref
+from jaxdl.models import patch_conv
 
 
 def test_hand_computed_cell():
@@ -53,3 +54,25 @@ def test_channel_mismatch_and_bad_activation_raise():
   with pytest.raises(ValueError, match='activation'):
     ref.conv_layer(np.zeros((4, 4, 3)), np.zeros((3, 3, 3, 1)),
                    activation='gelu')
+
+
+@pytest.mark.parametrize('kernel,stride,padding', [
+    ((5, 5), 1, 'VALID'), ((3, 3), 2, ((1, 1), (1, 1))), ((3, 2), 2, 'SAME'),
+    ((1, 1), 2, 'VALID')])
+def test_patch_conv_equals_flax_conv(kernel, stride, padding):
+  # Same parameters, same outputs and gradients as nn.Conv (notes 4.4 as im2col).
+  x = jnp.asarray(np.random.default_rng(3).normal(size=(2, 9, 8, 3)),
+                  jnp.float32)
+  ref_layer = nn.Conv(4, kernel, stride, padding)
+  fast = patch_conv.PatchConv(4, kernel, stride, padding)
+  params = ref_layer.init(jax.random.key(0), x)
+  assert jax.tree.map(jnp.shape, fast.init(jax.random.key(0), x)) == \
+      jax.tree.map(jnp.shape, params)
+  np.testing.assert_allclose(fast.apply(params, x), ref_layer.apply(params, x),
+                             rtol=1e-5, atol=1e-5)
+  loss = lambda layer: lambda p: jnp.sum(jnp.sin(layer.apply(p, x)))
+  g_fast = jax.grad(loss(fast))(params)
+  g_ref = jax.grad(loss(ref_layer))(params)
+  jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-4,
+                                                       atol=1e-4),
+               g_fast, g_ref)

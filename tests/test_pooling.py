@@ -19,9 +19,11 @@ def test_max_pool_hand_example():
   assert out.shape == (1, 2, 2, 2)  # channels unchanged (notes 4.6.1)
 
 
-@pytest.mark.parametrize('f,s', [(2, 2), (3, 1), (3, 2)])
-def test_pools_match_numpy_reference(f, s):
-  x = np.random.default_rng(0).normal(size=(2, 7, 8, 3)).astype(np.float32)
+@pytest.mark.parametrize('f,s,h', [(2, 2, 7), (2, 2, 8), (3, 1, 7),
+                                   (3, 2, 7)])
+def test_pools_match_numpy_reference(f, s, h):
+  # h = 8 with f = s = 2 takes the reshape path, the others reduce_window.
+  x = np.random.default_rng(0).normal(size=(2, h, 8, 3)).astype(np.float32)
   np.testing.assert_allclose(pooling.max_pool(jnp.asarray(x), f, s),
                              ref.max_pool(x, f, s), rtol=1e-6)
   np.testing.assert_allclose(pooling.avg_pool(jnp.asarray(x), f, s),
@@ -79,6 +81,17 @@ def test_pools_are_differentiable():
       np.testing.assert_array_equal(g[i:i + 2, j:j + 2], want)
   ga = jax.jit(jax.grad(lambda v: pooling.avg_pool(v, 2).sum()))(x)
   np.testing.assert_allclose(ga, 0.25)
+  # Overlapping windows (reduce_window path): each of the 4 windows of a
+  # 3x3/1 pool over 4x4 sends 1 to its argmax.
+  g3 = jax.jit(jax.grad(lambda v: pooling.max_pool(v, 3, 1).sum()))(x)
+  assert float(g3.sum()) == 4.0
+  want = np.zeros((4, 4))
+  for i in (0, 1):
+    for j in (0, 1):
+      block = xs[i:i + 3, j:j + 3]
+      a, b = np.unravel_index(np.argmax(block), (3, 3))
+      want[i + a, j + b] += 1
+  np.testing.assert_array_equal(np.asarray(g3)[0, ..., 0], want)
 
 
 def test_bad_inputs_raise():

@@ -153,6 +153,7 @@ def test_small_model_counts():
     ('lenet', lenet.LeNet5(), (2, 32, 32, 1)),
     ('lenet_tanh_avg', lenet.LeNet5(activation='tanh', pool='avg'),
      (2, 32, 32, 1)),
+    ('lenet_patches', lenet.LeNet5(conv_impl='patches'), (2, 32, 32, 1)),
     ('alexnet', alexnet.AlexNetTiny(), (2, 64, 64, 3)),
     ('vgg', vgg.VGG19Tiny(), (2, 32, 32, 3)),
     ('resnet_basic', resnet.ResNetTiny(), (2, 32, 32, 3)),
@@ -272,6 +273,7 @@ def test_vgg_capture_by_name():
 @pytest.mark.parametrize('model,match', [
     (vgg.VGG19Tiny(pool='median'), 'pool'),
     (lenet.LeNet5(activation='gelu'), 'activation'),
+    (lenet.LeNet5(conv_impl='fft'), 'conv_impl'),
     (resnet.ResNetTiny(block='wide'), 'block'),
     (resnet.ResNetTiny(stem='tiny'), 'stem'),
     (cifar_resnet.CifarResNet(21), 'depth'),
@@ -295,3 +297,11 @@ def test_vgg_unknown_capture_raises():
 def test_registry_names(name):
   model = registry.build_model(name, num_classes=7)
   assert model.num_classes == 7
+
+
+def test_lenet_patch_convs_compute_the_same_function():
+  x = jax.random.uniform(jax.random.key(1), (3, 32, 32, 1))
+  v = numpy_variables(lenet.LeNet5(), x)
+  np.testing.assert_allclose(
+      jax.jit(lenet.LeNet5(conv_impl='patches').apply)(v, x),
+      jax.jit(lenet.LeNet5().apply)(v, x), rtol=1e-4, atol=1e-4)

@@ -40,6 +40,24 @@ def _pads(x, window, strides, padding, ceil_mode):
   return pads
 
 
+def _tiled(x, window, strides, pads):
+  """[B, *spatial, C] -> [B, n1, f1, n2, f2, ..., C] when windows tile the input.
+
+  Non-overlapping, unpadded windows that cover the input exactly are a
+  reshape, and a max/mean over the window axes then differentiates into
+  elementwise ops; XLA's CPU gradient of reduce_window (select-and-scatter)
+  made LeNet-5's train step ~15 % slower. Returns None when they do not tile.
+  """
+  spatial = x.shape[1:-1]
+  if (tuple(window) != tuple(strides) or any(p != (0, 0) for p in pads)
+      or any(n % f for n, f in zip(spatial, window))):
+    return None
+  shape = [x.shape[0]]
+  for n, f in zip(spatial, window):
+    shape += [n // f, f]
+  return x.reshape(*shape, x.shape[-1])
+
+
 def max_pool(x: jax.Array, window: int | Sequence[int],
              strides: int | Sequence[int] | None = None,
              padding: PoolPadding = 'VALID', ceil_mode: bool = False
@@ -54,12 +72,18 @@ def max_pool(x: jax.Array, window: int | Sequence[int],
       -inf so they never win.
     ceil_mode: PyTorch's rounding-up of the output size (used by GoogLeNet).
 
+  Where windows tile the input, ties in a window share the gradient equally
+  (jnp.max's rule) instead of all of it going to one of them.
+
   Returns:
     [batch, *out_spatial, channels], out_spatial from
     `conv_arithmetic.pool_output_shape`.
   """
   window, strides = _window_dims(x, window, strides)
   pads = _pads(x, window, strides, padding, ceil_mode)
+  tiled = _tiled(x, window, strides, pads)
+  if tiled is not None:
+    return jnp.max(tiled, axis=tuple(range(2, tiled.ndim - 1, 2)))
   # A concrete numpy init (not a jnp array, which is a tracer under jit) lets
   # JAX recognise the max monoid, the only form it can differentiate.
   init = np.array(-np.inf, x.dtype)
@@ -86,6 +110,9 @@ def avg_pool(x: jax.Array, window: int | Sequence[int],
   """
   window, strides = _window_dims(x, window, strides)
   pads = _pads(x, window, strides, padding, False)
+  tiled = _tiled(x, window, strides, pads)
+  if tiled is not None:
+    return jnp.mean(tiled, axis=tuple(range(2, tiled.ndim - 1, 2)))
   zero = np.array(0, x.dtype)
   dims, strd = (1, *window, 1), (1, *strides, 1)
   full_pads = ((0, 0), *pads, (0, 0))

@@ -11,6 +11,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
+from jaxdl.models import patch_conv
 from jaxdl.models import pooling
 
 _ACTIVATIONS = {'relu': nn.relu, 'tanh': jnp.tanh, 'sigmoid': nn.sigmoid}
@@ -23,6 +24,7 @@ class LeNet5(nn.Module):
   hidden: tuple[int, int] = (120, 84)  # fc1, fc2 widths
   activation: str = 'relu'  # 'relu' (modern) | 'tanh' | 'sigmoid' (1998)
   pool: str = 'max'  # 'max' (modern) | 'avg' (1998's subsampling)
+  conv_impl: str = 'xla'  # 'xla' (lax conv) | 'patches' (im2col matmul, faster on CPU)
   dtype: Any = jnp.float32  # computation dtype; params stay float32
 
   @nn.compact
@@ -36,10 +38,14 @@ class LeNet5(nn.Module):
       raise ValueError(f'activation must be one of {sorted(_ACTIVATIONS)}, '
                        f'got {self.activation!r}')
     act = _ACTIVATIONS[self.activation]
+    convs = {'xla': nn.Conv, 'patches': patch_conv.PatchConv}
+    if self.conv_impl not in convs:
+      raise ValueError(f"conv_impl must be 'xla' or 'patches', got "
+                       f'{self.conv_impl!r}')
     x = x.astype(self.dtype)
     for i, f in enumerate(self.filters, start=1):
-      x = act(nn.Conv(f, (5, 5), padding='VALID', dtype=self.dtype,
-                      name=f'conv{i}')(x))
+      x = act(convs[self.conv_impl](f, (5, 5), padding='VALID',
+                                    dtype=self.dtype, name=f'conv{i}')(x))
       x = pooling.make_pool(self.pool, 2, 2, name=f'pool{i}')(x)
     x = x.reshape((x.shape[0], -1))
     for i, h in enumerate(self.hidden, start=1):

@@ -1,0 +1,52 @@
+"""jaxdl vs PyTorch training throughput on this CPU (LeNet-5, CIFAR ResNet-18).
+
+  python launch/bench_vs_torch.py                     # both models, batch 128
+  python launch/bench_vs_torch.py --models=lenet5 --steps=50 --rounds=5
+  python launch/bench_vs_torch.py --threads=1   # one core each: robust on a busy machine
+  XLA_FLAGS=--xla_force_host_platform_device_count=2 python launch/bench_vs_torch.py
+
+PyTorch is optional (pip install torch==2.13.0, CPU build); without it only
+jaxdl is timed. Prints a Markdown table; --workdir also gets bench_vs_torch.md.
+"""
+import os
+
+from absl import app, flags, logging
+
+_MODELS = flags.DEFINE_list('models', ['lenet5', 'lenet5_patches', 'cifar_resnet18'],
+                            'names in jaxdl.bench.torch_peer.MODELS')
+_BATCH = flags.DEFINE_integer('batch_size', 128, 'global batch size')
+_STEPS = flags.DEFINE_integer('steps', 10, 'timed steps per round and side')
+_ROUNDS = flags.DEFINE_integer('rounds', 3, 'interleaved rounds; the median is reported')
+_DEVICES = flags.DEFINE_integer('num_devices', 0, 'devices in the jaxdl mesh (0: all)')
+_TORCH = flags.DEFINE_boolean('torch', True, 'also time PyTorch when installed')
+_THREADS = flags.DEFINE_integer('threads', 0, 'intra-op threads for both sides (0: defaults)')
+_WORKDIR = flags.DEFINE_string('workdir', '', 'optional output directory')
+
+
+def main(argv):
+  del argv
+  if _THREADS.value:
+    # Must reach XLA before jax starts its CPU backend.
+    os.environ['XLA_FLAGS'] = (os.environ.get('XLA_FLAGS', '') +
+                               ' --xla_cpu_multi_thread_eigen=false'
+                               f' intra_op_parallelism_threads={_THREADS.value}')
+  import jax
+  from jaxdl.bench import torch_peer
+  logging.info('process %d/%d, %d %s device(s), torch installed: %s', jax.process_index(),
+               jax.process_count(), jax.device_count(), jax.devices()[0].platform,
+               torch_peer.torch_available())
+  rows = [torch_peer.compare(m, _BATCH.value, _STEPS.value, _ROUNDS.value,
+                             _DEVICES.value, _TORCH.value,
+                             torch_threads=_THREADS.value) for m in _MODELS.value]
+  table = torch_peer.format_table(rows)
+  print(f'{jax.device_count()} x {jax.devices()[0].device_kind}, {os.cpu_count()} CPUs, '
+        f'threads {_THREADS.value or "default"}, load average {os.getloadavg()[0]:.1f}')
+  print(table)
+  if _WORKDIR.value:
+    os.makedirs(_WORKDIR.value, exist_ok=True)
+    with open(os.path.join(_WORKDIR.value, 'bench_vs_torch.md'), 'w') as f:
+      f.write(table + '\n')
+
+
+if __name__ == '__main__':
+  app.run(main)
