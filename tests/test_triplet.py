@@ -171,11 +171,12 @@ def test_bad_arguments_raise():
 def test_encoder_is_siamese_and_unit_norm():
   model = EmbeddingNet(features=(4,), hidden=16, embed_dim=8)
   x = jax.random.uniform(jax.random.PRNGKey(0), (3, 8, 8, 1))
-  params = model.init(jax.random.PRNGKey(1), x)
-  out = model.apply(params, x)
+  params = jax.jit(model.init)(jax.random.PRNGKey(1), x)
+  apply = jax.jit(model.apply)
+  out = apply(params, x)
   assert out.shape == (3, 8)
   np.testing.assert_allclose(np.linalg.norm(out, axis=1), 1.0, rtol=1e-5)
   # Same network on every input: embedding one image alone equals its row in a batch.
-  np.testing.assert_allclose(model.apply(params, x[1:2])[0], out[1], rtol=1e-5, atol=1e-6)
+  np.testing.assert_allclose(apply(params, x[1:2])[0], out[1], rtol=1e-5, atol=1e-6)
   with pytest.raises(ValueError, match='x must be'):
     model.apply(params, x[0])
