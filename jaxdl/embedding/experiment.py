@@ -40,7 +40,8 @@ class VerificationResult:
 
 
 def load_identity_pool(name: str, seed: int = 0, image_size: int = 0,
-                       grayscale: bool = False) -> tuple[Split, list[int] | None]:
+                       grayscale: bool = False, data_dir: str | None = None,
+                       allow_download: bool = True) -> tuple[Split, list[int] | None]:
   """All labelled images of a dataset, plus held-out identities if it defines them.
 
   Args:
@@ -49,6 +50,7 @@ def load_identity_pool(name: str, seed: int = 0, image_size: int = 0,
     seed: passed to the loader.
     image_size: resize to image_size x image_size (bilinear); 0 keeps the size.
     grayscale: average the channels to one.
+    data_dir, allow_download: TFDS data directory and download permission.
 
   Returns:
     (pool {'image': [n, H, W, C] float32, 'label': [n] int32}, held_out): for
@@ -59,7 +61,8 @@ def load_identity_pool(name: str, seed: int = 0, image_size: int = 0,
     module, fn = EMBEDDED[name].split(':')
     raw, _ = getattr(importlib.import_module(module), fn)(seed)
   else:  # online: may download; raises DatasetUnavailableError offline
-    raw, _ = load_tfds(name, data_dir=None, allow_download=True, embedded=EMBEDDED)
+    raw, _ = load_tfds(name, data_dir=data_dir, allow_download=allow_download,
+                       embedded=EMBEDDED)
   parts = [raw[k] for k in ('all', 'train', 'dev', 'test') if k in raw]
   held_out = None
   if 'train' in raw and 'test' in raw:
@@ -81,7 +84,8 @@ def make_identity_dataset(config) -> Dataset:
   """The train/dev/test identity splits named by config.identities."""
   idc = config.identities
   pool, predefined = load_identity_pool(config.dataset, config.seed, idc.image_size,
-                                        idc.grayscale)
+                                        idc.grayscale, config.data.get('data_dir') or None,
+                                        config.data.get('allow_download', True))
   if idc.get('max_identities', 0):  # a subset of identities, for quick runs
     keep = np.isin(pool['label'], np.unique(pool['label'])[:idc.max_identities])
     pool = {k: v[keep] for k, v in pool.items()}
