@@ -170,8 +170,8 @@ def test_pipeline_with_boxes_matches_pixels():
   fn = augment.make_augment_fn({"flip_left_right": {}, "zoom": {}},
                                boxes_key="boxes", box_mask_key="box_mask")
   images, boxes, mask = _inputs()
-  out = fn({"image": images, "boxes": boxes, "box_mask": mask},
-           jax.random.key(4))
+  out = jax.jit(fn)({"image": images, "boxes": boxes, "box_mask": mask},
+                   jax.random.key(4))
   np.testing.assert_allclose(_pixel_hull(out["image"]), out["boxes"][:, 0],
                              atol=1.5 / W)
 

@@ -9,7 +9,6 @@ import pytest
 from jaxdl import hparam
 from jaxdl.hparam import search
 from jaxdl.hparam import vectorized
-from jaxdl.regularization import l2 as l2_lib
 
 
 def test_log_scale_learning_rate_as_in_notes():
@@ -85,26 +84,30 @@ def _data(n=32):
   return {"x": x, "y": y}
 
 
+@jax.jit
+def _sequential_step(params, state, x, y, lr, l2):
+  """One ordinary optax Adam step with the L2 cost (lr, l2 traced scalars)."""
+  model = _TinyMLP()
+
+  def objective(p):
+    logits = model.apply({"params": p}, x)
+    loss = optax.softmax_cross_entropy_with_integer_labels(logits, y).mean()
+    squares = sum(jnp.sum(w ** 2) for w in (p["Dense_0"]["kernel"],
+                                            p["Dense_1"]["kernel"]))
+    return loss + l2 * squares / (2 * x.shape[0])
+
+  tx = optax.adam(lr)
+  updates, state = tx.update(jax.grad(objective)(params), state, params)
+  return optax.apply_updates(params, updates), state
+
+
 def _sequential(lr, l2, steps, batch):
   """Reference: one ordinary optax loop per trial, on the same batches."""
   model, data = _TinyMLP(), _data()
   params = model.init(jax.random.key(0), data["x"][:1])["params"]
-  tx = optax.adam(lr)
-  state = tx.init(params)
-
-  def objective(p, x, y):
-    logits = model.apply({"params": p}, x)
-    loss = optax.softmax_cross_entropy_with_integer_labels(logits, y).mean()
-    return loss + l2_lib.l2_cost(p, l2, x.shape[0])
-
-  @jax.jit
-  def step(params, state, x, y):
-    updates, state = tx.update(jax.grad(objective)(params, x, y), state,
-                               params)
-    return optax.apply_updates(params, updates), state
-
+  state = optax.adam(lr).init(params)
   for x, y in batch:
-    params, state = step(params, state, x, y)
+    params, state = _sequential_step(params, state, x, y, lr, l2)
   return params
 
 

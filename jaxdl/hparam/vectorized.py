@@ -103,11 +103,13 @@ def make_trials(model, example_x, optimizer_factory, hparam_names, *,
     values = {n: jnp.asarray(hp[n], jnp.float32) for n in injected}
     return params, state._replace(hyperparams={**state.hyperparams, **values})
 
+  init_all = jax.jit(jax.vmap(init_one), out_shardings=by_trial)
+
   def init(seed, hparams):
     base = jax.random.key(seed)
     keys = (jnp.stack([base] * num_trials) if same_init
             else jax.random.split(base, num_trials))
-    return jax.jit(jax.vmap(init_one), out_shardings=by_trial)(keys, hparams)
+    return init_all(keys, hparams)
 
   def step_one(params, state, hp, x, y):
     def objective(p):

@@ -34,7 +34,7 @@ def get_config(variant: str = '') -> ml_collections.ConfigDict:
     c.num_epochs = 1
     c.log_every_steps = 4
     c.eval_every_steps = 4
-    c.checkpoint_every_steps = 8
+    c.checkpoint_every_steps = 100  # only the final save
     c.batchnorm.variants = ('no_bn', 'bn_before')
     c.batchnorm.target_loss = 2.5
   elif variant:
