@@ -162,40 +162,43 @@ def plot_search(summaries, names, path):
   Right: dev loss against the first hparam - the grid's few columns."""
   import matplotlib
   matplotlib.use("Agg")
+  import matplotlib.colors as mcolors
   import matplotlib.pyplot as plt
   fig, axes = plt.subplots(1, 2, figsize=(12, 4.8))
-  markers = {"grid": "s", "random": "o"}
+  styles = {"grid": ("s", "tab:blue"), "random": ("o", "tab:orange"),
+            "coarse_to_fine_round1": ("^", "tab:green"),
+            "coarse_to_fine_round2": ("v", "tab:red")}
   allloss = np.concatenate([s.dev_loss for s in summaries])
   finite = allloss[np.isfinite(allloss)]
-  vmin, vmax = np.percentile(finite, 2), np.percentile(finite, 90)
+  cap = float(finite.max()) if finite.size else 1.0
+  norm = mcolors.LogNorm(vmin=max(float(finite.min()), 1e-6), vmax=cap)
   x_name = names[0]
   y_name = names[1] if len(names) > 1 else None
-  shown = set()
+  labelled = set()
+  sc = None
   for s in summaries:
-    kind = ("coarse_to_fine" if s.name.startswith("coarse") else s.name)
-    marker = markers.get(kind, "^")
-    label = None if (kind, s.seed if kind == "coarse_to_fine" else 0) in shown \
-        else (s.name if kind != "random" else "random")
-    shown.add((kind, s.seed if kind == "coarse_to_fine" else 0))
-    loss = np.where(np.isfinite(s.dev_loss), s.dev_loss, vmax)
+    marker, color = styles.get(s.name, ("x", "k"))
+    label = None if s.name in labelled else s.name
+    labelled.add(s.name)
+    loss = np.where(np.isfinite(s.dev_loss), s.dev_loss, cap)  # NaN: worst
     if y_name is not None:
       sc = axes[0].scatter(s.points[x_name], s.points[y_name], c=loss,
-                           marker=marker, cmap="viridis_r", vmin=vmin,
-                           vmax=vmax, edgecolors="k", linewidths=0.3,
-                           label=label)
-    axes[1].scatter(s.points[x_name], loss, marker=marker, s=18, label=label)
+                           marker=marker, cmap="viridis_r", norm=norm,
+                           edgecolors="k", linewidths=0.3, label=label)
+    axes[1].scatter(s.points[x_name], loss, marker=marker, s=18, color=color,
+                    label=label)
   if y_name is not None:
     axes[0].set_xscale("log")
     axes[0].set_yscale("log")
     axes[0].set_xlabel(x_name)
     axes[0].set_ylabel(y_name)
-    axes[0].set_title("trials (colour: dev loss)")
+    axes[0].set_title("trials (colour: dev loss, log scale)")
     fig.colorbar(sc, ax=axes[0])
     axes[0].legend(fontsize=7)
   axes[1].set_xscale("log")
+  axes[1].set_yscale("log")
   axes[1].set_xlabel(x_name)
   axes[1].set_ylabel("dev loss")
-  axes[1].set_ylim(top=vmax * 1.05)
   axes[1].set_title(f"grid tries few {x_name} values; random many (2.10)")
   axes[1].legend(fontsize=7)
   fig.tight_layout()
