@@ -91,9 +91,11 @@ def _plot_first_attention(model, params, split, predicted, workdir: str) -> str:
   # The decoder's inputs while it wrote `output`: BOS then its own tokens.
   target_input = np.concatenate([[dates.TARGET_BOS], predicted[0, :-1]])
   source = split['source'][:1]
-  weights = model.apply({'params': params}, source, source != model.source_pad,
-                        target_input[None].astype(np.int32),
-                        method=lambda m, s, k, t: m.model.attention_weights(s, k, t))
+  # One jitted graph rather than hundreds of eager ops (each compiled).
+  weights = jax.jit(lambda p, s, t: model.apply(
+      {'params': p}, s, s != model.source_pad, t,
+      method=lambda m, *a: m.model.attention_weights(*a)))(
+          params, source, target_input[None].astype(np.int32))
   ids = predicted[0].tolist()
   rows = ids.index(dates.TARGET_EOS) + 1 if dates.TARGET_EOS in ids else len(ids)
   labels = [{dates.TARGET_EOS: '<eos>', dates.TARGET_PAD: '<pad>',
