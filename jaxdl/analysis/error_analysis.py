@@ -196,7 +196,7 @@ def read_manual_tags(path_or_text: str) -> dict[int, tuple[set[str], str]]:
   Returns:
     {index: (tags, comment)}.
   """
-  text = path_or_text if '\n' in path_or_text else open(path_or_text).read()
+  text = path_or_text if '\n' in path_or_text else _read(path_or_text)
   reader = csv.DictReader(io.StringIO(text))
   if reader.fieldnames is None or 'index' not in reader.fieldnames:
     raise ValueError(f'manual tags CSV must have columns index,tags,comment; got {reader.fieldnames}')
@@ -353,7 +353,7 @@ def relabel_candidates_csv(candidates: Mapping[str, tuple[Sequence[int], Sequenc
 
 def read_relabels(path_or_text: str) -> list[tuple[str, int, int, int]]:
   """Reads a relabel CSV into [(split, index, old_label, new_label)]."""
-  text = path_or_text if '\n' in path_or_text else open(path_or_text).read()
+  text = path_or_text if '\n' in path_or_text else _read(path_or_text)
   reader = csv.DictReader(io.StringIO(text))
   if reader.fieldnames is None or tuple(reader.fieldnames) != RELABEL_FIELDS:
     raise ValueError(f'relabel CSV must have columns {",".join(RELABEL_FIELDS)}, '
@@ -400,6 +400,11 @@ def apply_relabels(splits: Mapping[str, Mapping[str, np.ndarray]], relabels,
       labels[index] = label
       changed[name] += 1
   return new, changed
+
+
+def _read(path: str) -> str:
+  with open(path) as f:
+    return f.read()
 
 
 def _check_probs(probs, labels):
