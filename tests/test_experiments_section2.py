@@ -86,6 +86,7 @@ def test_hparam_search_smoke(tmp_path):
   assert len(np.unique(grid.points["learning_rate"])) == 2  # 2x2 grid
   assert len(np.unique(result.summaries[1].points["learning_rate"])) == 4
   assert os.path.getsize(tmp_path / "hparam_search.png") > 1000
+  assert os.listdir(tmp_path / "tensorboard")
   assert "random" in result.table
 
 

@@ -21,6 +21,7 @@ from jaxdl.hparam import search
 from jaxdl.hparam import spaces
 from jaxdl.hparam import vectorized
 from jaxdl.models.mlp import MLP
+from jaxdl.viz.summaries import SummaryWriter
 
 OPTIMIZERS = {"adam": optax.adam, "sgd": optax.sgd, "rmsprop": optax.rmsprop}
 SPACES = {"log_uniform": spaces.LogUniform, "uniform": spaces.Uniform,
@@ -129,6 +130,12 @@ def run(config, workdir):
     f.write(table + "\n")
   plot_search(summaries, list(space), os.path.join(workdir,
                                                    "hparam_search.png"))
+  writer = SummaryWriter(workdir)
+  for s in summaries:  # one curve per search: dev loss of trial j at step j
+    tag = s.name if s.name != "random" else f"random_seed{s.seed}"
+    for j, loss in enumerate(s.dev_loss):
+      writer.scalars(j, {f"dev_loss/{tag}": float(loss)})
+  writer.close()
   return HparamResult(summaries=summaries, table=table,
                       trials_wall_s=wall[0])
 
