@@ -159,3 +159,12 @@ def test_learns_a_periodic_text():
   # The first character of each window is unpredictable from nothing but
   # the window; the rest is determined, so perplexity falls well below 2.
   assert math.exp(float(loss)) < 1.5
+
+
+def test_registered_in_the_core_registry():
+  from jaxdl.data.registry import load_dataset
+  ds = load_dataset('pydoc_text', seed=0)
+  assert set(ds.splits) == {'train', 'dev', 'test'}
+  assert ds.info.num_classes == corpus.VOCAB_SIZE
+  assert ds.splits['train']['inputs'].shape[1] == 128
+  assert ds.splits['train']['target_mask'].sum() > 300_000

@@ -116,3 +116,14 @@ def test_bad_input_raises():
     dates.make_splits(num_test=0)
   with pytest.raises(ValueError, match='num_dev'):
     dates.make_splits(num_dev=20000, num_test=20000)
+
+
+def test_registered_in_the_core_registry():
+  from jaxdl.data.registry import load_dataset
+  ds = load_dataset('dates', seed=0)
+  assert ds.num_examples('train') == 20000 and ds.num_examples('test') == 1000
+  assert ds.info.input_key == 'tokens' and ds.info.label_key == 'target'
+  assert ds.info.num_classes == dates.TARGET_VOCAB_SIZE
+  tokens = ds.splits['test']['tokens']
+  np.testing.assert_array_equal(tokens[:, :dates.MAX_SOURCE_LEN],
+                                ds.splits['test']['source'])
