@@ -79,3 +79,9 @@ def test_normalisation_fitted_on_train_only():
   # Stats are numpy's over the train pixels, not over the whole pool.
   np.testing.assert_allclose(stats['mean'], d.splits['train']['image'].mean(), rtol=1e-5)
   assert not np.isclose(stats['mean'][0], d.splits['dev']['image'].mean(), rtol=1e-6)
+
+
+def test_default_fractions_follow_the_dataset_size():
+  d = registry.load_dataset('digits', seed=0)  # 1,797 examples: 60/20/20 (notes 3.5)
+  sizes = {k: len(s['label']) for k, s in d.splits.items()}
+  assert sizes == {'train': 1078, 'dev': 360, 'test': 359}  # largest remainder of 1797

@@ -34,7 +34,7 @@ def _load_embedded(name: str, seed: int):
 
 
 def load_dataset(name: str, *, seed: int = 0,
-                 fractions: Sequence[float] = (0.6, 0.2, 0.2),
+                 fractions: Sequence[float] | None = None,
                  train_dev_fraction: float = 0.0, data_dir: str | None = None,
                  allow_download: bool = True) -> Dataset:
   """Loads ``name`` and returns its train/dev/test(/train_dev) splits.
@@ -42,9 +42,11 @@ def load_dataset(name: str, *, seed: int = 0,
   Args:
     name: an EMBEDDED name or a TFDS catalog name (e.g. 'mnist').
     seed: seeds splitting (and generation, for generated datasets).
-    fractions: (train, dev, test) for datasets that come as one pool. For
-      TFDS sets with an official test split, that split is the test set and
-      'train' is divided into train/dev in the ratio fractions[0]:fractions[1].
+    fractions: (train, dev, test) for datasets that come as one pool; None or
+      () picks them from the dataset size (notes 3.5: 60/20/20 for thousands
+      of examples, 98/1/1 for millions). For TFDS sets with an official test
+      split, that split is the test set and 'train' is divided into train/dev
+      in the ratio fractions[0]:fractions[1].
     train_dev_fraction: share of train held out as 'train_dev' (notes 3.12).
     data_dir: TFDS data directory (None: TFDS default).
     allow_download: permit a TFDS download when not prepared locally.
@@ -54,13 +56,17 @@ def load_dataset(name: str, *, seed: int = 0,
       the message lists the embedded alternatives.
     ValueError: invalid fractions, or a split that would be empty.
   """
-  check_fractions(fractions, train_dev_fraction)
+  if fractions:
+    check_fractions(fractions, train_dev_fraction)
   if name in EMBEDDED:
     raw, info = _load_embedded(name, seed)
   else:
     raw, info = load_tfds(name, data_dir=data_dir, allow_download=allow_download,
                           embedded=EMBEDDED)
   label_key = info.label_key
+  if not fractions:
+    from jaxdl.analysis.confidence import default_split_fractions
+    fractions = default_split_fractions(sum(split_size(s) for s in raw.values()))
   if 'all' in raw:
     splits = make_splits(raw['all'], fractions, seed=seed, label_key=label_key,
                          train_dev_fraction=train_dev_fraction)

@@ -43,8 +43,9 @@ def check_train_config(config, num_devices: int) -> None:
   require_choice('early_stopping.mode', es.mode, ('min', 'max'))
   data = config.data
   fr = tuple(data.fractions)
-  require(len(fr) == 3 and all(f > 0 for f in fr) and abs(sum(fr) - 1) < 1e-6,
-          'data.fractions', fr, 'must be three numbers > 0 (train, dev, test) summing to 1')
+  require(not fr or (len(fr) == 3 and all(f > 0 for f in fr) and abs(sum(fr) - 1) < 1e-6),
+          'data.fractions', fr, 'must be () for size-based defaults (notes 3.5) or three '
+          'numbers > 0 (train, dev, test) summing to 1')
   require(0 <= data.train_dev_fraction < 1, 'data.train_dev_fraction',
           data.train_dev_fraction, 'must be in [0, 1)')
   require(config.num_devices >= 0, 'num_devices', config.num_devices, 'must be >= 0 (0: all)')

@@ -231,7 +231,7 @@ def train_and_evaluate(config, workdir: str, *, dataset: Dataset | None = None,
   writer.scalars(int(state.step), {f'final/{s}/{k}': v for s, m in final.items()
                                    for k, v in m.items()})
   writer.close()
-  table = format_error_table(final, counts)
+  table = format_error_table(final, counts, human_error=config.get('human_error'))
   if jax.process_index() == 0:
     _write_outputs(workdir, history, table)
   ckpt.close()

@@ -8,18 +8,10 @@ from __future__ import annotations
 import math
 from typing import Mapping
 
+from jaxdl.analysis.confidence import error_confidence_interval
 from jaxdl.analysis.diagnosis import diagnose
 
 SPLIT_ORDER = ('train', 'train_dev', 'dev', 'test')
-
-
-def wilson_interval(error: float, n: float, z: float = 1.96) -> tuple[float, float]:
-  """95% (z = 1.96) Wilson score interval for an error rate on n examples."""
-  if n <= 0:
-    return (0.0, 1.0)
-  centre = (error + z * z / (2 * n)) / (1 + z * z / n)
-  half = z / (1 + z * z / n) * math.sqrt(error * (1 - error) / n + z * z / (4 * n * n))
-  return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def format_error_table(results: Mapping[str, Mapping[str, float]],
@@ -38,7 +30,8 @@ def format_error_table(results: Mapping[str, Mapping[str, float]],
       s for s in results if s not in SPLIT_ORDER]:
     m = results[split]
     err = m.get('error', float('nan'))
-    lo, hi = wilson_interval(err, counts[split]) if not math.isnan(err) else (math.nan,) * 2
+    ok = not math.isnan(err) and 0.0 <= err <= 1.0 and counts[split] > 0
+    lo, hi = error_confidence_interval(err, counts[split]) if ok else (math.nan,) * 2
     lines.append(f'| {split} | {counts[split]} | {m.get("loss", float("nan")):.4f} | '
                  f'{100 * err:.2f}% | [{100 * lo:.1f}%, {100 * hi:.1f}%] |')
   table = '\n'.join(lines)

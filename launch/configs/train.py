@@ -16,7 +16,7 @@ def get_config(variant: str = '') -> ml_collections.ConfigDict:
   c.seed = 0  # seeds init, dropout, data order and the split
   c.dataset = 'digits'  # embedded name (digits, digits32, blobs, ...) or a TFDS name
   c.data = ml_collections.ConfigDict()
-  c.data.fractions = (0.6, 0.2, 0.2)  # train/dev/test when the dataset is one pool
+  c.data.fractions = ()  # (train, dev, test); () = by dataset size (notes 3.5: 60/20/20 here)
   c.data.train_dev_fraction = 0.0  # share of train held out as train-dev (notes 3.12)
   c.data.data_dir = ''  # TFDS data_dir ('' = TFDS default)
   c.data.allow_download = True  # TFDS may download when online and not prepared
