@@ -98,3 +98,27 @@ def test_plain_vs_resnet_needs_two_depths(tmp_path):
     config.experiment.depths = (8,)
   with pytest.raises(ValueError, match='depths'):
     plain_vs_resnet.run(config, str(tmp_path))
+
+
+def test_bench_vs_torch_tiny(monkeypatch):
+  from jaxdl.bench import torch_peer
+  row = torch_peer.compare('lenet5_patches', batch_size=8, steps=1, rounds=2,
+                           use_torch=False)
+  assert row.torch_images_per_s is None and row.ratio is None
+  assert len(row.jax_rounds) == 2 and row.jax_images_per_s > 0
+  table = torch_peer.format_table([row])
+  assert 'not installed' in table and '| lenet5_patches | 8 |' in table
+  # Without torch, compare() skips it cleanly even when asked to use it.
+  monkeypatch.setattr(torch_peer, 'torch_available', lambda: False)
+  assert torch_peer.compare('lenet5', 8, 1, 1).torch_images_per_s is None
+  with pytest.raises(ValueError, match='model'):
+    torch_peer.compare('lenet7')
+
+
+def test_torch_twins_have_the_flax_parameter_counts():
+  # PyTorch's own layers count the parameters independently of flax.
+  pytest.importorskip('torch')
+  from jaxdl.bench import torch_peer
+  counts = {name: sum(p.numel() for p in cls().parameters())
+            for name, cls in torch_peer.torch_models().items()}
+  assert counts == {'lenet5': 61_706, 'cifar_resnet18': 11_173_962}
