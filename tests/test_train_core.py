@@ -131,8 +131,9 @@ def test_early_stopping_stops_and_restores_the_best_dev_checkpoint(tmp_path):
 
 
 def test_training_learns_digits_and_writes_outputs(tmp_path):
-  r = loop.train_and_evaluate(small_config(num_epochs=6), str(tmp_path))
+  r = loop.train_and_evaluate(small_config(num_epochs=6, human_error=0.01), str(tmp_path))
   assert r.final['test']['error'] < 0.5  # 10 classes: chance is 0.9
+  assert 'human-level error  1.00%' in r.table  # config reaches the diagnosis
   for name in ('curves_error.png', 'curves_loss.png', 'results.md'):
     assert (tmp_path / name).stat().st_size > 0
   assert '| test |' in r.table
