@@ -30,16 +30,16 @@ def test_regularization_smoke(tmp_path):
 def test_regularization_variants_wire_the_right_pieces():
   from jaxdl.regularization import experiment
   config = _config("regularization")
-  cfg, task, aug = experiment.variant_parts("none", config)
+  cfg, task, aug = experiment.variant_parts("none", config, 10)
   assert task.regularizer is None and aug is None
-  cfg, task, aug = experiment.variant_parts("all", config)
+  cfg, task, aug = experiment.variant_parts("all", config, 10)
   assert task.regularizer is not None and aug is not None
   assert cfg.model_kwargs.keep_prob == config.regularization.keep_prob
   assert cfg.early_stopping.patience == config.regularization.patience
   assert experiment.reading(0.0, 0.1) == "high variance"
   assert experiment.reading(0.2, 0.21) == "high bias"
   with pytest.raises(ValueError, match="variants"):
-    experiment.variant_parts("mixup", config)
+    experiment.variant_parts("mixup", config, 10)
 
 
 def test_optimizers_smoke(tmp_path):

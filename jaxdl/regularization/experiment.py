@@ -40,12 +40,13 @@ class RegularizationResult:
   table: str
 
 
-def variant_parts(name, config):
+def variant_parts(name, config, num_classes):
   """(train config, task, augment_fn) for one variant.
 
   Args:
     name: a VARIANTS entry.
     config: the experiment config (a train config + ``regularization``).
+    num_classes: classes of the dataset (for the classification task).
 
   Returns:
     (ConfigDict, Task, augment_fn or None).
@@ -56,14 +57,13 @@ def variant_parts(name, config):
   reg = config.regularization
   cfg = copy.deepcopy(config)
   cfg.unlock()
-  info_classes = 10
-  task = classification_task(info_classes)
+  task = classification_task(num_classes)
   augment_fn = None
   if name in ("l2", "all"):
-    lambd = reg.l2_lambda
+    lambd, input_key = reg.l2_lambda, task.input_key
     # m = the batch the data loss averages over (notes 2.3.1's m).
     task = dataclasses.replace(task, regularizer=lambda params, batch: (
-        l2_lib.l2_cost(params, lambd, batch[task.input_key].shape[0])))
+        l2_lib.l2_cost(params, lambd, batch[input_key].shape[0])))
   if name in ("dropout", "all"):
     cfg.model_kwargs.keep_prob = reg.keep_prob
   if name in ("augment", "all"):
@@ -168,7 +168,8 @@ def run(config, workdir):
   dataset = load_configured_dataset(config)
   errors, runs = {}, {}
   for name in config.regularization.variants:
-    cfg, task, augment_fn = variant_parts(name, config)
+    cfg, task, augment_fn = variant_parts(name, config,
+                                          dataset.info.num_classes)
     result: RunResult = train_and_evaluate(
         cfg, os.path.join(workdir, name), dataset=dataset, task=task,
         augment_fn=augment_fn)
