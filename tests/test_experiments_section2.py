@@ -34,6 +34,11 @@ def test_regularization_variants_wire_the_right_pieces():
   assert task.regularizer is None and aug is None
   cfg, task, aug = experiment.variant_parts("all", config, 10)
   assert task.regularizer is not None and aug is not None
+  # notes 2.3.1 with m = batch size: lambda * sum(W^2) / (2 m), kernels only.
+  params = {"dense0": {"kernel": np.ones((2, 3)), "bias": np.ones(3)}}
+  value = task.regularizer(params, {"image": np.zeros((4, 8, 8, 1))})
+  np.testing.assert_allclose(value, config.regularization.l2_lambda * 6 / 8,
+                             rtol=1e-6)
   assert cfg.model_kwargs.keep_prob == config.regularization.keep_prob
   assert cfg.early_stopping.patience == config.regularization.patience
   assert experiment.reading(0.0, 0.1) == "high variance"
