@@ -164,7 +164,8 @@ def train_and_evaluate(config, workdir: str, *, dataset: Dataset | None = None,
     nonlocal window, objectives
     if not objectives:
       return None
-    values = np.asarray(jax.device_get(jnp.stack(objectives)))
+    # device_get of the list: one transfer, no per-length compile of a stack op.
+    values = np.asarray(jax.device_get(objectives))
     bad = np.flatnonzero(~np.isfinite(values))
     if bad.size:
       first = step - len(values) + int(bad[0]) + 1
