@@ -68,11 +68,12 @@ def test_patch_conv_equals_flax_conv(kernel, stride, padding):
   params = ref_layer.init(jax.random.key(0), x)
   assert jax.tree.map(jnp.shape, fast.init(jax.random.key(0), x)) == \
       jax.tree.map(jnp.shape, params)
-  np.testing.assert_allclose(fast.apply(params, x), ref_layer.apply(params, x),
+  np.testing.assert_allclose(jax.jit(fast.apply)(params, x),
+                             jax.jit(ref_layer.apply)(params, x),
                              rtol=1e-5, atol=1e-5)
   loss = lambda layer: lambda p: jnp.sum(jnp.sin(layer.apply(p, x)))
-  g_fast = jax.grad(loss(fast))(params)
-  g_ref = jax.grad(loss(ref_layer))(params)
+  g_fast = jax.jit(jax.grad(loss(fast)))(params)
+  g_ref = jax.jit(jax.grad(loss(ref_layer)))(params)
   jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-4,
                                                        atol=1e-4),
                g_fast, g_ref)
