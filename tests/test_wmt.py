@@ -180,6 +180,6 @@ def test_translate_experiment_on_mock_wmt(monkeypatch, tmp_path):
   assert all(0.0 <= v <= 1.0 for by in result.bleu.values() for v in by.values())
   assert '| exact match | BLEU |' in result.table
   assert '| greedy | test | 8 |' in result.table
-  assert len(result.examples) == 2
+  assert [e[2] for e in result.examples] == pairs['test'][1][:2]  # full references
   for name in ('translations.md', 'attention.png'):
     assert (tmp_path / 'run' / name).exists(), name

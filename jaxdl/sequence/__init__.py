@@ -10,5 +10,7 @@ Map (notes section -> module -> launcher -> tests):
                                    dates.py, translation.py,   tests/test_beam_search.py,
                                    translate_experiment.py,    tests/test_dates.py
                                    bleu.py, attention_plot.py  launch/translate.py
+      online: a WMT pair via TFDS  wmt.py                      tests/test_wmt.py
+                                                               (translate.py:wmt)
   end-to-end smoke runs                                        tests/test_experiments_section5.py
 """

@@ -86,8 +86,11 @@ def run(config, workdir: str) -> TranslateResult:
       print(f'decoded {split} with {name} in {time.perf_counter() - t0:.1f}s')
   test = splits['test']
   greedy = predictions[('greedy', 'test')]
+  # WMT examples show the full reference, not the truncated target ids.
+  reference = ((lambda i: data.references['test'][i]) if data else
+               (lambda i: decode_target(test['target'][i])))
   examples = [(decode_source(test['source'][i], test['source_length'][i]),
-               decode_target(greedy[i]), decode_target(test['target'][i]))
+               decode_target(greedy[i]), reference(i))
               for i in range(min(tc.num_examples, len(greedy)))]
   counts = {s: len(splits[s]['target']) for s in ('dev', 'test')}
   table = format_accuracy_table(accuracy, counts, config.model_kwargs.attention,
