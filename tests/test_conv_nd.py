@@ -105,5 +105,5 @@ def test_1d_net_learns_frequencies():
 
 def test_3d_net_learns_orientation():
   acc = _fit_and_score(conv3d.VolumeNet(features=(8, 8), num_classes=2),
-                       make_volumes, (10,), 120, np.random.default_rng(1))
+                       make_volumes, (8,), 120, np.random.default_rng(1))
   assert acc >= 0.9
