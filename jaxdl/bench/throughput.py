@@ -22,6 +22,7 @@ import numpy as np
 from jaxdl.data import batching
 from jaxdl.optim.factory import make_optimizer
 from jaxdl.parallel import mesh as mesh_lib
+from jaxdl.parallel.dispatch import DispatchLimiter
 from jaxdl.train.state import create_train_state
 from jaxdl.train.steps import jit_train_step
 from jaxdl.train.task import classification_task
@@ -59,12 +60,15 @@ def measure(name: str, model, inputs: np.ndarray, labels: np.ndarray, num_classe
   compiled = step.lower(state, batch).compile()
   compile_s = time.perf_counter() - t0
 
+  limiter = DispatchLimiter()
   for _ in range(warmup):
     state, metrics = compiled(state, batch)
+    limiter(metrics['objective'][0])
   jax.block_until_ready(state)
   t0 = time.perf_counter()
   for _ in range(steps):
     state, metrics = compiled(state, batch)
+    limiter(metrics['objective'][0])
   jax.block_until_ready((state, metrics))
   compute_s = time.perf_counter() - t0
 
@@ -75,6 +79,7 @@ def measure(name: str, model, inputs: np.ndarray, labels: np.ndarray, num_classe
     fresh = mesh_lib.shard_batch(next(stream), mesh)
     host_s += time.perf_counter() - h0
     state, metrics = compiled(state, fresh)
+    limiter(metrics['objective'][0])
   jax.block_until_ready((state, metrics))
   pipelined_s = time.perf_counter() - t0
   n = steps * batch_size

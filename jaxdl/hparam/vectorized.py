@@ -27,6 +27,7 @@ from jax.sharding import Mesh
 from jax.sharding import NamedSharding
 from jax.sharding import PartitionSpec as P
 
+from jaxdl.parallel.dispatch import DispatchLimiter
 from jaxdl.regularization import l2 as l2_lib
 
 TRIAL_AXIS = "trials"
@@ -190,6 +191,7 @@ def train_trials(model, train, dev, optimizer_factory, hparams, *, num_steps,
   n = len(train["y"])
   order = rng.permutation(n)
   losses = []
+  limiter = DispatchLimiter()
   first_done = None
   for i in range(num_steps):
     pos = (i * batch_size) % (n - n % batch_size)
@@ -199,6 +201,7 @@ def train_trials(model, train, dev, optimizer_factory, hparams, *, num_steps,
     params, state, loss = trials.step(params, state, hp, train["x"][idx],
                                       train["y"][idx])
     losses.append(loss)
+    limiter(loss)
     if i == 0:
       jax.block_until_ready(loss)
       first_done = time.perf_counter()
