@@ -25,16 +25,10 @@ def random_flip_left_right(key, images, boxes=None, box_mask=None, *,
   Returns:
     images [B, H, W, C], or (images, boxes, box_mask) when boxes are given.
   """
-  _check_probability(probability)
-  boxes_lib.check_boxes(images, boxes, box_mask)
-  flip = jax.random.bernoulli(key, probability, (images.shape[0],))
-  out = jnp.where(flip[:, None, None, None],
-                  jax.vmap(pix.flip_left_right)(images), images)
-  if boxes is None:
-    return out
-  mirrored = jnp.stack([1.0 - boxes[..., 2], boxes[..., 1],
-                        1.0 - boxes[..., 0], boxes[..., 3]], axis=-1)
-  return out, jnp.where(flip[:, None, None], mirrored, boxes), box_mask
+  mirror = lambda b: jnp.stack([1.0 - b[..., 2], b[..., 1], 1.0 - b[..., 0], b[..., 3]],
+                               axis=-1)
+  return _random_flip(key, images, boxes, box_mask, probability, pix.flip_left_right,
+                      mirror)
 
 
 def random_flip_up_down(key, images, boxes=None, box_mask=None, *,
@@ -51,13 +45,17 @@ def random_flip_up_down(key, images, boxes=None, box_mask=None, *,
   Returns:
     images [B, H, W, C], or (images, boxes, box_mask) when boxes are given.
   """
+  mirror = lambda b: jnp.stack([b[..., 0], 1.0 - b[..., 3], b[..., 2], 1.0 - b[..., 1]],
+                               axis=-1)
+  return _random_flip(key, images, boxes, box_mask, probability, pix.flip_up_down, mirror)
+
+
+def _random_flip(key, images, boxes, box_mask, probability, flip_image, mirror_boxes):
+  """Flips each example with ``probability``; boxes follow their pixels."""
   _check_probability(probability)
   boxes_lib.check_boxes(images, boxes, box_mask)
   flip = jax.random.bernoulli(key, probability, (images.shape[0],))
-  out = jnp.where(flip[:, None, None, None],
-                  jax.vmap(pix.flip_up_down)(images), images)
+  out = jnp.where(flip[:, None, None, None], jax.vmap(flip_image)(images), images)
   if boxes is None:
     return out
-  mirrored = jnp.stack([boxes[..., 0], 1.0 - boxes[..., 3],
-                        boxes[..., 2], 1.0 - boxes[..., 1]], axis=-1)
-  return out, jnp.where(flip[:, None, None], mirrored, boxes), box_mask
+  return out, jnp.where(flip[:, None, None], mirror_boxes(boxes), boxes), box_mask
