@@ -29,7 +29,6 @@ from jaxdl.logs import quiet_library_logs
 from jaxdl.models.registry import build_model
 from jaxdl.optim.factory import make_optimizer
 from jaxdl.parallel import mesh as mesh_lib
-from jaxdl.parallel.dispatch import DispatchLimiter
 from jaxdl.train import steps as steps_lib
 from jaxdl.train.checkpoint import Checkpointer, abstract_like
 from jaxdl.train.config_check import check_train_config
@@ -157,7 +156,6 @@ def train_and_evaluate(config, workdir: str, *, dataset: Dataset | None = None,
   batches = batching.train_batches(train_split, config.batch_size, config.seed, step,
                                    jax.process_index(), jax.process_count())
   window, objectives = None, []
-  limiter = DispatchLimiter()
   t_window = time.perf_counter()
   stopped_early = bool(early_stop.should_stop)
 
@@ -181,7 +179,6 @@ def train_and_evaluate(config, workdir: str, *, dataset: Dataset | None = None,
     batch = mesh_lib.shard_batch(next(batches), mesh)
     state, metrics = train_fn(state, batch)
     objectives.append(metrics.pop('objective')[0])
-    limiter(objectives[-1])
     window = steps_lib.sum_metrics(window, metrics)
     step += 1
     is_last = step == total_steps

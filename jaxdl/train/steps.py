@@ -16,6 +16,7 @@ import jax.numpy as jnp
 from jax.sharding import Mesh
 
 from jaxdl.data.normalize import normalize
+from jaxdl.parallel.dispatch import MAX_IN_FLIGHT, DispatchLimiter
 from jaxdl.parallel.mesh import data_sharded, replicated
 from jaxdl.train.state import TrainState
 from jaxdl.train.task import Task
@@ -80,18 +81,45 @@ def predict(state: TrainState, inputs: jax.Array, *, task: Task) -> Any:
 
 
 def jit_train_step(mesh: Mesh, *, task: Task, augment_fn: AugmentFn | None = None):
-  """train_step compiled for the mesh: state replicated, batch sharded, state donated."""
+  """train_step compiled for the mesh: state replicated, batch sharded, state donated.
+
+  The returned callable bounds how many of its calls may be unfinished at
+  once (jaxdl.parallel.dispatch), so a plain Python loop over it cannot queue
+  enough collectives to deadlock XLA:CPU's simulated devices.
+  """
   repl = replicated(mesh)
-  return jax.jit(functools.partial(train_step, task=task, augment_fn=augment_fn),
+  step = jax.jit(functools.partial(train_step, task=task, augment_fn=augment_fn),
                  in_shardings=(repl, data_sharded(mesh)), out_shardings=(repl, repl),
                  donate_argnums=0)
+  return BoundedStep(step)
+
+
+class BoundedStep:
+  """A jitted step whose calls wait when too many are still running.
+
+  Attribute access (``lower``, ``eval_shape``, ...) goes to the jitted function.
+  """
+
+  def __init__(self, jitted, max_in_flight: int = MAX_IN_FLIGHT):
+    self._jitted = jitted
+    self._limiter = DispatchLimiter(max_in_flight)
+
+  def __call__(self, *args):
+    out = self._jitted(*args)
+    # Any output is ready when the step is; the last leaf is a metric, never
+    # the state that the next call donates.
+    self._limiter(jax.tree.leaves(out)[-1])
+    return out
+
+  def __getattr__(self, name):
+    return getattr(self._jitted, name)
 
 
 def jit_eval_step(mesh: Mesh, *, task: Task):
-  """eval_step compiled for the mesh."""
+  """eval_step compiled for the mesh; calls bounded in flight like the train step."""
   repl = replicated(mesh)
-  return jax.jit(functools.partial(eval_step, task=task),
-                 in_shardings=(repl, data_sharded(mesh)), out_shardings=repl)
+  return BoundedStep(jax.jit(functools.partial(eval_step, task=task),
+                             in_shardings=(repl, data_sharded(mesh)), out_shardings=repl))
 
 
 def sum_metrics(a: dict | None, b: dict) -> dict:
