@@ -2,12 +2,10 @@
 
   python launch/char_lm.py --workdir=/tmp/char_lm [--config=launch/configs/char_lm.py:shakespeare]
 """
-import sys
-
 from absl import app, flags, logging
 from ml_collections import config_flags
 
-from jaxdl.errors import JaxdlError
+from jaxdl.cli import run_or_exit
 
 _CONFIG = config_flags.DEFINE_config_file('config', 'launch/configs/char_lm.py',
                                           'experiment config', lock_config=True)
@@ -20,11 +18,7 @@ def main(argv):
   import jax  # after flags: jax sees XLA_FLAGS
   from jaxdl.sequence.char_lm_experiment import run
   logging.info('process %d/%d', jax.process_index(), jax.process_count())
-  try:
-    result = run(_CONFIG.value, _WORKDIR.value)
-  except JaxdlError as e:
-    logging.flush()
-    sys.exit(f'error: {e}')
+  result = run_or_exit(run, _CONFIG.value, _WORKDIR.value)
   for temperature, text in result.samples.items():
     print(f'\nfinal sample, temperature {temperature}:\n{text}')
   print('\nper-character perplexity:')

@@ -2,13 +2,11 @@
 
   python launch/classify.py --workdir=DIR [--config=launch/configs/classify.py:smoke]
 """
-import sys
-
 import jax
 from absl import app, flags, logging
 from ml_collections import config_flags
 
-from jaxdl.errors import JaxdlError
+from jaxdl.cli import run_or_exit
 
 _CONFIG = config_flags.DEFINE_config_file('config', 'launch/configs/classify.py',
                                           'experiment config', lock_config=True)
@@ -19,11 +17,7 @@ def main(argv):
   del argv
   logging.info('process %d/%d', jax.process_index(), jax.process_count())
   from jaxdl.convnets.classify import run  # after flags: jax sees XLA_FLAGS
-  try:
-    result = run(_CONFIG.value, _WORKDIR.value)
-  except JaxdlError as e:
-    logging.flush()
-    sys.exit(f'error: {e}')
+  result = run_or_exit(run, _CONFIG.value, _WORKDIR.value)
   print(result.run.table)
   print(f'layer table, curves, TensorBoard events and checkpoints in {_WORKDIR.value}')
 

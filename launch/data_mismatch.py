@@ -2,13 +2,11 @@
 
   python launch/data_mismatch.py --workdir=DIR [--config=launch/configs/data_mismatch.py:smoke]
 """
-import sys
-
 import jax
 from absl import app, flags, logging
 from ml_collections import config_flags
 
-from jaxdl.errors import JaxdlError
+from jaxdl.cli import run_or_exit
 
 _CONFIG = config_flags.DEFINE_config_file('config', 'launch/configs/data_mismatch.py',
                                           'experiment config', lock_config=True)
@@ -19,11 +17,7 @@ def main(argv):
   del argv
   logging.info('process %d/%d', jax.process_index(), jax.process_count())
   from jaxdl.mismatch.experiment import run  # after flags: jax sees XLA_FLAGS
-  try:
-    result = run(_CONFIG.value, _WORKDIR.value)
-  except JaxdlError as e:
-    logging.flush()
-    sys.exit(f'error: {e}')
+  result = run_or_exit(run, _CONFIG.value, _WORKDIR.value)
   for name, report in result.reports.items():
     print(f'\n=== synthesis on A: {name} ===\n{report}')
   print('\nerrors by training data (dev and test are user photos, B):')

@@ -2,13 +2,11 @@
 
   python launch/detect.py --workdir=DIR [--config=launch/configs/detect.py:smoke]
 """
-import sys
-
 import jax
 from absl import app, flags, logging
 from ml_collections import config_flags
 
-from jaxdl.errors import JaxdlError
+from jaxdl.cli import run_or_exit
 
 _CONFIG = config_flags.DEFINE_config_file('config', 'launch/configs/detect.py',
                                           'experiment config', lock_config=True)
@@ -19,11 +17,7 @@ def main(argv):
   del argv
   logging.info('process %d/%d', jax.process_index(), jax.process_count())
   from jaxdl.detection.experiment import run  # after flags
-  try:
-    result = run(_CONFIG.value, _WORKDIR.value)
-  except JaxdlError as e:
-    logging.flush()
-    sys.exit(f'error: {e}')
+  result = run_or_exit(run, _CONFIG.value, _WORKDIR.value)
   print('training (error = objects missed at their assigned grid slot):')
   print(result.train_table)
   print(f'\nanchors (w, h) / image: {result.anchors.astype(float).round(3).tolist()} '

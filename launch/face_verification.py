@@ -2,13 +2,11 @@
 
   python launch/face_verification.py --workdir=DIR [--config.triplet.mining=batch_hard]
 """
-import sys
-
 import jax
 from absl import app, flags, logging
 from ml_collections import config_flags
 
-from jaxdl.errors import JaxdlError
+from jaxdl.cli import run_or_exit
 
 _CONFIG = config_flags.DEFINE_config_file('config', 'launch/configs/face_verification.py',
                                           'experiment config', lock_config=True)
@@ -20,11 +18,7 @@ def main(argv):
   del argv
   logging.info('process %d/%d', jax.process_index(), jax.process_count())
   from jaxdl.embedding.experiment import run  # after flags
-  try:
-    result = run(_CONFIG.value, _WORKDIR.value)
-  except JaxdlError as e:
-    logging.flush()
-    sys.exit(f'error: {e}')
+  result = run_or_exit(run, _CONFIG.value, _WORKDIR.value)
   print('triplet training (error = in-batch nearest-neighbour misidentification):')
   print(result.train_table)
   print('\nheld-out identities (never seen in training):')

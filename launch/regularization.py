@@ -2,13 +2,11 @@
 
   python launch/regularization.py --workdir=DIR [--config=launch/configs/regularization.py:smoke]
 """
-import sys
-
 import jax
 from absl import app, flags, logging
 from ml_collections import config_flags
 
-from jaxdl.errors import JaxdlError
+from jaxdl.cli import run_or_exit
 
 _CONFIG = config_flags.DEFINE_config_file(
     'config', 'launch/configs/regularization.py', 'experiment config',
@@ -21,11 +19,7 @@ def main(argv):
   del argv
   logging.info('process %d/%d', jax.process_index(), jax.process_count())
   from jaxdl.regularization.experiment import run  # after flags: XLA_FLAGS
-  try:
-    result = run(_CONFIG.value, _WORKDIR.value)
-  except JaxdlError as e:
-    logging.flush()
-    sys.exit(f'error: {e}')
+  result = run_or_exit(run, _CONFIG.value, _WORKDIR.value)
   print(result.table)
   print(f'regularization.md, regularization_curves.png, augmented_examples.png '
         f'in {_WORKDIR.value}')

@@ -2,12 +2,10 @@
 
   python launch/translate.py --workdir=/tmp/translate [--config=launch/configs/translate.py:no_attention]
 """
-import sys
-
 from absl import app, flags, logging
 from ml_collections import config_flags
 
-from jaxdl.errors import JaxdlError
+from jaxdl.cli import run_or_exit
 
 _CONFIG = config_flags.DEFINE_config_file('config', 'launch/configs/translate.py',
                                           'experiment config', lock_config=True)
@@ -20,11 +18,7 @@ def main(argv):
   import jax  # after flags: jax sees XLA_FLAGS
   from jaxdl.sequence.translate_experiment import run
   logging.info('process %d/%d', jax.process_index(), jax.process_count())
-  try:
-    result = run(_CONFIG.value, _WORKDIR.value)
-  except JaxdlError as e:
-    logging.flush()
-    sys.exit(f'error: {e}')
+  result = run_or_exit(run, _CONFIG.value, _WORKDIR.value)
   print('teacher-forced metrics (error = share of sequences with a wrong token):')
   print(result.run.table)
   print('\nexample translations (greedy, test set):')
