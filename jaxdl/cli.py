@@ -1,11 +1,12 @@
-"""What every launcher does with a user's mistake: one line, exit status 1."""
+"""What every launcher shares: tuned XLA:CPU flags, and one line for a mistake."""
 from __future__ import annotations
 
 import sys
 from typing import Any, Callable
 
-from absl import logging
+from absl import app, logging
 
+from jaxdl import xla_cpu
 from jaxdl.errors import JaxdlError
 
 
@@ -20,3 +21,13 @@ def run_or_exit(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
   except JaxdlError as e:
     logging.flush()
     sys.exit(f'error: {e}')
+
+
+def launch(main: Callable[[list[str]], Any]) -> None:
+  """app.run(main) after jaxdl.xla_cpu.tune_xla_cpu (before jax starts).
+
+  Launchers call this instead of app.run so that every experiment gets the
+  measured XLA:CPU flags (JAXDL_XLA_CPU_TUNING=0 turns them off).
+  """
+  xla_cpu.tune_xla_cpu()
+  app.run(main)

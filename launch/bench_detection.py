@@ -4,9 +4,10 @@
 
 Prints two Markdown tables (median ms over repeated jitted calls).
 """
-from absl import app, flags
+from absl import flags
 
 from jaxdl.detection import benchmark
+from jaxdl.cli import launch
 
 _SIZES = flags.DEFINE_list('sizes', ['1000', '5000'], 'numbers of boxes for NMS')
 _MAX_OUTPUTS = flags.DEFINE_integer('max_outputs', 100, 'static NMS output size')
@@ -30,4 +31,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  app.run(main)
+  launch(main)

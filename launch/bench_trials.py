@@ -9,7 +9,9 @@ Prints the wall time of K trials and of one (compile included; best of
 3x one trial. About 1 minute on a 2-core CPU.
 """
 import jax
-from absl import app, flags, logging
+from absl import flags, logging
+
+from jaxdl.cli import launch
 
 _TRIALS = flags.DEFINE_integer('num_trials', 32, 'K, trials trained at once')
 _STEPS = flags.DEFINE_integer('num_steps', 300, 'training steps per trial')
@@ -34,4 +36,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  app.run(main)
+  launch(main)

@@ -2,12 +2,18 @@
 
   python launch/bench_vs_torch.py                     # both models, batch 128
   python launch/bench_vs_torch.py --models=lenet5 --steps=50 --rounds=5
-  python launch/bench_vs_torch.py --threads=1   # one core each: robust on a busy machine
+  python launch/bench_vs_torch.py --cores=1          # both pinned to one core
   python launch/bench_vs_torch.py --host_devices=2   # jaxdl data-parallel over 2 cores
 
---host_devices=N splits the CPU into N single-threaded XLA devices and lets
-the core's data-parallel step shard the batch over them; on this 2-core
-machine that ran CIFAR ResNet-18 at 38 instead of 26 images/s (PyTorch: 45).
+--cores=N pins the whole process (XLA's thread pool and PyTorch's) to the
+first N CPUs with sched_setaffinity and gives PyTorch N threads: a per-core
+comparison. (XLA ignores thread-count settings in XLA_FLAGS; affinity is what
+bounds it.) --host_devices=N splits the CPU into N single-threaded XLA devices
+and lets the core's data-parallel step shard the batch over them.
+
+Every launcher adds jaxdl.xla_cpu's tuned flags; run with
+JAXDL_XLA_CPU_TUNING=0 to time jaxlib's defaults instead. The header line says
+which flags were in effect.
 
 PyTorch is optional (pip install torch==2.13.0, CPU build); without it only
 jaxdl is timed. Prints a Markdown table; --workdir also gets bench_vs_torch.md.
@@ -16,6 +22,8 @@ import os
 
 from absl import app, flags, logging
 
+from jaxdl.cli import launch
+
 _MODELS = flags.DEFINE_list('models', ['lenet5', 'lenet5_patches', 'cifar_resnet18'],
                             'names in jaxdl.bench.torch_peer.MODELS')
 _BATCH = flags.DEFINE_integer('batch_size', 128, 'global batch size')
@@ -23,7 +31,7 @@ _STEPS = flags.DEFINE_integer('steps', 10, 'timed steps per round and side')
 _ROUNDS = flags.DEFINE_integer('rounds', 3, 'interleaved rounds; the median is reported')
 _DEVICES = flags.DEFINE_integer('num_devices', 0, 'devices in the jaxdl mesh (0: all)')
 _TORCH = flags.DEFINE_boolean('torch', True, 'also time PyTorch when installed')
-_THREADS = flags.DEFINE_integer('threads', 0, 'intra-op threads for both sides (0: defaults)')
+_CORES = flags.DEFINE_integer('cores', 0, 'N > 0: pin both frameworks to the first N CPUs')
 _HOST_DEVICES = flags.DEFINE_integer(
     'host_devices', 0, 'N > 0: N single-threaded XLA CPU devices, batch sharded over them')
 _WORKDIR = flags.DEFINE_string('workdir', '', 'optional output directory')
@@ -31,16 +39,16 @@ _WORKDIR = flags.DEFINE_string('workdir', '', 'optional output directory')
 
 def main(argv):
   del argv
+  if _CORES.value:
+    # Before jax starts: XLA sizes its thread pool from the CPUs it may use.
+    cpus = sorted(os.sched_getaffinity(0))
+    if not 0 < _CORES.value <= len(cpus):
+      raise app.UsageError(f'--cores must be in 1..{len(cpus)}, got {_CORES.value}')
+    os.sched_setaffinity(0, cpus[:_CORES.value])
   if _HOST_DEVICES.value:
     os.environ['XLA_FLAGS'] = (os.environ.get('XLA_FLAGS', '') +
                                f' --xla_force_host_platform_device_count={_HOST_DEVICES.value}'
-                               ' --xla_cpu_multi_thread_eigen=false'
-                               ' intra_op_parallelism_threads=1')
-  elif _THREADS.value:
-    # Must reach XLA before jax starts its CPU backend.
-    os.environ['XLA_FLAGS'] = (os.environ.get('XLA_FLAGS', '') +
-                               ' --xla_cpu_multi_thread_eigen=false'
-                               f' intra_op_parallelism_threads={_THREADS.value}')
+                               ' --xla_cpu_multi_thread_eigen=false')
   import jax
   from jaxdl.bench import torch_peer
   logging.info('process %d/%d, %d %s device(s), torch installed: %s', jax.process_index(),
@@ -48,10 +56,11 @@ def main(argv):
                torch_peer.torch_available())
   rows = [torch_peer.compare(m, _BATCH.value, _STEPS.value, _ROUNDS.value,
                              _DEVICES.value, _TORCH.value,
-                             torch_threads=_THREADS.value) for m in _MODELS.value]
+                             torch_threads=_CORES.value) for m in _MODELS.value]
   table = torch_peer.format_table(rows)
   print(f'{jax.device_count()} x {jax.devices()[0].device_kind}, {os.cpu_count()} CPUs, '
-        f'threads {_THREADS.value or "default"}, load average {os.getloadavg()[0]:.1f}')
+        f'{len(os.sched_getaffinity(0))} usable, load average {os.getloadavg()[0]:.1f}, '
+        f'XLA_FLAGS={os.environ.get("XLA_FLAGS", "")!r}')
   print(table)
   if _WORKDIR.value:
     os.makedirs(_WORKDIR.value, exist_ok=True)
@@ -60,4 +69,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  app.run(main)
+  launch(main)

@@ -6,7 +6,9 @@
 Prints compile time, examples/s with the batch on the device (compute) and
 with fresh host batches (pipelined), their ratio and the input-wait share.
 """
-from absl import app, flags, logging
+from absl import flags, logging
+
+from jaxdl.cli import launch
 
 _MODELS = flags.DEFINE_list('models', ['mlp', 'cnn'], 'names in jaxdl/models/registry.py')
 _DATASET = flags.DEFINE_string('dataset', 'digits', 'embedded dataset giving the input shape')
@@ -36,4 +38,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  app.run(main)
+  launch(main)

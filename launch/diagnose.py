@@ -2,10 +2,10 @@
 
   python launch/diagnose.py [--config=launch/configs/diagnose.py:VARIANT] [--config.dev_error=...]
 """
-from absl import app
 from ml_collections import config_flags
 
 from jaxdl.analysis.diagnosis import diagnosis_from_config
+from jaxdl.cli import launch
 
 _CONFIG = config_flags.DEFINE_config_file('config', 'launch/configs/diagnose.py',
                                           'the measured errors', lock_config=True)
@@ -21,4 +21,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  app.run(main)
+  launch(main)

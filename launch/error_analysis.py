@@ -5,10 +5,11 @@
 import sys
 
 import jax
-from absl import app, flags, logging
+from absl import flags, logging
 from ml_collections import config_flags
 
 from jaxdl.errors import JaxdlError
+from jaxdl.cli import launch
 
 _CONFIG = config_flags.DEFINE_config_file('config', 'launch/configs/error_analysis.py',
                                           'analysis config', lock_config=True)
@@ -39,4 +40,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  app.run(main)
+  launch(main)

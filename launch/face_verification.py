@@ -3,10 +3,10 @@
   python launch/face_verification.py --workdir=DIR [--config.triplet.mining=batch_hard]
 """
 import jax
-from absl import app, flags, logging
+from absl import flags, logging
 from ml_collections import config_flags
 
-from jaxdl.cli import run_or_exit
+from jaxdl.cli import launch, run_or_exit
 
 _CONFIG = config_flags.DEFINE_config_file('config', 'launch/configs/face_verification.py',
                                           'experiment config', lock_config=True)
@@ -27,4 +27,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  app.run(main)
+  launch(main)

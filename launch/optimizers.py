@@ -3,8 +3,10 @@
   python launch/optimizers.py --workdir=DIR [--config=launch/configs/optimizers.py:smoke]
 """
 import jax
-from absl import app, flags, logging
+from absl import flags, logging
 from ml_collections import config_flags
+
+from jaxdl.cli import launch
 
 _CONFIG = config_flags.DEFINE_config_file(
     'config', 'launch/configs/optimizers.py', 'experiment config',
@@ -26,4 +28,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  app.run(main)
+  launch(main)

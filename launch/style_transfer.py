@@ -1,7 +1,9 @@
 """Neural style transfer (notes 4.14): python launch/style_transfer.py --workdir=DIR [--config...]."""
 import jax
-from absl import app, flags, logging
+from absl import flags, logging
 from ml_collections import config_flags
+
+from jaxdl.cli import launch
 
 _CONFIG = config_flags.DEFINE_config_file('config', 'launch/configs/style_transfer.py',
                                           'experiment config', lock_config=True)
@@ -20,4 +22,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  app.run(main)
+  launch(main)

@@ -1,8 +1,8 @@
 """Train a classifier (notes 2-3): python launch/train.py --workdir=DIR [--config...]."""
-from absl import app, flags
+from absl import flags
 from ml_collections import config_flags
 
-from jaxdl.cli import run_or_exit
+from jaxdl.cli import launch, run_or_exit
 
 _CONFIG = config_flags.DEFINE_config_file('config', 'launch/configs/train.py',
                                           'experiment config', lock_config=True)
@@ -18,4 +18,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  app.run(main)
+  launch(main)

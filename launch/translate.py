@@ -2,10 +2,10 @@
 
   python launch/translate.py --workdir=/tmp/translate [--config=launch/configs/translate.py:no_attention]
 """
-from absl import app, flags, logging
+from absl import flags, logging
 from ml_collections import config_flags
 
-from jaxdl.cli import run_or_exit
+from jaxdl.cli import launch, run_or_exit
 
 _CONFIG = config_flags.DEFINE_config_file('config', 'launch/configs/translate.py',
                                           'experiment config', lock_config=True)
@@ -31,4 +31,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  app.run(main)
+  launch(main)

@@ -1,7 +1,8 @@
 """Test set-up: 8 simulated CPU devices and the --runslow switch.
 
 XLA reads XLA_FLAGS once, when the backend starts, so the flag is set here,
-before any test module imports jax.
+before any test module imports jax. The tests also get the XLA:CPU flags that
+every launcher adds (jaxdl.xla_cpu), so they run what users run.
 """
 import os
 
@@ -9,6 +10,10 @@ os.environ.setdefault("XLA_FLAGS", "--xla_force_host_platform_device_count=8")
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+from jaxdl import xla_cpu  # noqa: E402  (imports no jax)
+
+xla_cpu.tune_xla_cpu()
 
 import pytest  # noqa: E402
 

@@ -185,8 +185,8 @@ def compare(name: str, batch_size: int = 128, steps: int = 10,
             dtype=jnp.float32, torch_threads: int = 0) -> Row:
   """Median images/s of jaxdl and PyTorch over `rounds` interleaved rounds.
 
-  `torch_threads` (0: PyTorch's default) should match the threads XLA was
-  given (see launch/bench_vs_torch.py --threads) for a like-for-like run.
+  `torch_threads` (0: PyTorch's default) should match the CPUs XLA may use
+  (see launch/bench_vs_torch.py --cores) for a like-for-like run.
   """
   if name not in MODELS:
     raise ValueError(f'model must be one of {sorted(MODELS)}, got {name!r}')

@@ -1,0 +1,86 @@
+"""XLA:CPU settings that make convolutions use every core (measured, jaxlib 0.10).
+
+jaxlib 0.10 hands each convolution and dot to YNNPACK ("__ynn_fusion" in the
+compiled HLO). For 64-channel 3x3 convolutions, the bulk of a CIFAR ResNet,
+YNNPACK ran on one core of two: 69 GFLOP/s forward and 39 GFLOP/s for the
+kernel gradient, against 152 and 73 GFLOP/s once XLA keeps them for its own
+(Eigen) convolution, which splits them over the intra-op thread pool. On this
+2-core machine that took CIFAR ResNet-18 training from 26 to 37 images/s and
+LeNet-5 from 5,600 to 9,600 (launch/bench_vs_torch.py; BUILD.md has the table).
+
+XLA reads XLA_FLAGS once, when jax starts its first backend, so the flags
+must be in the environment before the first computation; `tune_xla_cpu` is
+called by every launcher (jaxdl.cli.run_or_exit) and may be called first
+thing by library users. An XLA flag that a jaxlib does not know aborts the
+process, so the flags are only added for jaxlib versions where they were
+measured (`TUNED_JAXLIB`); a flag the user already set in XLA_FLAGS wins.
+Set JAXDL_XLA_CPU_TUNING=0 to turn the tuning off.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, MutableMapping
+
+# jaxlib (major, minor) versions whose XLA knows these flags and was measured.
+TUNED_JAXLIB = ((0, 10),)
+# Keep convolutions and dots away from YNNPACK: XLA's Eigen kernels use both
+# cores where YNNPACK used one (see the module docstring for the figures).
+TUNED_FLAGS = (
+    '--xla_cpu_experimental_ynn_fusion_type=-individual_convolution,-individual_dot',
+)
+OPT_OUT_VARIABLE = 'JAXDL_XLA_CPU_TUNING'
+
+
+def _flag_name(flag: str) -> str:
+  return flag.split('=', 1)[0]
+
+
+def tuned_xla_flags(xla_flags: str, flags: tuple[str, ...] = TUNED_FLAGS) -> str:
+  """XLA_FLAGS with `flags` appended, except those whose name is already set.
+
+  Args:
+    xla_flags: the current value of XLA_FLAGS ('' when unset).
+    flags: '--name=value' strings to add.
+
+  Returns:
+    The new XLA_FLAGS value; the user's own setting of a flag is kept.
+  """
+  present = {_flag_name(f) for f in xla_flags.split()}
+  extra = [f for f in flags if _flag_name(f) not in present]
+  return ' '.join([xla_flags.strip(), *extra]).strip()
+
+
+def jaxlib_version() -> tuple[int, int]:
+  """(major, minor) of the installed jaxlib."""
+  import jaxlib  # pylint: disable=import-outside-toplevel
+  major, minor = jaxlib.__version__.split('.')[:2]
+  return int(major), int(minor)
+
+
+def backends_started() -> bool:
+  """Whether jax has already created its backends (XLA_FLAGS is then read)."""
+  try:
+    from jax._src import xla_bridge  # pylint: disable=import-outside-toplevel
+    return bool(xla_bridge.backends_are_initialized())
+  except (ImportError, AttributeError):  # a jax without that helper
+    return False
+
+
+def should_tune(environ: Mapping[str, str], version: tuple[int, int]) -> bool:
+  """Whether to add TUNED_FLAGS: not opted out, and a measured jaxlib."""
+  if environ.get(OPT_OUT_VARIABLE, '1').strip().lower() in ('0', 'false', 'no'):
+    return False
+  return version in TUNED_JAXLIB
+
+
+def tune_xla_cpu(environ: MutableMapping[str, str] | None = None) -> bool:
+  """Adds TUNED_FLAGS to XLA_FLAGS before jax starts; True when they apply.
+
+  Returns False (and changes nothing) when opted out, on an unmeasured jaxlib,
+  or when jax's backends already started, since XLA would not read them.
+  """
+  environ = os.environ if environ is None else environ
+  if not should_tune(environ, jaxlib_version()) or backends_started():
+    return False
+  environ['XLA_FLAGS'] = tuned_xla_flags(environ.get('XLA_FLAGS', ''))
+  return True
