@@ -5,8 +5,8 @@ compiled HLO). For 64-channel 3x3 convolutions, the bulk of a CIFAR ResNet,
 YNNPACK ran on one core of two: 69 GFLOP/s forward and 39 GFLOP/s for the
 kernel gradient, against 152 and 73 GFLOP/s once XLA keeps them for its own
 (Eigen) convolution, which splits them over the intra-op thread pool. On this
-2-core machine that took CIFAR ResNet-18 training from 26 to 37 images/s and
-LeNet-5 from 5,600 to 9,600 (launch/bench_vs_torch.py; BUILD.md has the table).
+2-core machine that took CIFAR ResNet-18 training from 27 to 38 images/s and
+LeNet-5 from 8,600 to 10,200 (launch/bench_vs_torch.py; BUILD.md has the table).
 
 XLA reads XLA_FLAGS once, when jax starts its first backend, so the flags
 must be in the environment before the first computation; `tune_xla_cpu` is

@@ -24,7 +24,7 @@ class LeNet5(nn.Module):
   hidden: tuple[int, int] = (120, 84)  # fc1, fc2 widths
   activation: str = 'relu'  # 'relu' (modern) | 'tanh' | 'sigmoid' (1998)
   pool: str = 'max'  # 'max' (modern) | 'avg' (1998's subsampling)
-  conv_impl: str = 'xla'  # 'xla' (lax conv) | 'patches' (im2col matmul, faster on CPU)
+  conv_impl: str = 'xla'  # 'xla' (lax conv) | 'patches' (im2col matmul)
   dtype: Any = jnp.float32  # computation dtype; params stay float32
 
   @nn.compact
