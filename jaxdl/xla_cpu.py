@@ -1,6 +1,6 @@
 """XLA:CPU settings that make convolutions use every core (measured, jaxlib 0.10).
 
-jaxlib 0.10 hands each convolution and dot to YNNPACK ("__ynn_fusion" in the
+jaxlib 0.10 hands each convolution, dot and reduction to YNNPACK ("__ynn_fusion" in the
 compiled HLO). For 64-channel 3x3 convolutions, the bulk of a CIFAR ResNet,
 YNNPACK ran on one core of two: 69 GFLOP/s forward and 39 GFLOP/s for the
 kernel gradient, against 152 and 73 GFLOP/s once XLA keeps them for its own
@@ -23,10 +23,13 @@ from collections.abc import Mapping, MutableMapping
 
 # jaxlib (major, minor) versions whose XLA knows these flags and was measured.
 TUNED_JAXLIB = ((0, 10),)
-# Keep convolutions and dots away from YNNPACK: XLA's Eigen kernels use both
-# cores where YNNPACK used one (see the module docstring for the figures).
+# Keep convolutions, dots and reductions away from YNNPACK: XLA's Eigen
+# kernels use both cores where YNNPACK used one (figures in the docstring);
+# the reductions (pooling, bias gradients) made LeNet-5 1.11x faster and
+# CIFAR ResNet-18 no slower.
 TUNED_FLAGS = (
-    '--xla_cpu_experimental_ynn_fusion_type=-individual_convolution,-individual_dot',
+    '--xla_cpu_experimental_ynn_fusion_type='
+    '-individual_convolution,-individual_dot,-reduce',
 )
 OPT_OUT_VARIABLE = 'JAXDL_XLA_CPU_TUNING'
 

@@ -24,7 +24,7 @@ from absl import app, flags, logging
 
 from jaxdl.cli import launch
 
-_MODELS = flags.DEFINE_list('models', ['lenet5', 'lenet5_patches', 'cifar_resnet18'],
+_MODELS = flags.DEFINE_list('models', ['lenet5', 'lenet5_xla', 'cifar_resnet18'],
                             'names in jaxdl.bench.torch_peer.MODELS')
 _BATCH = flags.DEFINE_integer('batch_size', 128, 'global batch size')
 _STEPS = flags.DEFINE_integer('steps', 10, 'timed steps per round and side')

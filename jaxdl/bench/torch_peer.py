@@ -29,8 +29,12 @@ from jaxdl.train.task import classification_task
 
 # name -> (registry name, model fields, input shape without batch, classes).
 MODELS = {
+    # The zoo's default: on CPU its convolutions are banded (Toeplitz) matrix
+    # products (jaxdl.models.banded_conv).
     'lenet5': ('lenet5', {}, (32, 32, 1), 10),
-    # The same LeNet-5 with convolutions as patch matmuls (jaxdl.models.patch_conv).
+    # The same LeNet-5 with XLA's convolution (nn.Conv) ...
+    'lenet5_xla': ('lenet5', {'conv_impl': 'xla'}, (32, 32, 1), 10),
+    # ... and with convolutions as patch matmuls (jaxdl.models.patch_conv).
     'lenet5_patches': ('lenet5', {'conv_impl': 'patches'}, (32, 32, 1), 10),
     'cifar_resnet18': ('cifar_resnet18', {}, (32, 32, 3), 10),
 }
