@@ -94,6 +94,14 @@ def test_pools_are_differentiable():
   np.testing.assert_array_equal(np.asarray(g3)[0, ..., 0], want)
 
 
+def test_tiled_max_pool_splits_ties_equally_over_2x2():
+  # A window of four equal values: each gets a quarter of the gradient, and
+  # two tied maxima (of four) get a half each.
+  x = jnp.asarray([[1., 1., 2., 0.], [1., 1., 2., 0.]])[None, :, :, None]
+  g = jax.grad(lambda v: pooling.max_pool(v, 2).sum())(x)[0, ..., 0]
+  np.testing.assert_allclose(g, [[.25, .25, .5, 0.], [.25, .25, .5, 0.]])
+
+
 def test_bad_inputs_raise():
   with pytest.raises(ValueError, match="'max' or 'avg'"):
     pooling.make_pool('median', 2)
