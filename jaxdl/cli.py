@@ -27,7 +27,8 @@ def launch(main: Callable[[list[str]], Any]) -> None:
   """app.run(main) after jaxdl.xla_cpu.tune_xla_cpu (before jax starts).
 
   Launchers call this instead of app.run so that every experiment gets the
-  measured XLA:CPU flags (JAXDL_XLA_CPU_TUNING=0 turns them off).
+  measured XLA:CPU flags (JAXDL_XLA_CPU_TUNING=0 turns them off) and
+  JAXDL_HOST_DEVICES=N, which splits the CPU into N devices.
   """
-  xla_cpu.tune_xla_cpu()
+  run_or_exit(xla_cpu.tune_xla_cpu)
   app.run(main)

@@ -9,7 +9,8 @@
 first N CPUs with sched_setaffinity and gives PyTorch N threads: a per-core
 comparison. (XLA ignores thread-count settings in XLA_FLAGS; affinity is what
 bounds it.) --host_devices=N splits the CPU into N single-threaded XLA devices
-and lets the core's data-parallel step shard the batch over them.
+and lets the core's data-parallel step shard the batch over them (what
+JAXDL_HOST_DEVICES=N does for every launcher).
 
 Every launcher adds jaxdl.xla_cpu's tuned flags; run with
 JAXDL_XLA_CPU_TUNING=0 to time jaxlib's defaults instead. The header line says
@@ -46,9 +47,9 @@ def main(argv):
       raise app.UsageError(f'--cores must be in 1..{len(cpus)}, got {_CORES.value}')
     os.sched_setaffinity(0, cpus[:_CORES.value])
   if _HOST_DEVICES.value:
-    os.environ['XLA_FLAGS'] = (os.environ.get('XLA_FLAGS', '') +
-                               f' --xla_force_host_platform_device_count={_HOST_DEVICES.value}'
-                               ' --xla_cpu_multi_thread_eigen=false')
+    from jaxdl import xla_cpu  # pylint: disable=import-outside-toplevel
+    os.environ['XLA_FLAGS'] = xla_cpu.tuned_xla_flags(
+        os.environ.get('XLA_FLAGS', ''), xla_cpu.host_device_flags(_HOST_DEVICES.value))
   import jax
   from jaxdl.bench import torch_peer
   logging.info('process %d/%d, %d %s device(s), torch installed: %s', jax.process_index(),

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from jaxdl import xla_cpu
+from jaxdl.errors import ConfigError
 from tests.helpers import ROOT
 
 _FLAG = xla_cpu.TUNED_FLAGS[0].split('=', 1)[0]
@@ -32,6 +33,29 @@ def test_tuning_is_gated_on_version_and_opt_out():
   assert not xla_cpu.tune_xla_cpu(env) and env['XLA_FLAGS'] == '--a=1'
 
 
+def test_host_devices_are_validated_and_added_on_request(monkeypatch):
+  monkeypatch.setattr(xla_cpu, 'backends_started', lambda: False)
+  assert xla_cpu.host_device_flags(2) == (
+      '--xla_force_host_platform_device_count=2', '--xla_cpu_multi_thread_eigen=false')
+  for bad in ('two', '0', '-1', '1.5'):
+    with pytest.raises(ConfigError, match=xla_cpu.HOST_DEVICES_VARIABLE):
+      xla_cpu.tune_xla_cpu({xla_cpu.HOST_DEVICES_VARIABLE: bad})
+  # Opted out of the tuning, the requested devices still come.
+  env = {xla_cpu.HOST_DEVICES_VARIABLE: '2', xla_cpu.OPT_OUT_VARIABLE: '0'}
+  assert not xla_cpu.tune_xla_cpu(env)
+  assert env['XLA_FLAGS'] == ' '.join(xla_cpu.host_device_flags(2))
+
+
+def test_host_devices_reach_jax_in_a_launched_process():
+  env = dict(os.environ, PYTHONPATH=str(ROOT), XLA_FLAGS='',
+             **{xla_cpu.HOST_DEVICES_VARIABLE: '3'})
+  code = ('from jaxdl import xla_cpu; xla_cpu.tune_xla_cpu(); import jax; '
+          'print(jax.device_count())')
+  out = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True,
+                       text=True, timeout=120, check=True).stdout
+  assert out.strip().splitlines()[-1] == '3'
+
+
 def test_in_this_process_jax_already_started_so_nothing_changes():
   import jax
   jax.devices()  # conftest's process: backends exist, XLA_FLAGS was read
@@ -43,6 +67,7 @@ _PROBE = r'''
 import json, sys
 import numpy as np
 from jaxdl import xla_cpu
+from jaxdl.errors import ConfigError
 import jax  # imported, not started: the flags still reach XLA
 applied = xla_cpu.tune_xla_cpu() if sys.argv[1] == 'tuned' else False
 import jax.numpy as jnp
