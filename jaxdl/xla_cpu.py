@@ -1,16 +1,17 @@
 """XLA:CPU settings that make convolutions use every core (measured, jaxlib 0.10).
 
-jaxlib 0.10 hands each convolution, dot and reduction to YNNPACK ("__ynn_fusion" in the
-compiled HLO). For 64-channel 3x3 convolutions, the bulk of a CIFAR ResNet,
-YNNPACK ran on one core of two: 69 GFLOP/s forward and 39 GFLOP/s for the
-kernel gradient, against 152 and 73 GFLOP/s once XLA keeps them for its own
-(Eigen) convolution, which splits them over the intra-op thread pool. On this
-2-core machine that took CIFAR ResNet-18 training from 27 to 38 images/s and
-LeNet-5 from 8,600 to 10,200 (launch/bench_vs_torch.py; BUILD.md has the table).
+jaxlib 0.10 hands each convolution, dot and reduction to YNNPACK
+("__ynn_fusion" in the compiled HLO). For 64-channel 3x3 convolutions, the
+bulk of a CIFAR ResNet, YNNPACK ran on one core of two: 69 GFLOP/s forward
+and 39 GFLOP/s for the kernel gradient, against 152 and 73 GFLOP/s once XLA
+keeps them for its own (Eigen) convolution, which splits them over the
+intra-op thread pool. On this 2-core machine keeping convolutions and dots
+in XLA took CIFAR ResNet-18 training from 27 to 38 images/s and LeNet-5 from
+8,600 to 10,200 (launch/bench_vs_torch.py; BUILD.md has the table).
 
 XLA reads XLA_FLAGS once, when jax starts its first backend, so the flags
 must be in the environment before the first computation; `tune_xla_cpu` is
-called by every launcher (jaxdl.cli.run_or_exit) and may be called first
+called by every launcher (jaxdl.cli.launch) and may be called first
 thing by library users. An XLA flag that a jaxlib does not know aborts the
 process, so the flags are only added for jaxlib versions where they were
 measured (`TUNED_JAXLIB`); a flag the user already set in XLA_FLAGS wins.

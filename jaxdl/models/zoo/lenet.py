@@ -52,8 +52,8 @@ class LeNet5(nn.Module):
                        f'got {self.conv_impl!r}')
     x = x.astype(self.dtype)
     for i, f in enumerate(self.filters, start=1):
-      x = act(convs[impl](f, (5, 5), padding='VALID',
-                                    dtype=self.dtype, name=f'conv{i}')(x))
+      x = act(convs[impl](f, (5, 5), padding='VALID', dtype=self.dtype,
+                          name=f'conv{i}')(x))
       x = pooling.make_pool(self.pool, 2, 2, name=f'pool{i}')(x)
     x = x.reshape((x.shape[0], -1))
     for i, h in enumerate(self.hidden, start=1):
