@@ -1,4 +1,4 @@
-"""What every launcher shares: tuned XLA:CPU flags, and one line for a mistake."""
+"""What every launcher shares: tuned XLA:CPU flags and malloc, one line for a mistake."""
 from __future__ import annotations
 
 import sys
@@ -6,7 +6,7 @@ from typing import Any, Callable
 
 from absl import app, logging
 
-from jaxdl import xla_cpu
+from jaxdl import host_memory, xla_cpu
 from jaxdl.errors import JaxdlError
 
 
@@ -24,11 +24,14 @@ def run_or_exit(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
 
 def launch(main: Callable[[list[str]], Any]) -> None:
-  """app.run(main) after jaxdl.xla_cpu.tune_xla_cpu (before jax starts).
+  """app.run(main) after the XLA:CPU and malloc tuning (before jax starts).
 
   Launchers call this instead of app.run so that every experiment gets the
-  measured XLA:CPU flags (JAXDL_XLA_CPU_TUNING=0 turns them off) and
-  JAXDL_HOST_DEVICES=N, which splits the CPU into N devices.
+  measured XLA:CPU flags (jaxdl.xla_cpu; JAXDL_XLA_CPU_TUNING=0 turns them
+  off), JAXDL_HOST_DEVICES=N, which splits the CPU into N devices, and the
+  malloc settings that let XLA reuse its buffers (jaxdl.host_memory;
+  JAXDL_MALLOC_TUNING=0 turns them off).
   """
   run_or_exit(xla_cpu.tune_xla_cpu)
+  host_memory.tune_malloc()
   app.run(main)

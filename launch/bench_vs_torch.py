@@ -12,9 +12,11 @@ bounds it.) --host_devices=N splits the CPU into N single-threaded XLA devices
 and lets the core's data-parallel step shard the batch over them (what
 JAXDL_HOST_DEVICES=N does for every launcher).
 
-Every launcher adds jaxdl.xla_cpu's tuned flags; run with
-JAXDL_XLA_CPU_TUNING=0 to time jaxlib's defaults instead. The header line says
-which flags were in effect.
+Every launcher adds jaxdl.xla_cpu's tuned flags and jaxdl.host_memory's
+malloc settings; run with JAXDL_XLA_CPU_TUNING=0 / JAXDL_MALLOC_TUNING=0 to
+time jaxlib's and glibc's defaults instead. The header line says which flags
+were in effect. PyTorch runs in a child process with glibc's default malloc,
+as a PyTorch user runs it; --torch_malloc=tuned gives it jaxdl's settings too.
 
 PyTorch is optional (pip install torch==2.13.0, CPU build); without it only
 jaxdl is timed. Prints a Markdown table; --workdir also gets bench_vs_torch.md.
@@ -33,6 +35,9 @@ _ROUNDS = flags.DEFINE_integer('rounds', 3, 'interleaved rounds; the median is r
 _DEVICES = flags.DEFINE_integer('num_devices', 0, 'devices in the jaxdl mesh (0: all)')
 _TORCH = flags.DEFINE_boolean('torch', True, 'also time PyTorch when installed')
 _CORES = flags.DEFINE_integer('cores', 0, 'N > 0: pin both frameworks to the first N CPUs')
+_TORCH_MALLOC = flags.DEFINE_enum(
+    'torch_malloc', 'default', ['default', 'tuned'],
+    "PyTorch's process: glibc malloc as a user runs it, or jaxdl's tuning too")
 _HOST_DEVICES = flags.DEFINE_integer(
     'host_devices', 0, 'N > 0: N single-threaded XLA CPU devices, batch sharded over them')
 _WORKDIR = flags.DEFINE_string('workdir', '', 'optional output directory')
@@ -57,11 +62,14 @@ def main(argv):
                torch_peer.torch_available())
   rows = [torch_peer.compare(m, _BATCH.value, _STEPS.value, _ROUNDS.value,
                              _DEVICES.value, _TORCH.value,
-                             torch_threads=_CORES.value) for m in _MODELS.value]
+                             torch_threads=_CORES.value,
+                             torch_malloc=_TORCH_MALLOC.value)
+          for m in _MODELS.value]
   table = torch_peer.format_table(rows)
   print(f'{jax.device_count()} x {jax.devices()[0].device_kind}, {os.cpu_count()} CPUs, '
         f'{len(os.sched_getaffinity(0))} usable, load average {os.getloadavg()[0]:.1f}, '
-        f'XLA_FLAGS={os.environ.get("XLA_FLAGS", "")!r}')
+        f'XLA_FLAGS={os.environ.get("XLA_FLAGS", "")!r}, '
+        f'PyTorch in its own process with {_TORCH_MALLOC.value} malloc')
   print(table)
   if _WORKDIR.value:
     os.makedirs(_WORKDIR.value, exist_ok=True)

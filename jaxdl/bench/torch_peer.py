@@ -1,17 +1,25 @@
 """jaxdl's train step against the PyTorch step a user would write instead (notes 4.8-4.9).
 
 The same architecture (LeNet-5 at 32x32x1, CIFAR ResNet-18 at 32x32x3), batch,
-float32 and Adam on both sides, on the same CPU, in the same process. Each
-round times `steps` jaxdl steps and then `steps` PyTorch steps; the median
-over rounds is reported, so load from other processes hits both sides alike.
+float32 and Adam on both sides, on the same CPU, in the same run. Each round
+times `steps` jaxdl steps and then `steps` PyTorch steps; the median over
+rounds is reported, so load from other processes hits both sides alike.
+
+PyTorch runs in a child process of its own (`TorchProcess`), started the way
+a PyTorch user starts it: jaxdl's launchers tune glibc malloc for their whole
+process (jaxdl.host_memory), which would also speed up PyTorch, so a shared
+process would not time the PyTorch a user runs. `torch_malloc='tuned'` gives
+the child the same malloc settings, for a like-for-like allocator.
 PyTorch is not a jaxdl dependency: when it is missing, its columns read
 'not installed' and only jaxdl is timed.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import importlib.util
+import multiprocessing
 import statistics
 import time
 
@@ -20,6 +28,7 @@ import jax.numpy as jnp
 import ml_collections
 import numpy as np
 
+from jaxdl import host_memory
 from jaxdl.models.registry import build_model
 from jaxdl.optim.factory import make_optimizer
 from jaxdl.parallel import mesh as mesh_lib
@@ -184,26 +193,88 @@ class TorchTimer:
     return time.perf_counter() - t0
 
 
+TORCH_MALLOC = ('default', 'tuned')
+
+
+def _torch_worker(conn, name: str, batch_size: int, threads: int,
+                  malloc: str) -> None:
+  """Child process: builds a TorchTimer, then times `steps` per request."""
+  if malloc == 'tuned':
+    host_memory.tune_malloc({})  # before torch allocates anything
+  timer = TorchTimer(name, batch_size, threads)
+  conn.send('ready')
+  while (steps := conn.recv()) is not None:
+    conn.send(timer.run(steps))
+  conn.close()
+
+
+class TorchProcess:
+  """A TorchTimer in a fresh child process (spawned, so no jaxdl tuning).
+
+  The child inherits the CPU affinity (launch/bench_vs_torch.py --cores) and
+  is stopped by `close` or at exit of the `with` block.
+  """
+
+  def __init__(self, name: str, batch_size: int, threads: int = 0,
+               malloc: str = 'default'):
+    if malloc not in TORCH_MALLOC:
+      raise ValueError(f'torch_malloc must be one of {TORCH_MALLOC}, got '
+                       f'{malloc!r}')
+    ctx = multiprocessing.get_context('spawn')
+    self._conn, child = ctx.Pipe()
+    self._proc = ctx.Process(target=_torch_worker, daemon=True,
+                             args=(child, name, batch_size, threads, malloc))
+    self._proc.start()
+    child.close()
+    if self._conn.recv() != 'ready':  # waits for the warm-up
+      raise RuntimeError('PyTorch worker failed to start')
+
+  def run(self, steps: int) -> float:
+    """Seconds for `steps` PyTorch steps, timed in the child."""
+    self._conn.send(steps)
+    return self._conn.recv()
+
+  def close(self) -> None:
+    if self._proc.is_alive():
+      self._conn.send(None)
+      self._proc.join(timeout=30)
+    self._conn.close()
+
+  def __enter__(self):
+    return self
+
+  def __exit__(self, *exc):
+    self.close()
+
+
 def compare(name: str, batch_size: int = 128, steps: int = 10,
             rounds: int = 3, num_devices: int = 0, use_torch: bool = True,
-            dtype=jnp.float32, torch_threads: int = 0) -> Row:
+            dtype=jnp.float32, torch_threads: int = 0,
+            torch_malloc: str = 'default') -> Row:
   """Median images/s of jaxdl and PyTorch over `rounds` interleaved rounds.
 
   `torch_threads` (0: PyTorch's default) should match the CPUs XLA may use
-  (see launch/bench_vs_torch.py --cores) for a like-for-like run.
+  (see launch/bench_vs_torch.py --cores) for a like-for-like run;
+  `torch_malloc` is 'default' (as a PyTorch user runs it) or 'tuned'
+  (jaxdl.host_memory's settings in PyTorch's process too).
   """
   if name not in MODELS:
     raise ValueError(f'model must be one of {sorted(MODELS)}, got {name!r}')
   if steps < 1 or rounds < 1:
     raise ValueError(f'steps and rounds must be >= 1, got {steps}, {rounds}')
+  if torch_malloc not in TORCH_MALLOC:
+    raise ValueError(f'torch_malloc must be one of {TORCH_MALLOC}, got '
+                     f'{torch_malloc!r}')
   jt = JaxTimer(name, batch_size, num_devices, dtype)
-  tt = (TorchTimer(name, batch_size, torch_threads)
-        if use_torch and torch_available() else None)
   jr, tr = [], []
-  for _ in range(rounds):
-    jr.append(steps * batch_size / jt.run(steps))
-    if tt is not None:
-      tr.append(steps * batch_size / tt.run(steps))
+  with contextlib.ExitStack() as stack:
+    tt = (stack.enter_context(TorchProcess(name, batch_size, torch_threads,
+                                           torch_malloc))
+          if use_torch and torch_available() else None)
+    for _ in range(rounds):
+      jr.append(steps * batch_size / jt.run(steps))
+      if tt is not None:
+        tr.append(steps * batch_size / tt.run(steps))
   return Row(name, batch_size, statistics.median(jr),
              statistics.median(tr) if tr else None, jr, tr)
 

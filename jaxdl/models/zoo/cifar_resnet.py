@@ -14,7 +14,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from jaxdl.models import pooling
+from jaxdl.models import batch_norm, pooling
 from jaxdl.models.zoo import resnet
 
 
@@ -26,6 +26,7 @@ class CifarResNet(nn.Module):
   residual: bool = True  # False: same layers, no skip connections
   shortcut: str = 'A'  # 'A' zero-pad (paper) | 'B' projection
   dtype: Any = jnp.float32  # computation dtype; params stay float32
+  impl: str = 'auto'  # 'auto' | 'gemm' | 'xla': see jaxdl.models.zoo.resnet
 
   @nn.compact
   def __call__(self, x: jax.Array, train: bool = False) -> jax.Array:
@@ -38,14 +39,15 @@ class CifarResNet(nn.Module):
     x = nn.Conv(self.width, (3, 3), padding=((1, 1), (1, 1)), use_bias=False,
                 dtype=self.dtype, kernel_init=resnet.CONV_INIT,
                 name='conv1')(x)
-    x = nn.BatchNorm(use_running_average=not train, momentum=0.9,
-                     epsilon=1e-5, dtype=self.dtype, name='bn1')(x)
+    x = batch_norm.BatchNorm(use_running_average=not train, momentum=0.9,
+                             epsilon=1e-5, dtype=self.dtype, stats=self.impl,
+                             name='bn1')(x)
     x = nn.relu(x)
     for i in range(3):
       for j in range(n):
         x = resnet.BasicBlock(self.width * 2**i, 2 if i > 0 and j == 0 else 1,
                               residual=self.residual, shortcut=self.shortcut,
-                              dtype=self.dtype,
+                              dtype=self.dtype, impl=self.impl,
                               name=f'layer{i + 1}_{j}')(x, train)
     x = pooling.GlobalAvgPool(name='avgpool')(x)
     x = nn.Dense(self.num_classes, dtype=self.dtype, name='fc')(x)

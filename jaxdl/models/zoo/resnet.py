@@ -12,6 +12,12 @@ Layout and counts follow torchvision (v1.5: the stride sits on the bottleneck's
 3x3 conv); at 224x224x3 and 1,000 classes: ResNet-18 11,689,512,
 ResNet-34 21,797,672, ResNet-50 25,557,032 parameters. `stem='cifar'` swaps the
 7x7/2 conv + max pool for one 3x3/1 conv, the usual ResNet-18 for 32x32 inputs.
+
+`impl='auto'` (the default) picks, on CPU, BatchNorm batch sums as GEMMs
+(jaxdl.models.batch_norm) and GEMM copies of conv inputs
+(jaxdl.models.gemm_copy), which made CIFAR ResNet-18 training 1.2x faster
+there; elsewhere, and with impl='xla', plain XLA ops. Values and variables
+are the same either way.
 """
 import functools
 from collections.abc import Sequence
@@ -21,7 +27,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from jaxdl.models import pooling
+from jaxdl.models import batch_norm, gemm_copy, pooling
 
 # torchvision: He-normal over fan_out for convs; BN momentum 0.1 in PyTorch's
 # convention is 0.9 in flax's (the weight of the old running average).
@@ -29,11 +35,19 @@ CONV_INIT = nn.initializers.variance_scaling(2.0, 'fan_out', 'normal')
 _SHORTCUTS = ('A', 'B')
 
 
-def _norm(train: bool, dtype: Any, name: str, zero_scale: bool = False):
-  return nn.BatchNorm(use_running_average=not train, momentum=0.9,
-                      epsilon=1e-5, dtype=dtype, name=name,
-                      scale_init=(nn.initializers.zeros if zero_scale
-                                  else nn.initializers.ones))
+def _norm(train: bool, dtype: Any, name: str, zero_scale: bool = False,
+          impl: str = 'auto'):
+  return batch_norm.BatchNorm(
+      use_running_average=not train, momentum=0.9, epsilon=1e-5, dtype=dtype,
+      name=name, stats=impl,
+      scale_init=nn.initializers.zeros if zero_scale else nn.initializers.ones)
+
+
+def conv_input(x: jax.Array, impl: str) -> jax.Array:
+  """x, as a GEMM copy where that speeds up the conv's kernel gradient."""
+  if batch_norm.resolve_stats(impl) == 'gemm' and gemm_copy.worth_copy(x):
+    return gemm_copy.gemm_copy(x)
+  return x
 
 
 def _conv(filters: int, kernel: int, strides: int, dtype: Any, name: str):
@@ -46,10 +60,12 @@ def _conv(filters: int, kernel: int, strides: int, dtype: Any, name: str):
 
 
 def shortcut(x: jax.Array, filters: int, strides: int, kind: str,
-             train: bool, dtype: Any) -> jax.Array:
+             train: bool, dtype: Any, impl: str = 'auto') -> jax.Array:
   """The W_s a[l] term of notes 4.9.3, for a block whose shape changes.
 
   Must be called inside a compact module (it creates the projection layers).
+  `impl` is the BatchNorm's (the block has already passed x through
+  `conv_input`).
   """
   if kind == 'A':
     # Zero-padding shortcut: parameter-free; subsample, then pad channels.
@@ -59,7 +75,7 @@ def shortcut(x: jax.Array, filters: int, strides: int, kind: str,
     return jnp.pad(x, ((0, 0), (0, 0), (0, 0), (lo, extra - lo)))
   if kind == 'B':
     x = _conv(filters, 1, strides, dtype, 'proj_conv')(x)
-    return _norm(train, dtype, 'proj_bn')(x)
+    return _norm(train, dtype, 'proj_bn', impl=impl)(x)
   raise ValueError(f'shortcut must be one of {_SHORTCUTS}, got {kind!r}')
 
 
@@ -71,19 +87,21 @@ class BasicBlock(nn.Module):
   shortcut: str = 'B'  # 'A' zero-pad | 'B' projection, when the shape changes
   zero_init_residual: bool = False  # last BN scale 0: block starts as identity
   dtype: Any = jnp.float32  # computation dtype
+  impl: str = 'auto'  # 'auto' | 'gemm' (CPU speed-ups) | 'xla'; same values
   expansion = 1
 
   @nn.compact
   def __call__(self, x: jax.Array, train: bool = False) -> jax.Array:
+    x = conv_input(x, self.impl)
     y = _conv(self.filters, 3, self.strides, self.dtype, 'conv1')(x)
-    y = nn.relu(_norm(train, self.dtype, 'bn1')(y))
-    y = _conv(self.filters, 3, 1, self.dtype, 'conv2')(y)
-    y = _norm(train, self.dtype, 'bn2', self.zero_init_residual)(y)
+    y = nn.relu(_norm(train, self.dtype, 'bn1', impl=self.impl)(y))
+    y = _conv(self.filters, 3, 1, self.dtype, 'conv2')(conv_input(y, self.impl))
+    y = _norm(train, self.dtype, 'bn2', self.zero_init_residual, self.impl)(y)
     if not self.residual:
       return nn.relu(y)
     if x.shape != y.shape:
       x = shortcut(x, self.filters, self.strides, self.shortcut, train,
-                   self.dtype)
+                   self.dtype, self.impl)
     return nn.relu(y + x)
 
 
@@ -95,21 +113,26 @@ class Bottleneck(nn.Module):
   shortcut: str = 'B'  # 'A' zero-pad | 'B' projection, when the shape changes
   zero_init_residual: bool = False  # last BN scale 0: block starts as identity
   dtype: Any = jnp.float32  # computation dtype
+  impl: str = 'auto'  # 'auto' | 'gemm' (CPU speed-ups) | 'xla'; same values
   expansion = 4
 
   @nn.compact
   def __call__(self, x: jax.Array, train: bool = False) -> jax.Array:
     out = self.filters * self.expansion
+    norm = functools.partial(_norm, train, self.dtype, impl=self.impl)
+    x = conv_input(x, self.impl)
     y = _conv(self.filters, 1, 1, self.dtype, 'conv1')(x)
-    y = nn.relu(_norm(train, self.dtype, 'bn1')(y))
-    y = _conv(self.filters, 3, self.strides, self.dtype, 'conv2')(y)
-    y = nn.relu(_norm(train, self.dtype, 'bn2')(y))
-    y = _conv(out, 1, 1, self.dtype, 'conv3')(y)
-    y = _norm(train, self.dtype, 'bn3', self.zero_init_residual)(y)
+    y = nn.relu(norm('bn1')(y))
+    y = _conv(self.filters, 3, self.strides, self.dtype, 'conv2')(
+        conv_input(y, self.impl))
+    y = nn.relu(norm('bn2')(y))
+    y = _conv(out, 1, 1, self.dtype, 'conv3')(conv_input(y, self.impl))
+    y = norm('bn3', self.zero_init_residual)(y)
     if not self.residual:
       return nn.relu(y)
     if x.shape != y.shape:
-      x = shortcut(x, out, self.strides, self.shortcut, train, self.dtype)
+      x = shortcut(x, out, self.strides, self.shortcut, train, self.dtype,
+                   self.impl)
     return nn.relu(y + x)
 
 
@@ -127,6 +150,7 @@ class ResNet(nn.Module):
   shortcut: str = 'B'  # 'A' zero-pad | 'B' projection
   zero_init_residual: bool = False  # torchvision's option of the same name
   dtype: Any = jnp.float32  # computation dtype; params stay float32
+  impl: str = 'auto'  # 'auto' | 'gemm' (CPU speed-ups) | 'xla'; same values
 
   @nn.compact
   def __call__(self, x: jax.Array, train: bool = False) -> jax.Array:
@@ -137,17 +161,18 @@ class ResNet(nn.Module):
     x = x.astype(self.dtype)
     if self.stem == 'imagenet':
       x = _conv(self.width, 7, 2, self.dtype, 'conv1')(x)
-      x = nn.relu(_norm(train, self.dtype, 'bn1')(x))
+      x = nn.relu(_norm(train, self.dtype, 'bn1', impl=self.impl)(x))
       x = pooling.MaxPool(3, 2, ((1, 1), (1, 1)), name='maxpool')(x)
     elif self.stem == 'cifar':
       x = _conv(self.width, 3, 1, self.dtype, 'conv1')(x)
-      x = nn.relu(_norm(train, self.dtype, 'bn1')(x))
+      x = nn.relu(_norm(train, self.dtype, 'bn1', impl=self.impl)(x))
     else:
       raise ValueError(f"stem must be 'imagenet' or 'cifar', got "
                        f'{self.stem!r}')
     block = functools.partial(
         _BLOCKS[self.block], residual=self.residual, shortcut=self.shortcut,
-        zero_init_residual=self.zero_init_residual, dtype=self.dtype)
+        zero_init_residual=self.zero_init_residual, dtype=self.dtype,
+        impl=self.impl)
     for i, n in enumerate(self.stage_sizes):
       for j in range(n):
         strides = 2 if i > 0 and j == 0 else 1
