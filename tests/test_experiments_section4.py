@@ -115,6 +115,17 @@ def test_bench_vs_torch_tiny(monkeypatch):
     torch_peer.compare('lenet7')
 
 
+def test_torch_side_runs_in_its_own_process():
+  # PyTorch is timed in a spawned child (no jaxdl malloc tuning there).
+  pytest.importorskip('torch')
+  from jaxdl.bench import torch_peer
+  row = torch_peer.compare('lenet5', 8, steps=1, rounds=2)
+  assert len(row.torch_rounds) == 2 and row.torch_images_per_s > 0
+  assert row.ratio == row.jax_images_per_s / row.torch_images_per_s
+  with pytest.raises(ValueError, match='torch_malloc'):
+    torch_peer.compare('lenet5', 8, 1, 1, torch_malloc='jemalloc')
+
+
 def test_torch_twins_have_the_flax_parameter_counts():
   # PyTorch's own layers count the parameters independently of flax.
   pytest.importorskip('torch')
