@@ -33,9 +33,10 @@ from jaxdl.errors import ConfigError
 TUNED_JAXLIB = ((0, 10),)
 # Keep convolutions, dots and reductions away from YNNPACK: XLA's Eigen
 # kernels use both cores where YNNPACK used one (figures in the docstring).
-# Reductions are a trade: XLA's own fused into LeNet-5's pooling made it
-# 1.11x faster, while BatchNorm's statistics over [128, 32, 32, 64] take XLA
-# 41 ms on one core against YNNPACK's 2.7 ms (CIFAR ResNet-18 ~5 % slower).
+# Reductions: XLA's own fused into LeNet-5's pooling made it 1.11x faster.
+# XLA's large reductions are slow (BatchNorm's statistics over
+# [128, 32, 32, 64]: 41 ms on one core, YNNPACK 2.7 ms), so the ResNets sum
+# them as GEMMs instead (jaxdl.models.batch_norm).
 TUNED_FLAGS = (
     '--xla_cpu_experimental_ynn_fusion_type='
     '-individual_convolution,-individual_dot,-reduce',
