@@ -12,11 +12,12 @@ bounds it.) --host_devices=N splits the CPU into N single-threaded XLA devices
 and lets the core's data-parallel step shard the batch over them (what
 JAXDL_HOST_DEVICES=N does for every launcher).
 
-Every launcher adds jaxdl.xla_cpu's tuned flags and jaxdl.host_memory's
-malloc settings; run with JAXDL_XLA_CPU_TUNING=0 / JAXDL_MALLOC_TUNING=0 to
-time jaxlib's and glibc's defaults instead. The header line says which flags
-were in effect. PyTorch runs in a child process with glibc's default malloc,
-as a PyTorch user runs it; --torch_malloc=tuned gives it jaxdl's settings too.
+Every launcher adds jaxdl.xla_cpu's tuned flags, and on one usable CPU
+jaxdl.host_memory's malloc settings; run with JAXDL_XLA_CPU_TUNING=0 /
+JAXDL_MALLOC_TUNING=0 to time jaxlib's and glibc's defaults instead. The
+header line says which were in effect. PyTorch runs in a child process with
+glibc's default malloc, as a PyTorch user runs it; --torch_malloc=tuned gives
+it host_memory's settings on any CPU count (they speed PyTorch up).
 
 PyTorch is optional (pip install torch==2.13.0, CPU build); without it only
 jaxdl is timed. Prints a Markdown table; --workdir also gets bench_vs_torch.md.
@@ -25,6 +26,7 @@ import os
 
 from absl import app, flags, logging
 
+from jaxdl import host_memory
 from jaxdl.cli import launch
 
 _MODELS = flags.DEFINE_list('models', ['lenet5', 'lenet5_xla', 'cifar_resnet18'],
@@ -51,6 +53,9 @@ def main(argv):
     if not 0 < _CORES.value <= len(cpus):
       raise app.UsageError(f'--cores must be in 1..{len(cpus)}, got {_CORES.value}')
     os.sched_setaffinity(0, cpus[:_CORES.value])
+  # Again after --cores (launch() saw every CPU; jax has not started yet):
+  # mallopt is idempotent, and the result says what is in effect.
+  malloc_tuned = host_memory.tune_malloc()
   if _HOST_DEVICES.value:
     from jaxdl import xla_cpu  # pylint: disable=import-outside-toplevel
     os.environ['XLA_FLAGS'] = xla_cpu.tuned_xla_flags(
@@ -68,7 +73,8 @@ def main(argv):
   table = torch_peer.format_table(rows)
   print(f'{jax.device_count()} x {jax.devices()[0].device_kind}, {os.cpu_count()} CPUs, '
         f'{len(os.sched_getaffinity(0))} usable, load average {os.getloadavg()[0]:.1f}, '
-        f'XLA_FLAGS={os.environ.get("XLA_FLAGS", "")!r}, '
+        f'XLA_FLAGS={os.environ.get("XLA_FLAGS", "")!r}, jaxdl malloc '
+        f'{"tuned" if malloc_tuned else "default"}, '
         f'PyTorch in its own process with {_TORCH_MALLOC.value} malloc')
   print(table)
   if _WORKDIR.value:

@@ -13,8 +13,9 @@ from jaxdl import host_memory
 # glibc's largest automatic mmap threshold (32 MB), and prints the median
 # minor page faults of a call after warm-up.
 _PROBE = r'''
-import json, resource, sys
+import json, os, resource, sys
 from jaxdl import host_memory
+os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[:1])  # where it applies
 tuned = host_memory.tune_malloc()
 import jax, jax.numpy as jnp
 x = jnp.ones((1_200_000, 8), jnp.float32)
@@ -32,17 +33,27 @@ print(json.dumps({'tuned': tuned, 'faults': faults}))
 '''
 
 
-def test_should_tune_only_on_glibc_and_not_opted_out():
-  assert host_memory.should_tune({}, 'glibc')
-  assert not host_memory.should_tune({}, '')  # musl, macOS: no mallopt
+def test_should_tune_only_on_glibc_one_cpu_and_not_opted_out():
+  assert host_memory.should_tune({}, 'glibc', 1)
+  assert not host_memory.should_tune({}, '', 1)  # musl, macOS: no mallopt
+  # Several CPUs: threads would queue on the one arena's lock.
+  for cpus in (2, 8, 64):
+    assert not host_memory.should_tune({}, 'glibc', cpus)
   for off in ('0', 'false', 'No'):
     assert not host_memory.should_tune(
-        {host_memory.OPT_OUT_VARIABLE: off}, 'glibc')
-  assert host_memory.should_tune({host_memory.OPT_OUT_VARIABLE: '1'}, 'glibc')
+        {host_memory.OPT_OUT_VARIABLE: off}, 'glibc', 1)
+  assert host_memory.should_tune({host_memory.OPT_OUT_VARIABLE: '1'}, 'glibc', 1)
 
 
-def test_opted_out_changes_nothing():
-  assert not host_memory.tune_malloc({host_memory.OPT_OUT_VARIABLE: '0'})
+def test_opted_out_or_several_cpus_changes_nothing():
+  assert not host_memory.tune_malloc({host_memory.OPT_OUT_VARIABLE: '0'}, cpus=1)
+  assert not host_memory.tune_malloc({}, cpus=2)
+
+
+def test_usable_cpus_follows_the_affinity_mask():
+  if not hasattr(os, 'sched_getaffinity'):
+    pytest.skip('no affinity mask on this platform')
+  assert host_memory.usable_cpus() == len(os.sched_getaffinity(0))
 
 
 def _probe(opt_out: str) -> dict:

@@ -6,10 +6,13 @@ times `steps` jaxdl steps and then `steps` PyTorch steps; the median over
 rounds is reported, so load from other processes hits both sides alike.
 
 PyTorch runs in a child process of its own (`TorchProcess`), started the way
-a PyTorch user starts it: jaxdl's launchers tune glibc malloc for their whole
-process (jaxdl.host_memory), which would also speed up PyTorch, so a shared
-process would not time the PyTorch a user runs. `torch_malloc='tuned'` gives
-the child the same malloc settings, for a like-for-like allocator.
+a PyTorch user starts it: on one CPU jaxdl's launchers tune glibc malloc for
+their whole process (jaxdl.host_memory), which would also speed up PyTorch,
+so a shared process would not time the PyTorch a user runs.
+`torch_malloc='tuned'` gives the child host_memory's settings on any number
+of CPUs: PyTorch, which allocates from one thread, gains from them where
+jaxdl does not (MALLOC_ARENA_MAX=1 and the two thresholds would give a
+PyTorch user the same).
 PyTorch is not a jaxdl dependency: when it is missing, its columns read
 'not installed' and only jaxdl is timed.
 """
@@ -200,7 +203,7 @@ def _torch_worker(conn, name: str, batch_size: int, threads: int,
                   malloc: str) -> None:
   """Child process: builds a TorchTimer, then times `steps` per request."""
   if malloc == 'tuned':
-    host_memory.tune_malloc({})  # before torch allocates anything
+    host_memory.apply_settings()  # before torch allocates anything
   timer = TorchTimer(name, batch_size, threads)
   conn.send('ready')
   while (steps := conn.recv()) is not None:
@@ -256,7 +259,7 @@ def compare(name: str, batch_size: int = 128, steps: int = 10,
   `torch_threads` (0: PyTorch's default) should match the CPUs XLA may use
   (see launch/bench_vs_torch.py --cores) for a like-for-like run;
   `torch_malloc` is 'default' (as a PyTorch user runs it) or 'tuned'
-  (jaxdl.host_memory's settings in PyTorch's process too).
+  (jaxdl.host_memory.SETTINGS in PyTorch's process, whatever the CPU count).
   """
   if name not in MODELS:
     raise ValueError(f'model must be one of {sorted(MODELS)}, got {name!r}')
