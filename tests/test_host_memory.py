@@ -50,12 +50,6 @@ def test_opted_out_or_several_cpus_changes_nothing():
   assert not host_memory.tune_malloc({}, cpus=2)
 
 
-def test_usable_cpus_follows_the_affinity_mask():
-  if not hasattr(os, 'sched_getaffinity'):
-    pytest.skip('no affinity mask on this platform')
-  assert host_memory.usable_cpus() == len(os.sched_getaffinity(0))
-
-
 def _probe(opt_out: str) -> dict:
   env = dict(os.environ, **{host_memory.OPT_OUT_VARIABLE: opt_out,
                             'XLA_FLAGS': '', 'JAX_PLATFORMS': 'cpu'})
@@ -68,6 +62,7 @@ def _probe(opt_out: str) -> dict:
                     reason='malloc tuning applies to glibc only')
 def test_tuned_malloc_stops_per_step_page_faults():
   plain, tuned = _probe('0'), _probe('1')
+  # The probe pins itself to one CPU: tuned only if usable_cpus() saw that.
   assert not plain['tuned'] and tuned['tuned']
   # Untuned, each call faults its temporaries in again (measured: ~9,400
   # 4 KiB pages); tuned, the heap keeps them (measured: 0).
