@@ -29,7 +29,8 @@ def launch(main: Callable[[list[str]], Any]) -> None:
   Launchers call this instead of app.run so that every experiment gets the
   measured XLA:CPU flags (jaxdl.xla_cpu; JAXDL_XLA_CPU_TUNING=0 turns them
   off), JAXDL_HOST_DEVICES=N, which splits the CPU into N devices, and the
-  malloc settings that let XLA reuse its buffers (jaxdl.host_memory;
+  malloc and CPU-dispatch settings that let XLA reuse its buffers
+  (jaxdl.host_memory, after the XLA flags it reads the device count from;
   JAXDL_MALLOC_TUNING=0 turns them off).
   """
   run_or_exit(xla_cpu.tune_xla_cpu)

@@ -1,28 +1,38 @@
-"""glibc malloc settings that let XLA:CPU reuse its memory between steps (one CPU).
+"""glibc malloc settings (and CPU dispatch) that let XLA:CPU reuse its memory between steps.
 
 XLA:CPU allocates each execution's temporary buffer (654 MB for a CIFAR
 ResNet-18 step at batch 128) and Eigen's convolution scratch buffers with
-malloc on its worker threads, and frees them at the end. glibc serves such
-large requests with a fresh mmap outside its heap, and a worker thread's
-arena cannot hold them anyway, so every step page-faults all of that memory
-in again: 768 MB of minor faults per ResNet-18 step, measured with
-getrusage. Three mallopt settings make the freed memory stay in the main
-heap and be reused: one arena for all threads, and mmap and trim thresholds
-above the buffer sizes. On one core that took the faults to 0 and ResNet-18
-from 24 to 25-26 images/s (jaxlib 0.10, glibc 2.36, BUILD.md).
+malloc, and frees them at the end of the step. glibc serves such large
+requests with a fresh mmap outside its heap, and a worker thread's arena
+cannot hold them anyway, so every step page-faults all of that memory in
+again: 768 MB of minor faults per ResNet-18 step, measured with getrusage.
+What keeps the memory depends on how many CPUs the process may use (its
+affinity mask, as `taskset -c 0` or a batch job sets it):
 
-With more than one usable CPU the same settings cost more than they save:
-all threads then share one malloc lock, XLA's threads do allocate at the
-same time, and each wait is a sleep and a wake-up. On 2 cores LeNet-5 made
-~100 voluntary context switches per step instead of ~12 and ran at 11,000-
-13,600 instead of 13,600-17,500 images/s, while ResNet-18 gained nothing
-(41-43 against 44-45 images/s). So `tune_malloc` applies them only when the
-process may run on one CPU (its affinity mask, as `taskset -c 0` or a
-one-CPU batch job sets it).
+- One CPU: one arena for all threads, and mmap and trim thresholds above
+  the buffer sizes (`SETTINGS`). The freed memory stays in the main heap:
+  faults 0, ResNet-18 24 -> 25-26 images/s (jaxlib 0.10, glibc 2.36,
+  BUILD.md).
+- Several CPUs, one CPU device: one arena would make all threads share one
+  malloc lock, and XLA's threads allocate at the same time. Each wait is a
+  sleep and a wake-up: on 2 cores LeNet-5 made ~100 voluntary context
+  switches per step instead of ~12 and ran at 11,000-13,600 instead of
+  13,600-17,500 images/s. So only the two thresholds are set, and CPU
+  dispatch is made synchronous (`jax_cpu_enable_async_dispatch=False`).
+  XLA then runs each step, and allocates its temporary buffer, on the
+  calling thread, whose main arena keeps it: ResNet-18 faulted 19,000
+  instead of 209,000 pages per step and ran at 44-48 instead of 42-45
+  images/s on 2 cores; LeNet-5 was unchanged (BUILD.md).
+- Several CPU devices (XLA_FLAGS=--xla_force_host_platform_device_count=N,
+  JAXDL_HOST_DEVICES=N): nothing. Synchronous dispatch would run one
+  device's part on the calling thread while the others wait for it in
+  their first all-reduce: 8 simulated devices deadlocked.
 
-mallopt only governs allocations made after the call, so `tune_malloc` runs
-before jax starts its backend (jaxdl.cli.launch does this for every
-launcher). Set JAXDL_MALLOC_TUNING=0 to leave malloc alone.
+mallopt only governs allocations made after the call, and jax reads the
+dispatch setting when it starts its CPU backend, so `tune_malloc` runs
+before that (jaxdl.cli.launch does this for every launcher, after
+jaxdl.xla_cpu has set XLA_FLAGS). Set JAXDL_MALLOC_TUNING=0 to leave both
+alone.
 """
 from __future__ import annotations
 
@@ -40,8 +50,15 @@ M_ARENA_MAX = -8
 # mallopt takes an int: the largest threshold it can express (2 GiB - 1).
 # Buffers above it still come from mmap, as before.
 THRESHOLD_BYTES = 2**31 - 1
-SETTINGS = ((M_ARENA_MAX, 1), (M_MMAP_THRESHOLD, THRESHOLD_BYTES),
-            (M_TRIM_THRESHOLD, THRESHOLD_BYTES))
+THRESHOLDS = ((M_MMAP_THRESHOLD, THRESHOLD_BYTES),
+              (M_TRIM_THRESHOLD, THRESHOLD_BYTES))
+SETTINGS = ((M_ARENA_MAX, 1), *THRESHOLDS)
+_DEVICE_COUNT_FLAG = '--xla_force_host_platform_device_count'
+
+# What tune_malloc does; see the module docstring.
+ONE_ARENA = 'one_arena'  # one usable CPU: SETTINGS
+SYNC_DISPATCH = 'sync_dispatch'  # several CPUs, one CPU device: THRESHOLDS
+UNTOUCHED = 'untouched'  # opted out, not glibc, or several CPU devices
 
 
 def usable_cpus() -> int:
@@ -52,11 +69,43 @@ def usable_cpus() -> int:
     return os.cpu_count() or 1
 
 
-def should_tune(environ: Mapping[str, str], libc: str, cpus: int) -> bool:
-  """Whether to tune: glibc (`platform.libc_ver()[0]`), one usable CPU, not opted out."""
+def cpu_device_count(environ: Mapping[str, str]) -> int:
+  """CPU devices jax will create, from XLA_FLAGS (the last setting wins)."""
+  count = 1
+  for flag in environ.get('XLA_FLAGS', '').split():
+    name, _, value = flag.partition('=')
+    if name == _DEVICE_COUNT_FLAG:
+      try:
+        count = int(value)
+      except ValueError:
+        pass  # XLA itself rejects it at start-up
+  return count
+
+
+def choose_mode(environ: Mapping[str, str], libc: str, cpus: int,
+                devices: int) -> str:
+  """ONE_ARENA, SYNC_DISPATCH or UNTOUCHED for this process.
+
+  Args:
+    environ: where JAXDL_MALLOC_TUNING is read.
+    libc: `platform.libc_ver()[0]` ('glibc' or '').
+    cpus: CPUs the process may use.
+    devices: CPU devices jax will create.
+  """
   if environ.get(OPT_OUT_VARIABLE, '1').strip().lower() in ('0', 'false', 'no'):
-    return False
-  return libc == 'glibc' and cpus == 1
+    return UNTOUCHED
+  if libc != 'glibc':
+    return UNTOUCHED
+  if cpus == 1:
+    return ONE_ARENA
+  return SYNC_DISPATCH if devices == 1 else UNTOUCHED
+
+
+def _mallopt(settings) -> bool:
+  libc = ctypes.CDLL(ctypes.util.find_library('c') or 'libc.so.6')
+  libc.mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
+  libc.mallopt.restype = ctypes.c_int
+  return all([libc.mallopt(param, value) == 1 for param, value in settings])
 
 
 def apply_settings() -> bool:
@@ -65,26 +114,35 @@ def apply_settings() -> bool:
   Raises:
     OSError: no C library with mallopt (not glibc).
   """
-  libc = ctypes.CDLL(ctypes.util.find_library('c') or 'libc.so.6')
-  libc.mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
-  libc.mallopt.restype = ctypes.c_int
-  return all([libc.mallopt(param, value) == 1 for param, value in SETTINGS])
+  return _mallopt(SETTINGS)
 
 
 def tune_malloc(environ: Mapping[str, str] | None = None,
-                cpus: int | None = None) -> bool:
-  """Applies SETTINGS when `should_tune`; True when every setting was accepted.
+                cpus: int | None = None) -> str:
+  """Applies `choose_mode`'s settings before jax starts; returns the mode.
 
   Args:
-    environ: where JAXDL_MALLOC_TUNING is read (default os.environ).
+    environ: where JAXDL_MALLOC_TUNING and XLA_FLAGS are read (default
+      os.environ).
     cpus: usable CPUs (default `usable_cpus()`, read now: set the affinity
       first).
 
-  Returns False, changing nothing, off glibc, with more than one usable CPU
-  or with JAXDL_MALLOC_TUNING=0.
+  Returns UNTOUCHED, changing nothing, off glibc or with JAXDL_MALLOC_TUNING=0.
+  With several CPU devices it also turns asynchronous dispatch back on if it
+  is off (whoever turned it off: it would deadlock), so calling it again
+  after XLA_FLAGS gained devices, before jax starts, is safe; malloc
+  thresholds set by an earlier call stay, which is harmless.
   """
+  import jax  # pylint: disable=import-outside-toplevel
   environ = os.environ if environ is None else environ
   cpus = usable_cpus() if cpus is None else cpus
-  if not should_tune(environ, platform.libc_ver()[0], cpus):
-    return False
-  return apply_settings()
+  devices = cpu_device_count(environ)
+  mode = choose_mode(environ, platform.libc_ver()[0], cpus, devices)
+  if mode == ONE_ARENA:
+    _mallopt(SETTINGS)
+  elif mode == SYNC_DISPATCH:
+    _mallopt(THRESHOLDS)
+    jax.config.update('jax_cpu_enable_async_dispatch', False)
+  if devices > 1 and not jax.config.read('jax_cpu_enable_async_dispatch'):
+    jax.config.update('jax_cpu_enable_async_dispatch', True)
+  return mode

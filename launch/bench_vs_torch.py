@@ -12,10 +12,11 @@ bounds it.) --host_devices=N splits the CPU into N single-threaded XLA devices
 and lets the core's data-parallel step shard the batch over them (what
 JAXDL_HOST_DEVICES=N does for every launcher).
 
-Every launcher adds jaxdl.xla_cpu's tuned flags, and on one usable CPU
-jaxdl.host_memory's malloc settings; run with JAXDL_XLA_CPU_TUNING=0 /
-JAXDL_MALLOC_TUNING=0 to time jaxlib's and glibc's defaults instead. The
-header line says which were in effect. PyTorch runs in a child process with
+Every launcher adds jaxdl.xla_cpu's tuned flags and jaxdl.host_memory's
+malloc and dispatch settings (which depend on the CPU and device counts);
+run with JAXDL_XLA_CPU_TUNING=0 / JAXDL_MALLOC_TUNING=0 to time jaxlib's,
+glibc's and jax's defaults instead. The header line says which were in
+effect. PyTorch runs in a child process with
 glibc's default malloc, as a PyTorch user runs it; --torch_malloc=tuned gives
 it host_memory's settings on any CPU count (they speed PyTorch up).
 
@@ -53,13 +54,13 @@ def main(argv):
     if not 0 < _CORES.value <= len(cpus):
       raise app.UsageError(f'--cores must be in 1..{len(cpus)}, got {_CORES.value}')
     os.sched_setaffinity(0, cpus[:_CORES.value])
-  # Again after --cores (launch() saw every CPU; jax has not started yet):
-  # mallopt is idempotent, and the result says what is in effect.
-  malloc_tuned = host_memory.tune_malloc()
   if _HOST_DEVICES.value:
     from jaxdl import xla_cpu  # pylint: disable=import-outside-toplevel
     os.environ['XLA_FLAGS'] = xla_cpu.tuned_xla_flags(
         os.environ.get('XLA_FLAGS', ''), xla_cpu.host_device_flags(_HOST_DEVICES.value))
+  # Again, as launch() saw every CPU and one device; jax has not started yet.
+  # The mode says what is in effect.
+  host_mode = host_memory.tune_malloc()
   import jax
   from jaxdl.bench import torch_peer
   logging.info('process %d/%d, %d %s device(s), torch installed: %s', jax.process_index(),
@@ -73,8 +74,8 @@ def main(argv):
   table = torch_peer.format_table(rows)
   print(f'{jax.device_count()} x {jax.devices()[0].device_kind}, {os.cpu_count()} CPUs, '
         f'{len(os.sched_getaffinity(0))} usable, load average {os.getloadavg()[0]:.1f}, '
-        f'XLA_FLAGS={os.environ.get("XLA_FLAGS", "")!r}, jaxdl malloc '
-        f'{"tuned" if malloc_tuned else "default"}, '
+        f'XLA_FLAGS={os.environ.get("XLA_FLAGS", "")!r}, jaxdl host memory: '
+        f'{host_mode}, '
         f'PyTorch in its own process with {_TORCH_MALLOC.value} malloc')
   print(table)
   if _WORKDIR.value:
