@@ -6,13 +6,14 @@ times `steps` jaxdl steps and then `steps` PyTorch steps; the median over
 rounds is reported, so load from other processes hits both sides alike.
 
 PyTorch runs in a child process of its own (`TorchProcess`), started the way
-a PyTorch user starts it: on one CPU jaxdl's launchers tune glibc malloc for
-their whole process (jaxdl.host_memory), which would also speed up PyTorch,
-so a shared process would not time the PyTorch a user runs.
-`torch_malloc='tuned'` gives the child host_memory's settings on any number
-of CPUs: PyTorch, which allocates from one thread, gains from them where
-jaxdl does not (MALLOC_ARENA_MAX=1 and the two thresholds would give a
-PyTorch user the same).
+a PyTorch user starts it: jaxdl's launchers tune glibc malloc for their whole
+process (jaxdl.host_memory), which would also change PyTorch's speed, so a
+shared process would not time the PyTorch a user runs.
+`torch_malloc='tuned'` gives the child host_memory's one-CPU settings (one
+arena, high thresholds) on any number of CPUs: PyTorch, which allocates from
+one thread, gains from them where jaxdl's threads would queue on the lock
+(MALLOC_ARENA_MAX=1 and the two thresholds would give a PyTorch user the
+same).
 PyTorch is not a jaxdl dependency: when it is missing, its columns read
 'not installed' and only jaxdl is timed.
 """
