@@ -34,5 +34,11 @@ def launch(main: Callable[[list[str]], Any]) -> None:
   JAXDL_MALLOC_TUNING=0 turns them off).
   """
   run_or_exit(xla_cpu.tune_xla_cpu)
-  host_memory.tune_malloc()
-  app.run(main)
+  mode = host_memory.tune_malloc()
+
+  def logged_main(argv: list[str]) -> Any:
+    # After flag parsing, so the line goes where absl's logging is set to go.
+    logging.info('host memory mode: %s (jaxdl.host_memory)', mode)
+    return main(argv)
+
+  app.run(logged_main)

@@ -127,3 +127,20 @@ def test_several_devices_keep_async_dispatch():
   assert mode == host_memory.UNTOUCHED or mode == host_memory.ONE_ARENA
   assert async_on == 'True'
   assert float(total) == sum(range(64))
+
+
+@pytest.mark.skipif(not _GLIBC or host_memory.usable_cpus() < 2,
+                    reason='needs glibc and at least 2 usable CPUs')
+def test_launcher_trains_with_synchronous_dispatch(tmp_path):
+  # conftest gives this process 8 devices; one device here, as users run it.
+  root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+  env = dict(os.environ, XLA_FLAGS='', JAX_PLATFORMS='cpu', PYTHONPATH=root)
+  env.pop(host_memory.OPT_OUT_VARIABLE, None)
+  out = subprocess.run(
+      [sys.executable, 'launch/train.py', '--config=launch/configs/train.py:smoke',
+       f'--workdir={tmp_path}'], cwd=root, env=env, capture_output=True,
+      text=True, timeout=300)
+  assert out.returncode == 0, out.stderr[-2000:]
+  assert f'host memory mode: {host_memory.SYNC_DISPATCH}' in out.stderr
+  assert 'test error' in out.stdout
+  assert (tmp_path / 'checkpoints').is_dir()
