@@ -24,7 +24,7 @@ affinity mask, as `taskset -c 0` or a batch job sets it):
   instead of 209,000 pages per step and ran at 44-48 instead of 42-45
   images/s on 2 cores; LeNet-5 was unchanged (BUILD.md).
 - Several CPU devices (XLA_FLAGS=--xla_force_host_platform_device_count=N,
-  JAXDL_HOST_DEVICES=N): nothing. Synchronous dispatch would run one
+  JAXDL_HOST_DEVICES=N), or an accelerator backend (`cpu_backend`): nothing. Synchronous dispatch would run one
   device's part on the calling thread while the others wait for it in
   their first all-reduce: 8 simulated devices deadlocked.
 
@@ -38,7 +38,10 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import importlib.metadata
+import importlib.util
 import os
+import pkgutil
 import platform
 from collections.abc import Mapping
 
@@ -82,8 +85,36 @@ def cpu_device_count(environ: Mapping[str, str]) -> int:
   return count
 
 
+def accelerator_plugins() -> bool:
+  """Whether a jax accelerator plugin (GPU, TPU) is installed.
+
+  Looks where jax looks at start-up, without importing any plugin: the
+  `jax_plugins` namespace package, the `jax_plugins` entry points, libtpu.
+  """
+  spec = importlib.util.find_spec('jax_plugins')
+  if spec is not None and spec.submodule_search_locations:
+    if any(True for _ in pkgutil.iter_modules(spec.submodule_search_locations)):
+      return True
+  if importlib.metadata.entry_points(group='jax_plugins'):
+    return True
+  return importlib.util.find_spec('libtpu') is not None
+
+
+def cpu_backend(environ: Mapping[str, str]) -> bool:
+  """Whether jax's default backend will be the CPU.
+
+  JAX_PLATFORMS decides when set (its first entry is the default);
+  otherwise the CPU is the default unless an accelerator plugin is installed.
+  """
+  platforms = [p.strip() for p in environ.get('JAX_PLATFORMS', '').split(',')
+               if p.strip()]
+  if platforms:
+    return platforms[0] == 'cpu'
+  return not accelerator_plugins()
+
+
 def choose_mode(environ: Mapping[str, str], libc: str, cpus: int,
-                devices: int) -> str:
+                devices: int, on_cpu: bool = True) -> str:
   """ONE_ARENA, SYNC_DISPATCH or UNTOUCHED for this process.
 
   Args:
@@ -91,10 +122,12 @@ def choose_mode(environ: Mapping[str, str], libc: str, cpus: int,
     libc: `platform.libc_ver()[0]` ('glibc' or '').
     cpus: CPUs the process may use.
     devices: CPU devices jax will create.
+    on_cpu: whether jax computes on the CPU (`cpu_backend`): on a GPU or TPU
+      the step's buffers are not in host memory, and malloc is left alone.
   """
   if environ.get(OPT_OUT_VARIABLE, '1').strip().lower() in ('0', 'false', 'no'):
     return UNTOUCHED
-  if libc != 'glibc':
+  if libc != 'glibc' or not on_cpu:
     return UNTOUCHED
   if cpus == 1:
     return ONE_ARENA
@@ -127,7 +160,8 @@ def tune_malloc(environ: Mapping[str, str] | None = None,
     cpus: usable CPUs (default `usable_cpus()`, read now: set the affinity
       first).
 
-  Returns UNTOUCHED, changing nothing, off glibc or with JAXDL_MALLOC_TUNING=0.
+  Returns UNTOUCHED, changing nothing, off glibc, off the CPU backend or with
+  JAXDL_MALLOC_TUNING=0.
   With several CPU devices it also turns asynchronous dispatch back on if it
   is off (whoever turned it off: it would deadlock), so calling it again
   after XLA_FLAGS gained devices, before jax starts, is safe; malloc
@@ -137,7 +171,8 @@ def tune_malloc(environ: Mapping[str, str] | None = None,
   environ = os.environ if environ is None else environ
   cpus = usable_cpus() if cpus is None else cpus
   devices = cpu_device_count(environ)
-  mode = choose_mode(environ, platform.libc_ver()[0], cpus, devices)
+  mode = choose_mode(environ, platform.libc_ver()[0], cpus, devices,
+                     cpu_backend(environ))
   if mode == ONE_ARENA:
     _mallopt(SETTINGS)
   elif mode == SYNC_DISPATCH:

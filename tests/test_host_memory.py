@@ -69,6 +69,20 @@ def test_choose_mode():
         host_memory.UNTOUCHED)
   assert choose({host_memory.OPT_OUT_VARIABLE: '1'}, 'glibc', 2, 1) == (
       host_memory.SYNC_DISPATCH)
+  # On a GPU or TPU the step's buffers are not in host memory.
+  for cpus in (1, 2):
+    assert choose({}, 'glibc', cpus, 1, on_cpu=False) == host_memory.UNTOUCHED
+
+
+def test_cpu_backend_follows_jax_platforms(monkeypatch):
+  assert host_memory.cpu_backend({'JAX_PLATFORMS': 'cpu'})
+  assert not host_memory.cpu_backend({'JAX_PLATFORMS': 'cuda,cpu'})  # first wins
+  assert not host_memory.cpu_backend({'JAX_PLATFORMS': 'tpu'})
+  # Unset: the CPU unless an accelerator plugin is installed.
+  monkeypatch.setattr(host_memory, 'accelerator_plugins', lambda: True)
+  assert not host_memory.cpu_backend({})
+  monkeypatch.setattr(host_memory, 'accelerator_plugins', lambda: False)
+  assert host_memory.cpu_backend({})
 
 
 def test_cpu_device_count_reads_xla_flags():
