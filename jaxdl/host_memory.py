@@ -24,9 +24,11 @@ affinity mask, as `taskset -c 0` or a batch job sets it):
   instead of 209,000 pages per step and ran at 44-48 instead of 42-45
   images/s on 2 cores; LeNet-5 was unchanged (BUILD.md).
 - Several CPU devices (XLA_FLAGS=--xla_force_host_platform_device_count=N,
-  JAXDL_HOST_DEVICES=N), or an accelerator backend (`cpu_backend`): nothing. Synchronous dispatch would run one
+  JAXDL_HOST_DEVICES=N): nothing. Synchronous dispatch would run one
   device's part on the calling thread while the others wait for it in
   their first all-reduce: 8 simulated devices deadlocked.
+- A GPU or TPU backend (`cpu_backend`): nothing; the step's buffers are not
+  in host memory there.
 
 mallopt only governs allocations made after the call, and jax reads the
 dispatch setting when it starts its CPU backend, so `tune_malloc` runs
