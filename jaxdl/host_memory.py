@@ -47,6 +47,8 @@ import pkgutil
 import platform
 from collections.abc import Mapping
 
+from jaxdl import xla_cpu
+
 OPT_OUT_VARIABLE = 'JAXDL_MALLOC_TUNING'
 # mallopt parameter numbers from glibc's <malloc.h>.
 M_TRIM_THRESHOLD = -1
@@ -58,12 +60,11 @@ THRESHOLD_BYTES = 2**31 - 1
 THRESHOLDS = ((M_MMAP_THRESHOLD, THRESHOLD_BYTES),
               (M_TRIM_THRESHOLD, THRESHOLD_BYTES))
 SETTINGS = ((M_ARENA_MAX, 1), *THRESHOLDS)
-_DEVICE_COUNT_FLAG = '--xla_force_host_platform_device_count'
 
 # What tune_malloc does; see the module docstring.
 ONE_ARENA = 'one_arena'  # one usable CPU: SETTINGS
 SYNC_DISPATCH = 'sync_dispatch'  # several CPUs, one CPU device: THRESHOLDS
-UNTOUCHED = 'untouched'  # opted out, not glibc, or several CPU devices
+UNTOUCHED = 'untouched'  # opted out, not glibc, several CPU devices or not on CPU
 
 
 def usable_cpus() -> int:
@@ -72,19 +73,6 @@ def usable_cpus() -> int:
     return len(os.sched_getaffinity(0))
   except AttributeError:  # no sched_getaffinity (macOS)
     return os.cpu_count() or 1
-
-
-def cpu_device_count(environ: Mapping[str, str]) -> int:
-  """CPU devices jax will create, from XLA_FLAGS (the last setting wins)."""
-  count = 1
-  for flag in environ.get('XLA_FLAGS', '').split():
-    name, _, value = flag.partition('=')
-    if name == _DEVICE_COUNT_FLAG:
-      try:
-        count = int(value)
-      except ValueError:
-        pass  # XLA itself rejects it at start-up
-  return count
 
 
 def accelerator_plugins() -> bool:
@@ -172,7 +160,7 @@ def tune_malloc(environ: Mapping[str, str] | None = None,
   import jax  # pylint: disable=import-outside-toplevel
   environ = os.environ if environ is None else environ
   cpus = usable_cpus() if cpus is None else cpus
-  devices = cpu_device_count(environ)
+  devices = xla_cpu.cpu_device_count(environ)
   mode = choose_mode(environ, platform.libc_ver()[0], cpus, devices,
                      cpu_backend(environ))
   if mode == ONE_ARENA:

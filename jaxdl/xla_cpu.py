@@ -42,6 +42,7 @@ TUNED_FLAGS = (
     '-individual_convolution,-individual_dot,-reduce',
 )
 OPT_OUT_VARIABLE = 'JAXDL_XLA_CPU_TUNING'
+DEVICE_COUNT_FLAG = '--xla_force_host_platform_device_count'
 HOST_DEVICES_VARIABLE = 'JAXDL_HOST_DEVICES'
 
 
@@ -69,8 +70,20 @@ def host_device_flags(count: int) -> tuple[str, ...]:
   if not isinstance(count, int) or count < 1:
     raise ConfigError(f'{HOST_DEVICES_VARIABLE} must be a whole number >= 1, '
                       f'got {count!r}')
-  return (f'--xla_force_host_platform_device_count={count}',
+  return (f'{DEVICE_COUNT_FLAG}={count}',
           '--xla_cpu_multi_thread_eigen=false')
+
+
+def cpu_device_count(environ: Mapping[str, str]) -> int:
+  """CPU devices jax will create, from XLA_FLAGS (the last setting wins)."""
+  count = 1
+  for flag in environ.get('XLA_FLAGS', '').split():
+    if _flag_name(flag) == DEVICE_COUNT_FLAG:
+      try:
+        count = int(flag.split('=', 1)[1])
+      except (IndexError, ValueError):
+        pass  # XLA itself rejects it at start-up
+  return count
 
 
 def _host_devices(environ: Mapping[str, str]) -> int:

@@ -16,9 +16,9 @@ Every launcher adds jaxdl.xla_cpu's tuned flags and jaxdl.host_memory's
 malloc and dispatch settings (which depend on the CPU and device counts);
 run with JAXDL_XLA_CPU_TUNING=0 / JAXDL_MALLOC_TUNING=0 to time jaxlib's,
 glibc's and jax's defaults instead. The header line says which were in
-effect. PyTorch runs in a child process with
-glibc's default malloc, as a PyTorch user runs it; --torch_malloc=tuned gives
-it host_memory's settings on any CPU count (they speed PyTorch up).
+effect. PyTorch runs in a child process with glibc's default malloc, as a
+PyTorch user runs it; --torch_malloc=tuned gives it host_memory's one-CPU
+settings on any CPU count (they speed PyTorch up).
 
 PyTorch is optional (pip install torch==2.13.0, CPU build); without it only
 jaxdl is timed. Prints a Markdown table; --workdir also gets bench_vs_torch.md.

@@ -85,15 +85,6 @@ def test_cpu_backend_follows_jax_platforms(monkeypatch):
   assert host_memory.cpu_backend({})
 
 
-def test_cpu_device_count_reads_xla_flags():
-  count = host_memory.cpu_device_count
-  assert count({}) == 1
-  assert count({'XLA_FLAGS': '--xla_cpu_multi_thread_eigen=false'}) == 1
-  assert count({'XLA_FLAGS': '--xla_force_host_platform_device_count=8'}) == 8
-  assert count({'XLA_FLAGS': '--xla_force_host_platform_device_count=8 '
-                             '--xla_force_host_platform_device_count=2'}) == 2
-
-
 def test_opted_out_changes_nothing():
   assert host_memory.tune_malloc({host_memory.OPT_OUT_VARIABLE: '0'}, cpus=2) == (
       host_memory.UNTOUCHED)

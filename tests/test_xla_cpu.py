@@ -110,3 +110,12 @@ def test_tuned_process_keeps_convolutions_in_xla_with_the_same_numbers(tmp_path)
   for k in ('val', 'gx', 'gw'):  # float32 sums in another order
     scale = np.abs(a[k]).max()
     np.testing.assert_allclose(a[k], b[k], rtol=0, atol=1e-5 * scale)
+
+
+def test_cpu_device_count_reads_xla_flags():
+  count = xla_cpu.cpu_device_count
+  assert count({}) == 1
+  assert count({'XLA_FLAGS': '--xla_cpu_multi_thread_eigen=false'}) == 1
+  assert count({'XLA_FLAGS': '--xla_force_host_platform_device_count=8'}) == 8
+  assert count({'XLA_FLAGS': '--xla_force_host_platform_device_count=8 '
+                             '--xla_force_host_platform_device_count=2'}) == 2
