@@ -80,3 +80,66 @@ def test_bad_arguments():
     N.nms(boxes, scores[:3], max_outputs=3)
   with pytest.raises(ValueError, match='boxes'):
     N.nms(boxes[None], scores, max_outputs=3)
+
+
+def test_zero_boxes_give_an_empty_padded_result():
+  boxes, scores = np.zeros((0, 4), np.float32), np.zeros((0,), np.float32)
+  for classes in (None, np.zeros((0,), np.int32)):
+    r = N.nms(boxes, scores, classes, max_outputs=3)
+    assert int(r.count) == 0
+    assert r.count.dtype == np.int32 and r.count.shape == ()
+    for got, shape, dtype, fill in zip(r[:4], [(3, 4), (3,), (3,), (3,)],
+                                       [np.float32, np.float32, np.int32, np.int32], [0, 0, -1, -1]):
+      assert got.shape == shape and got.dtype == dtype
+      np.testing.assert_array_equal(got, np.full(shape, fill, dtype))
+  assert N.nms_reference(boxes, scores, max_outputs=3) == []
+  # The same under jit and over a batch of empty images.
+  assert int(jax.jit(lambda b, s: N.nms(b, s, max_outputs=2).count)(boxes, scores)) == 0
+  batched = N.batched_nms(np.zeros((2, 0, 4)), np.zeros((2, 0)), max_outputs=3)
+  assert batched.indices.shape == (2, 3) and batched.boxes.shape == (2, 3, 4)
+  np.testing.assert_array_equal(batched.count, [0, 0])
+  np.testing.assert_array_equal(batched.indices, -1)
+
+
+def test_nan_scores_are_dropped_like_low_scores():
+  boxes = np.array([[0, 0, 10, 10], [20, 20, 30, 30]], np.float32)
+  scores = np.array([np.nan, 0.5], np.float32)
+  r = N.nms(boxes, scores, max_outputs=2)
+  np.testing.assert_array_equal(r.indices, [1, -1])
+  assert N.nms_reference(boxes, scores, max_outputs=2) == [1]
+
+
+def test_more_bad_arguments():
+  boxes, scores, classes = _random_problem(np.random.default_rng(7), 5, 2)
+  with pytest.raises(ValueError, match=r'iou_threshold must be in \[0, 1\], got -0.1'):
+    N.nms(boxes, scores, max_outputs=3, iou_threshold=-0.1)
+  with pytest.raises(ValueError, match=r'iou_threshold must be in \[0, 1\], got nan'):
+    N.nms(boxes, scores, max_outputs=3, iou_threshold=float('nan'))
+  with pytest.raises(ValueError, match=r'iou_threshold must be in \[0, 1\], got 1.5'):
+    N.nms(boxes, scores, max_outputs=3, iou_threshold=np.float32(1.5))
+  with pytest.raises(ValueError, match='score_threshold must be a number'):
+    N.nms(boxes, scores, max_outputs=3, score_threshold=float('nan'))
+  with pytest.raises(ValueError, match=r'classes must be \[N\] = \(5,\), got shape \(4,\)'):
+    N.nms(boxes, scores, classes[:4], max_outputs=3)
+  with pytest.raises(ValueError, match='max_outputs must be a positive Python int'):
+    N.nms(boxes, scores, max_outputs=True)
+  with pytest.raises(ValueError, match=r'boxes must be \[N, 4\].*got shape \(5, 3\)'):
+    N.nms(boxes[:, :3], scores, max_outputs=3)
+  # The reference loop checks the same things instead of answering silently.
+  with pytest.raises(ValueError, match='iou_threshold'):
+    N.nms_reference(boxes, scores, max_outputs=3, iou_threshold=1.5)
+  with pytest.raises(ValueError, match='scores'):
+    N.nms_reference(boxes, scores[:2], max_outputs=3)
+  # batched_nms wants a batch axis: an unbatched [N, 4] would be vmapped over boxes.
+  with pytest.raises(ValueError, match=r'boxes must be \[B, N, 4\].*got shape \(5, 4\)'):
+    N.batched_nms(boxes, scores, max_outputs=3)
+  with pytest.raises(ValueError, match=r'scores must be \[B, N\] = \(1, 5\), got shape \(1, 4\)'):
+    N.batched_nms(boxes[None], scores[None, :4], max_outputs=3)
+  with pytest.raises(ValueError, match=r'classes must be \[B, N\]'):
+    N.batched_nms(boxes[None], scores[None], classes, max_outputs=3)
+
+
+def test_traced_thresholds_are_not_checked_on_the_host():
+  boxes, scores, _ = _random_problem(np.random.default_rng(8), 6, 1)
+  run = jax.jit(lambda t: N.nms(boxes, scores, max_outputs=6, iou_threshold=t).count)
+  assert int(run(0.5)) == len(N.nms_reference(boxes, scores, max_outputs=6, iou_threshold=0.5))

@@ -43,17 +43,40 @@ jax.tree_util.register_pytree_node(
     NMSResult, lambda r: (tuple(r), None), lambda _, c: NMSResult(*c))
 
 
-def _check_args(boxes, scores, classes, iou_threshold, max_outputs):
-  if not isinstance(max_outputs, (int, np.integer)) or max_outputs < 1:
+def _is_concrete_number(x):
+  """True for a Python/numpy scalar: a value that can be checked on the host."""
+  return isinstance(x, (int, float, np.number)) and not isinstance(x, bool)
+
+
+def _check_args(boxes, scores, classes, iou_threshold, score_threshold, max_outputs):
+  """Static checks only: shapes, and thresholds given as Python numbers.
+
+  Thresholds passed as (possibly traced) arrays are not inspected, so that a
+  jitted caller never syncs with the device.
+  """
+  if (not isinstance(max_outputs, (int, np.integer)) or isinstance(max_outputs, bool)
+      or max_outputs < 1):
     raise ValueError(f'max_outputs must be a positive Python int (it fixes the output shape), got {max_outputs!r}')
-  if isinstance(iou_threshold, (int, float)) and not 0.0 <= iou_threshold <= 1.0:
+  if _is_concrete_number(iou_threshold) and not 0.0 <= iou_threshold <= 1.0:
     raise ValueError(f'iou_threshold must be in [0, 1], got {iou_threshold}')
+  if _is_concrete_number(score_threshold) and np.isnan(score_threshold):
+    raise ValueError(f'score_threshold must be a number (not NaN), got {score_threshold}')
   if boxes.ndim != 2 or boxes.shape[-1] != 4:
     raise ValueError(f'boxes must be [N, 4] (vmap for batches), got shape {boxes.shape}')
   if scores.shape != boxes.shape[:1]:
     raise ValueError(f'scores must be [N] = {boxes.shape[:1]}, got shape {scores.shape}')
-  if classes is not None and classes.shape != boxes.shape[:1]:
-    raise ValueError(f'classes must be [N] = {boxes.shape[:1]}, got shape {classes.shape}')
+  if classes is not None and np.shape(classes) != boxes.shape[:1]:
+    raise ValueError(f'classes must be [N] = {boxes.shape[:1]}, got shape {np.shape(classes)}')
+
+
+def _empty_result(max_outputs):
+  """The result for N = 0 boxes: nothing kept, every slot padding."""
+  return NMSResult(
+      boxes=jnp.zeros((max_outputs, 4), jnp.float32),
+      scores=jnp.zeros((max_outputs,), jnp.float32),
+      classes=jnp.full((max_outputs,), -1, jnp.int32),
+      indices=jnp.full((max_outputs,), -1, jnp.int32),
+      count=jnp.zeros((), jnp.int32))
 
 
 def nms(boxes, scores, classes=None, *, max_outputs, iou_threshold=0.5, score_threshold=0.0):
@@ -62,22 +85,31 @@ def nms(boxes, scores, classes=None, *, max_outputs, iou_threshold=0.5, score_th
   Ties in score are broken towards the lower input index.
 
   Args:
-    boxes: [N, 4] corner boxes.
-    scores: [N] float scores; boxes with score < score_threshold are dropped.
+    boxes: [N, 4] corner boxes. N = 0 is valid: nothing is kept, the result
+      is all padding (count 0, indices -1) with the usual dtypes and shapes.
+    scores: [N] float scores; boxes with score < score_threshold are dropped,
+      and so are boxes with a NaN score (NaN >= t is False).
     classes: [N] int class of each box, or None for class-agnostic NMS. Only
       boxes of the same class suppress each other.
     max_outputs: static Python int, the most boxes kept (output length).
     iou_threshold: a box is suppressed by a kept box of its class when their
-      IoU >= iou_threshold.
-    score_threshold: minimum score to be considered at all.
+      IoU >= iou_threshold; in [0, 1] (checked when it is a Python number).
+    score_threshold: minimum score to be considered at all (not NaN).
 
   Returns:
     NMSResult (boxes, scores, classes, indices, count), kept boxes in
     decreasing score order, padded to max_outputs.
+
+  Raises:
+    ValueError: on shapes other than boxes [N, 4], scores/classes [N], on
+      max_outputs < 1, iou_threshold outside [0, 1] or a NaN score_threshold.
   """
   boxes = jnp.asarray(boxes, jnp.float32)
   scores = jnp.asarray(scores, jnp.float32)
-  _check_args(boxes, scores, classes, iou_threshold, max_outputs)
+  _check_args(boxes, scores, classes, iou_threshold, score_threshold, max_outputs)
+  if boxes.shape[0] == 0:
+    # The loop body's argmax over zero boxes cannot even be traced.
+    return _empty_result(max_outputs)
   classes = (jnp.zeros(scores.shape, jnp.int32) if classes is None
              else jnp.asarray(classes, jnp.int32))
   return _nms(boxes, scores, classes, iou_threshold, score_threshold, max_outputs=max_outputs)
@@ -113,7 +145,19 @@ def _nms(boxes, scores, classes, iou_threshold, score_threshold, *, max_outputs)
 
 
 def batched_nms(boxes, scores, classes=None, *, max_outputs, iou_threshold=0.5, score_threshold=0.0):
-  """`nms` vmapped over a leading batch axis: boxes [B, N, 4], scores [B, N]."""
+  """`nms` vmapped over a leading batch axis: boxes [B, N, 4], scores [B, N].
+
+  classes, when given, is [B, N]. Returns an NMSResult whose fields have a
+  leading [B] axis. Raises ValueError on other shapes (an unbatched [N, 4]
+  would otherwise be vmapped over its N boxes).
+  """
+  boxes, scores = jnp.asarray(boxes), jnp.asarray(scores)
+  if boxes.ndim != 3 or boxes.shape[-1] != 4:
+    raise ValueError(f'boxes must be [B, N, 4] (use nms for one image), got shape {boxes.shape}')
+  if scores.shape != boxes.shape[:2]:
+    raise ValueError(f'scores must be [B, N] = {boxes.shape[:2]}, got shape {scores.shape}')
+  if classes is not None and np.shape(classes) != boxes.shape[:2]:
+    raise ValueError(f'classes must be [B, N] = {boxes.shape[:2]}, got shape {np.shape(classes)}')
   fn = functools.partial(nms, max_outputs=max_outputs, iou_threshold=iou_threshold,
                          score_threshold=score_threshold)
   if classes is None:
@@ -124,11 +168,14 @@ def batched_nms(boxes, scores, classes=None, *, max_outputs, iou_threshold=0.5, 
 def nms_reference(boxes, scores, classes=None, *, max_outputs, iou_threshold=0.5, score_threshold=0.0):
   """Plain Python/numpy greedy NMS, the textbook loop, for tests and benchmarks.
 
+  Same arguments, checks and NaN/empty conventions as `nms`.
+
   Returns:
-    list of kept input indices, in decreasing score order.
+    list of kept input indices, in decreasing score order ([] for N = 0).
   """
   boxes = np.asarray(boxes, np.float64)
   scores = np.asarray(scores, np.float64)
+  _check_args(boxes, scores, classes, iou_threshold, score_threshold, max_outputs)
   classes = np.zeros(len(scores), int) if classes is None else np.asarray(classes)
   order = [i for i in np.argsort(-scores, kind='stable') if scores[i] >= score_threshold]
   kept = []
