@@ -192,3 +192,63 @@ def test_bad_inputs_raise():
     augment.random_zoom(jax.random.key(0), x, jnp.zeros((2, 1, 4)))
   with pytest.raises(ValueError, match="mode"):
     augment.random_shift(jax.random.key(0), x, mode="wrap")
+
+
+UNBATCHED_OPS = [
+    ("flip_lr", augment.random_flip_left_right, {}),
+    ("flip_ud", augment.random_flip_up_down, {}),
+    ("crop", augment.random_crop, dict(padding=1)),
+    ("zoom", augment.random_zoom, {}),
+    ("shift", augment.random_shift, {}),
+    ("affine", augment.random_affine, {}),
+    ("elastic", augment.random_elastic, {}),
+]
+
+
+@pytest.mark.parametrize("name,fn,kwargs", UNBATCHED_OPS)
+def test_image_without_batch_axis_is_rejected(name, fn, kwargs):
+  # Before: the flips returned a [H, H, W, C] array for one [H, W, C] image.
+  image = jnp.zeros((8, 6, 3))
+  with pytest.raises(ValueError, match=r"images must be a batch \[B, H, W, C\].*"
+                                       r"images\[None\].*got shape \(8, 6, 3\)"):
+    fn(jax.random.key(0), image, **kwargs)
+  # Also inside jit (the rank is static) and through the pipeline.
+  with pytest.raises(ValueError, match=r"images must be a batch"):
+    jax.jit(lambda k, x: fn(k, x, **kwargs))(jax.random.key(0), image)
+  with pytest.raises(ValueError, match=r"images must be a batch"):
+    fn(jax.random.key(0), jnp.zeros((2, 1, 8, 6, 3)), **kwargs)
+  # The batched form of the same image works and keeps its shape for the
+  # shape-preserving ops.
+  out = fn(jax.random.key(0), image[None], **kwargs)
+  assert out.shape == (1, 8, 6, 3)
+
+
+def test_more_bad_parameters_raise():
+  x = jnp.zeros((2, 8, 8, 1))
+  key = jax.random.key(0)
+  nan = float("nan")
+  with pytest.raises(ValueError, match=r"scale_range must be \(min, max\)"):
+    augment.random_zoom(key, x, scale_range=(nan, 1.0))
+  with pytest.raises(ValueError, match=r"scale_range.*min > 0"):
+    augment.random_affine(key, x, scale_range=(0.0, 1.0))
+  with pytest.raises(ValueError, match="max_shear must be >= 0, got nan"):
+    augment.random_affine(key, x, max_shear=nan)
+  with pytest.raises(ValueError, match=r"max_shift must be in \[0, 1\), got nan"):
+    augment.random_shift(key, x, max_shift=nan)
+  with pytest.raises(ValueError, match="alpha and sigma must be > 0, got nan"):
+    augment.random_elastic(key, x, alpha=nan)
+  with pytest.raises(ValueError, match=r"probability must be in \[0, 1\], got nan"):
+    augment.random_flip_up_down(key, x, probability=nan)
+  with pytest.raises(ValueError, match=r"min_box_size must be in \[0, 1\).*got -0.1"):
+    augment.random_shift(key, x, min_box_size=-0.1)
+  with pytest.raises(ValueError, match=r"min_box_size must be in \[0, 1\).*got 1.0"):
+    augment.random_crop(key, x, min_box_size=1.0)
+  with pytest.raises(ValueError, match="padding must be a non-negative int, got 1.5"):
+    augment.random_crop(key, x, padding=1.5)
+  with pytest.raises(ValueError, match="crop_height/crop_width.*be ints, got 4.5"):
+    augment.random_crop(key, x, crop_height=4.5)
+  with pytest.raises(ValueError, match="crop_height/crop_width.*got 0, 8"):
+    augment.random_crop(key, x, crop_height=0, crop_width=8)
+  from jaxdl.augment import affine
+  with pytest.raises(ValueError, match=r"forward must be \[B, 2, 2\] and offset \[B, 2\] with B=2"):
+    affine.apply_affine(x, jnp.eye(2)[None], jnp.zeros((1, 2)))

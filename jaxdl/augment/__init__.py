@@ -6,7 +6,9 @@ jitted train step (no numpy, no host round trip).
 
 Conventions (shared with the detection code, which imports this package):
 
-* ``images``: ``[B, H, W, C]`` float32 (any range; fills use ``cval``).
+* ``images``: ``[B, H, W, C]`` float32 (any range; fills use ``cval``). A
+  single ``[H, W, C]`` image is rejected with a ValueError (add the batch axis:
+  ``images[None]``); the rank is static, so the check costs nothing under jit.
 * ``boxes``: ``[B, K, 4]`` float32, ``(x_min, y_min, x_max, y_max)``
   normalised to ``[0, 1]`` of the image width/height, padded to K boxes.
 * ``box_mask``: ``[B, K]`` bool, True where a box is real.

@@ -36,7 +36,11 @@ def apply_affine(images, forward, offset, boxes=None, box_mask=None, *,
   if mode not in ("constant", "nearest"):
     raise ValueError(f"mode must be 'constant' or 'nearest', got {mode!r}.")
   boxes_lib.check_boxes(images, boxes, box_mask)
-  _, h, w, _ = images.shape
+  boxes_lib.check_min_box_size(min_box_size)
+  b, h, w, _ = images.shape
+  if forward.shape != (b, 2, 2) or offset.shape != (b, 2):
+    raise ValueError(f"forward must be [B, 2, 2] and offset [B, 2] with B={b}, "
+                     f"got shapes {forward.shape} and {offset.shape}.")
   pull = jnp.linalg.inv(forward)                      # p_in = pull @ p_out + t
   pull_offset = -jnp.einsum("bij,bj->bi", pull, offset)
   # Normalised (x, y) -> pixel index (row, col): idx = p * size - 0.5, since
@@ -71,7 +75,8 @@ def _about_centre(linear, translate):
 
 def _check_range(name, value, low=None):
   lo, hi = value
-  if lo > hi or (low is not None and lo <= low):
+  # Written as "not (valid)" so that NaN bounds fail too.
+  if not (lo <= hi and (low is None or lo > low)):
     raise ValueError(f"{name} must be (min, max) with min <= max"
                      + (f" and min > {low}" if low is not None else "")
                      + f", got {value}.")
@@ -91,6 +96,7 @@ def random_zoom(key, images, boxes=None, box_mask=None, *,
   Returns:
     images, or (images, boxes, box_mask).
   """
+  boxes_lib.check_images(images)
   _check_range("scale_range", scale_range, low=0.0)
   b = images.shape[0]
   scale = jax.random.uniform(key, (b,), minval=scale_range[0],
@@ -116,6 +122,7 @@ def random_shift(key, images, boxes=None, box_mask=None, *,
   """
   if not 0.0 <= max_shift < 1.0:
     raise ValueError(f"max_shift must be in [0, 1), got {max_shift}.")
+  boxes_lib.check_images(images)
   b = images.shape[0]
   shift = jax.random.uniform(key, (b, 2), minval=-max_shift, maxval=max_shift)
   forward = jnp.broadcast_to(jnp.eye(2), (b, 2, 2))
@@ -146,8 +153,9 @@ def random_affine(key, images, boxes=None, box_mask=None, *,
   _check_range("scale_range", scale_range, low=0.0)
   for name, value in (("max_rotation_deg", max_rotation_deg),
                       ("max_shear", max_shear), ("max_shift", max_shift)):
-    if value < 0:
+    if not value >= 0:  # NaN fails too
       raise ValueError(f"{name} must be >= 0, got {value}.")
+  boxes_lib.check_images(images)
   b = images.shape[0]
   k_rot, k_scale, k_shear, k_shift = jax.random.split(key, 4)
   angle = jnp.deg2rad(jax.random.uniform(

@@ -8,8 +8,28 @@ frame.
 import jax.numpy as jnp
 
 
+def check_images(images):
+  """Raises ValueError unless images is a [B, H, W, C] batch.
+
+  A single [H, W, C] image would otherwise be read as H examples of shape
+  [W, C] and come back silently wrong (a flip of the wrong axis).
+  """
+  if getattr(images, "ndim", None) != 4:
+    raise ValueError("images must be a batch [B, H, W, C] (add a batch axis "
+                     "with images[None] for one image), got shape "
+                     f"{getattr(images, 'shape', type(images).__name__)}.")
+
+
+def check_min_box_size(min_box_size):
+  """Raises ValueError unless 0 <= min_box_size < 1 (normalised units)."""
+  if not 0.0 <= min_box_size < 1.0:
+    raise ValueError("min_box_size must be in [0, 1) (normalised width/height), "
+                     f"got {min_box_size}.")
+
+
 def check_boxes(images, boxes, box_mask):
-  """Raises ValueError unless boxes and mask fit the batch of images."""
+  """Raises ValueError unless images is [B, H, W, C] and boxes/mask fit it."""
+  check_images(images)
   if (boxes is None) != (box_mask is None):
     raise ValueError("boxes and box_mask must be given together "
                      f"(got boxes={boxes is not None}, "

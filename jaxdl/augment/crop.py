@@ -5,6 +5,7 @@ usual "pad and crop" jitter: an integer shift of up to ``padding`` pixels.
 """
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from jaxdl.augment import boxes as boxes_lib
 
@@ -30,18 +31,20 @@ def random_crop(key, images, boxes=None, box_mask=None, *, crop_height=None,
     boxes renormalised to the crop window.
   """
   boxes_lib.check_boxes(images, boxes, box_mask)
-  if images.ndim != 4:
-    raise ValueError(f"images must be [B, H, W, C], got {images.shape}.")
+  boxes_lib.check_min_box_size(min_box_size)
   b, h, w, c = images.shape
-  if int(padding) != padding or padding < 0:
+  if not isinstance(padding, (int, np.integer)) or isinstance(padding, bool) or padding < 0:
     raise ValueError(f"padding must be a non-negative int, got {padding}.")
   crop_height = h if crop_height is None else crop_height
   crop_width = w if crop_width is None else crop_width
   ph, pw = h + 2 * padding, w + 2 * padding
-  if not (0 < crop_height <= ph and 0 < crop_width <= pw):
+  if not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+             for v in (crop_height, crop_width)) or not (
+                 0 < crop_height <= ph and 0 < crop_width <= pw):
     raise ValueError(
         f"crop_height/crop_width must be in (0, H+2*padding]=(0, {ph}] and "
-        f"(0, W+2*padding]=(0, {pw}], got {crop_height}, {crop_width}.")
+        f"(0, W+2*padding]=(0, {pw}] and be ints, got {crop_height!r}, "
+        f"{crop_width!r}.")
   padded = jnp.pad(images, ((0, 0), (padding, padding), (padding, padding),
                             (0, 0)), constant_values=cval)
   key_y, key_x = jax.random.split(key)

@@ -7,6 +7,8 @@ are refused rather than silently left in place.
 import dm_pix as pix
 import jax
 
+from jaxdl.augment import boxes as boxes_lib
+
 
 def random_elastic(key, images, *, alpha=8.0, sigma=3.0, mode="constant",
                    cval=0.0):
@@ -24,7 +26,8 @@ def random_elastic(key, images, *, alpha=8.0, sigma=3.0, mode="constant",
   Returns:
     [B, H, W, C] distorted images.
   """
-  if alpha <= 0 or sigma <= 0:
+  boxes_lib.check_images(images)
+  if not (alpha > 0 and sigma > 0):  # written so that NaN fails too
     raise ValueError(f"alpha and sigma must be > 0, got {alpha}, {sigma}.")
   if mode not in ("constant", "nearest"):
     raise ValueError(f"mode must be 'constant' or 'nearest', got {mode!r}.")

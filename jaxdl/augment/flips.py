@@ -52,6 +52,8 @@ def random_flip_up_down(key, images, boxes=None, box_mask=None, *,
 
 def _random_flip(key, images, boxes, box_mask, probability, flip_image, mirror_boxes):
   """Flips each example with ``probability``; boxes follow their pixels."""
+  # check_boxes also rejects images without a batch axis: a single [H, W, C]
+  # image would be flipped along the wrong axis and returned without error.
   _check_probability(probability)
   boxes_lib.check_boxes(images, boxes, box_mask)
   flip = jax.random.bernoulli(key, probability, (images.shape[0],))
