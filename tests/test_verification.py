@@ -108,3 +108,42 @@ def test_sample_pairs_balanced_and_correct():
   np.testing.assert_array_equal(labels[i] == labels[j], same)
   with pytest.raises(ValueError, match='n_pairs'):
     sample_pairs(labels, 3)
+
+
+@pytest.mark.parametrize('bad', [np.nan, np.inf, -np.inf])
+def test_roc_auc_rejects_non_finite_scores(bad):
+  # Before: a NaN score sorted to one end and roc_auc returned a plain number.
+  scores = np.array([0.1, bad, 0.8, 0.3])
+  with pytest.raises(ValueError, match=r'scores must be finite, got 1 NaN/inf value\(s\), first at index 1'):
+    v.roc_auc(scores, [0, 1, 1, 0])
+
+
+def test_verification_inputs_are_checked():
+  with pytest.raises(ValueError, match=r'scores must be a 1-D \[n\] array, got shape \(2, 2\)'):
+    v.roc_auc(np.zeros((2, 2)), [0, 1])
+  with pytest.raises(ValueError, match=r'same must have shape \(3,\), got \(2,\)'):
+    v.roc_auc([0.1, 0.2, 0.3], [0, 1])
+  with pytest.raises(ValueError, match='distances must be finite'):
+    v.choose_threshold([0.1, np.nan, 0.3], [1, 0, 0])
+  with pytest.raises(ValueError, match='distances must be non-empty'):
+    v.choose_threshold([], [])
+  with pytest.raises(ValueError, match='distances must be non-empty'):
+    v.threshold_accuracy([], [], 0.5)
+  with pytest.raises(ValueError, match='threshold must be a number, got nan'):
+    v.threshold_accuracy([0.1, 0.2], [1, 0], float('nan'))
+  assert v.threshold_accuracy([0.1, 0.2], [1, 0], np.inf) == 0.5  # inf: all "same", valid
+  with pytest.raises(ValueError, match=r'emb1 and emb2 must be \[n, dim\] pair embeddings, got shape \(3,\)'):
+    v.pair_sq_distances(np.zeros(3), np.zeros(3))
+  with pytest.raises(ValueError, match='same shape'):
+    v.abs_diff_features([[0.0, 1.0]], [[0.0, 1.0, 2.0]])  # lists are accepted, shapes still checked
+  with pytest.raises(ValueError, match='l2 must be >= 0, got nan'):
+    v.fit_logistic_regression(np.zeros((2, 3)), [0, 1], l2=float('nan'))
+  with pytest.raises(ValueError, match='steps must be a positive int, got 0'):
+    v.fit_logistic_regression(np.zeros((2, 3)), [0, 1], steps=0)
+  with pytest.raises(ValueError, match=r'features must be \[n, dim\] with n >= 1, got shape \(0, 3\)'):
+    v.fit_logistic_regression(np.zeros((0, 3)), [])
+  with pytest.raises(ValueError, match=r'features must be finite, got 1 NaN/inf'):
+    v.fit_logistic_regression(np.array([[0.0, np.nan], [1.0, 1.0]]), [0, 1])
+  model = v.fit_logistic_regression(np.array([[0.0, 0.0], [1.0, 1.0]]), [0, 1])
+  with pytest.raises(ValueError, match=r'features must be \[n, dim=2\] \(the fitted dim\), got shape \(1, 3\)'):
+    v.predict_proba(model, np.zeros((1, 3)))

@@ -22,11 +22,32 @@ import jax.numpy as jnp
 import numpy as np
 
 
-def pair_sq_distances(emb1: np.ndarray, emb2: np.ndarray) -> np.ndarray:
-  """[n] squared Euclidean distances between rows of two [n, dim] arrays."""
+def _check_pair_embeddings(emb1, emb2) -> tuple[np.ndarray, np.ndarray]:
+  emb1, emb2 = np.asarray(emb1, np.float64), np.asarray(emb2, np.float64)
   if emb1.shape != emb2.shape:
     raise ValueError(f'emb1 and emb2 must have the same shape, got {emb1.shape} and {emb2.shape}')
-  return np.sum(np.square(np.asarray(emb1, np.float64) - np.asarray(emb2, np.float64)), axis=-1)
+  if emb1.ndim != 2:
+    raise ValueError(f'emb1 and emb2 must be [n, dim] pair embeddings, got shape {emb1.shape}')
+  return emb1, emb2
+
+
+def _check_finite_vector(name: str, values) -> np.ndarray:
+  """[n] float64 values, or ValueError naming the argument (shape, NaN/inf)."""
+  values = np.asarray(values, np.float64)
+  if values.ndim != 1:
+    raise ValueError(f'{name} must be a 1-D [n] array, got shape {values.shape}')
+  bad = ~np.isfinite(values)
+  if bad.any():
+    raise ValueError(f'{name} must be finite, got {int(bad.sum())} NaN/inf value(s), '
+                     f'first at index {int(np.flatnonzero(bad)[0])}: '
+                     f'{values[np.flatnonzero(bad)[0]]}')
+  return values
+
+
+def pair_sq_distances(emb1: np.ndarray, emb2: np.ndarray) -> np.ndarray:
+  """[n] squared Euclidean distances between rows of two [n, dim] arrays."""
+  emb1, emb2 = _check_pair_embeddings(emb1, emb2)
+  return np.sum(np.square(emb1 - emb2), axis=-1)
 
 
 def _check_binary(same: np.ndarray, n: int) -> np.ndarray:
@@ -42,15 +63,21 @@ def threshold_accuracy(distances: np.ndarray, same: np.ndarray, threshold: float
   """Accuracy of predicting "same" iff distance <= threshold.
 
   Args:
-    distances: [n] pair distances.
+    distances: [n] finite pair distances, n >= 1.
     same: [n] bool, True where the pair shares an identity.
-    threshold: decision threshold, in the distances' units.
+    threshold: decision threshold, in the distances' units (not NaN; +-inf
+      call every pair "same" / "different").
 
   Returns:
     Fraction of pairs classified correctly.
   """
+  distances = _check_finite_vector('distances', distances)
+  if distances.size == 0:
+    raise ValueError('distances must be non-empty (accuracy of 0 pairs is undefined)')
+  if np.isnan(threshold):
+    raise ValueError(f'threshold must be a number, got {threshold}')
   same = _check_binary(same, len(distances))
-  return float(np.mean((np.asarray(distances) <= threshold) == same))
+  return float(np.mean((distances <= threshold) == same))
 
 
 def choose_threshold(distances: np.ndarray, same: np.ndarray) -> float:
@@ -61,13 +88,13 @@ def choose_threshold(distances: np.ndarray, same: np.ndarray) -> float:
   below the smallest distance (predict all "different").
 
   Args:
-    distances: [n] pair distances.
+    distances: [n] finite pair distances, n >= 1.
     same: [n] bool labels.
 
   Returns:
     The best threshold (ties go to the smallest one).
   """
-  d = np.asarray(distances, np.float64)
+  d = _check_finite_vector('distances', distances)
   same = _check_binary(same, len(d))
   if d.size == 0:
     raise ValueError('distances must be non-empty')
@@ -96,13 +123,15 @@ def roc_auc(scores: np.ndarray, labels: np.ndarray) -> float:
   Computed with the Mann-Whitney rank formula; ties count one half.
 
   Args:
-    scores: [n] higher means more likely positive (use -distance for pairs).
-    labels: [n] bool.
+    scores: [n] finite; higher means more likely positive (use -distance for
+      pairs). NaN/inf are rejected: a NaN would sort to one end and give a
+      number that means nothing.
+    labels: [n] bool, both classes present.
 
   Returns:
     AUC in [0, 1].
   """
-  scores = np.asarray(scores, np.float64)
+  scores = _check_finite_vector('scores', scores)
   labels = _check_binary(labels, len(scores))
   n_pos, n_neg = int(labels.sum()), int((~labels).sum())
   if n_pos == 0 or n_neg == 0:
@@ -127,9 +156,8 @@ class LogisticRegression(NamedTuple):
 
 def abs_diff_features(emb1: np.ndarray, emb2: np.ndarray) -> np.ndarray:
   """The notes' features for a pair: |f(x1) - f(x2)| element-wise, [n, dim]."""
-  if emb1.shape != emb2.shape:
-    raise ValueError(f'emb1 and emb2 must have the same shape, got {emb1.shape} and {emb2.shape}')
-  return np.abs(np.asarray(emb1) - np.asarray(emb2))
+  emb1, emb2 = _check_pair_embeddings(emb1, emb2)
+  return np.abs(emb1 - emb2)
 
 
 @functools.partial(jax.jit, static_argnames=('steps',))
@@ -159,16 +187,25 @@ def fit_logistic_regression(features: np.ndarray, targets: np.ndarray,
   This is scikit-learn's LogisticRegression with C = 1 / (l2 * n).
 
   Args:
-    features: [n, dim] float.
+    features: [n, dim] finite float, n >= 1.
     targets: [n] bool / 0-1.
-    l2: L2 strength on w (> 0 keeps separable data from diverging).
-    steps: Newton iterations (25 is ample: convergence is quadratic).
+    l2: L2 strength on w, >= 0 (> 0 keeps separable data from diverging).
+    steps: Newton iterations, a positive int (25 is ample: convergence is
+      quadratic).
 
   Returns:
     LogisticRegression(w [dim], b).
   """
-  if l2 < 0:
+  if not l2 >= 0:  # NaN fails too
     raise ValueError(f'l2 must be >= 0, got {l2}')
+  if not isinstance(steps, (int, np.integer)) or isinstance(steps, bool) or steps < 1:
+    raise ValueError(f'steps must be a positive int, got {steps!r}')
+  features = np.asarray(features, np.float64)
+  if features.ndim != 2 or features.shape[0] == 0:
+    raise ValueError(f'features must be [n, dim] with n >= 1, got shape {features.shape}')
+  if not np.all(np.isfinite(features)):
+    raise ValueError(f'features must be finite, got {int((~np.isfinite(features)).sum())} '
+                     'NaN/inf value(s)')
   x = jnp.asarray(features, jnp.float32)
   y = jnp.asarray(_check_binary(targets, x.shape[0]), jnp.float32)
   theta = np.asarray(_newton_logreg(x, y, jnp.float32(l2), steps), np.float64)
@@ -176,8 +213,12 @@ def fit_logistic_regression(features: np.ndarray, targets: np.ndarray,
 
 
 def predict_proba(model: LogisticRegression, features: np.ndarray) -> np.ndarray:
-  """[n] probabilities that each pair is the same identity."""
-  z = np.asarray(features, np.float64) @ model.w + model.b
+  """[n] probabilities that each pair is the same identity, from [n, dim] features."""
+  features = np.asarray(features, np.float64)
+  if features.ndim != 2 or features.shape[1] != len(model.w):
+    raise ValueError(f'features must be [n, dim={len(model.w)}] (the fitted dim), '
+                     f'got shape {features.shape}')
+  z = features @ model.w + model.b
   return 1.0 / (1.0 + np.exp(-z))
 
 
