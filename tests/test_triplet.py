@@ -180,3 +180,52 @@ def test_encoder_is_siamese_and_unit_norm():
   np.testing.assert_allclose(apply(params, x[1:2])[0], out[1], rtol=1e-5, atol=1e-6)
   with pytest.raises(ValueError, match='x must be'):
     model.apply(params, x[0])
+
+
+def test_triplet_loss_rejects_mismatched_shapes():
+  a = jnp.zeros((4, 8))
+  # Before: a [1, 8] positive broadcast against all four anchors silently.
+  with pytest.raises(ValueError, match=r'anchor, positive and negative must all be \[batch, dim\] '
+                                       r'with the same shape, got \(4, 8\), \(1, 8\) and \(4, 8\)'):
+    triplet.triplet_loss(a, jnp.zeros((1, 8)), a)
+  with pytest.raises(ValueError, match=r'got \(4, 8\), \(4, 8\) and \(8,\)'):
+    triplet.triplet_loss(a, a, jnp.zeros((8,)))
+  with pytest.raises(ValueError, match=r'got \(8,\), \(8,\) and \(8,\)'):
+    triplet.triplet_loss(a[0], a[0], a[0])  # one unbatched triplet: add the batch axis
+  with pytest.raises(ValueError, match=r'alpha must be >= 0, got nan'):
+    triplet.triplet_loss(a, a, a, alpha=float('nan'))
+  # Under jit the shape check is static and still fires.
+  with pytest.raises(ValueError, match='same shape'):
+    jax.jit(triplet.triplet_loss)(a, jnp.zeros((4, 7)), a)
+
+
+@pytest.mark.parametrize('mining', triplet.MINING_MODES)
+def test_mining_checks_batch_shapes_and_alpha(mining):
+  emb, labels = _random_batch(1, n=6)
+  emb, labels = jnp.asarray(emb), jnp.asarray(labels)
+  fn = lambda *a, **k: triplet.mined_triplet_loss(*a, mining=mining, **k)
+  # Before: labels of shape [1] broadcast to "every pair has the same label".
+  with pytest.raises(ValueError, match=r'labels must be \[batch\] = \(6,\), got shape \(1,\)'):
+    fn(emb, labels[:1])
+  with pytest.raises(ValueError, match=r'mask must be \[batch\] = \(6,\), got shape \(5,\)'):
+    fn(emb, labels, mask=jnp.ones((5,), bool))
+  with pytest.raises(ValueError, match=r'embeddings must be \[batch, dim\], got shape \(6,\)'):
+    fn(emb[:, 0], labels)
+  with pytest.raises(ValueError, match='alpha must be >= 0, got nan'):
+    fn(emb, labels, alpha=float('nan'))
+  with pytest.raises(ValueError, match='alpha must be >= 0, got -0.5'):
+    triplet._MINERS[mining](emb, labels, alpha=-0.5)  # the miners check it too, not only the dispatcher
+
+
+@pytest.mark.parametrize('mining', triplet.MINING_MODES)
+def test_empty_batch_gives_zero_loss_and_zero_counts(mining):
+  # Before: batch_hard / semi_hard raised "zero-size array to reduction operation".
+  loss, m = jax.jit(lambda e, l: triplet.mined_triplet_loss(e, l, mining))(
+      jnp.zeros((0, 4)), jnp.zeros((0,), jnp.int32))
+  assert float(loss) == 0.0
+  assert tuple(int(c) for c in m['active_triplets']) == (0, 0)
+
+
+def test_pairwise_sq_distances_rejects_non_matrix():
+  with pytest.raises(ValueError, match=r'embeddings must be \[batch, dim\], got shape \(2, 3, 4\)'):
+    triplet.pairwise_sq_distances(jnp.zeros((2, 3, 4)))

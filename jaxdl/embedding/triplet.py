@@ -28,10 +28,35 @@ from typing import Callable
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 DEFAULT_ALPHA = 0.2  # notes 4.13 / FaceNet margin, in squared-distance units
 
 MINING_MODES = ('all', 'batch_hard', 'semi_hard')
+
+
+def _check_alpha(alpha):
+  # Only Python/numpy numbers are checked: a traced margin stays unchecked
+  # rather than forcing a device sync. `not >=` so that NaN fails too.
+  if isinstance(alpha, (int, float, np.number)) and not alpha >= 0:
+    raise ValueError(f'alpha must be >= 0, got {alpha}')
+
+
+def _check_batch(embeddings, labels, mask):
+  """Static shape checks (free under jit): [B, dim] embeddings, [B] labels/mask."""
+  shape = jnp.shape(embeddings)
+  if len(shape) != 2:
+    raise ValueError(f'embeddings must be [batch, dim], got shape {shape}')
+  if jnp.shape(labels) != shape[:1]:
+    raise ValueError(f'labels must be [batch] = {shape[:1]}, got shape {jnp.shape(labels)}')
+  if mask is not None and jnp.shape(mask) != shape[:1]:
+    raise ValueError(f'mask must be [batch] = {shape[:1]}, got shape {jnp.shape(mask)}')
+
+
+def _empty_batch_result():
+  """B = 0: no triplet, loss 0 and counts (0, 0), which add like any batch."""
+  zero = jnp.zeros((), jnp.int32)
+  return jnp.zeros((), jnp.float32), {'active_triplets': (zero, zero)}
 
 
 def triplet_loss(anchor: jax.Array, positive: jax.Array, negative: jax.Array,
@@ -46,9 +71,17 @@ def triplet_loss(anchor: jax.Array, positive: jax.Array, negative: jax.Array,
 
   Returns:
     [batch] losses max(|f(A)-f(P)|^2 - |f(A)-f(N)|^2 + alpha, 0).
+
+  Raises:
+    ValueError: unless all three are [batch, dim] of the same shape (they
+      would otherwise broadcast, e.g. one positive against every anchor), or
+      on alpha < 0 / NaN.
   """
-  if alpha < 0:
-    raise ValueError(f'alpha must be >= 0, got {alpha}')
+  _check_alpha(alpha)
+  shapes = tuple(jnp.shape(x) for x in (anchor, positive, negative))
+  if len(shapes[0]) != 2 or len(set(shapes)) != 1:
+    raise ValueError('anchor, positive and negative must all be [batch, dim] with the '
+                     f'same shape, got {shapes[0]}, {shapes[1]} and {shapes[2]}')
   d_ap = jnp.sum(jnp.square(anchor - positive), axis=-1)
   d_an = jnp.sum(jnp.square(anchor - negative), axis=-1)
   return jnp.maximum(d_ap - d_an + alpha, 0.0)
@@ -63,6 +96,8 @@ def pairwise_sq_distances(embeddings: jax.Array) -> jax.Array:
   Returns:
     [batch, batch] float32, d[i, j] = |e_i - e_j|^2, exactly 0 on the diagonal.
   """
+  if jnp.ndim(embeddings) != 2:
+    raise ValueError(f'embeddings must be [batch, dim], got shape {jnp.shape(embeddings)}')
   sq = jnp.sum(jnp.square(embeddings), axis=-1)
   d = sq[:, None] - 2.0 * embeddings @ embeddings.T + sq[None, :]
   # The expansion can go slightly negative through cancellation.
@@ -98,10 +133,13 @@ def batch_all_triplet_loss(embeddings: jax.Array, labels: jax.Array,
 
   Returns:
     (loss scalar, metrics) with metrics['active_triplets'] =
-    (number with loss > 0, number of valid triplets).
+    (number with loss > 0, number of valid triplets). An empty batch (B = 0)
+    gives loss 0 and counts (0, 0).
   """
   if average not in ('active', 'all'):
     raise ValueError(f"average must be 'active' or 'all', got {average!r}")
+  _check_alpha(alpha)
+  _check_batch(embeddings, labels, mask)
   d = pairwise_sq_distances(embeddings)
   pos, neg = _masks(labels, mask)
   valid = pos[:, :, None] & neg[:, None, :]  # [a, p, n]
@@ -129,7 +167,12 @@ def batch_hard_triplet_loss(embeddings: jax.Array, labels: jax.Array,
   Returns:
     (loss scalar = mean over anchors having a positive and a negative,
      metrics) with metrics['active_triplets'] = (active anchors, anchors).
+    An empty batch (B = 0) gives loss 0 and counts (0, 0).
   """
+  _check_alpha(alpha)
+  _check_batch(embeddings, labels, mask)
+  if jnp.shape(embeddings)[0] == 0:  # static: max over no positives has no identity
+    return _empty_batch_result()
   d = pairwise_sq_distances(embeddings)
   pos, neg = _masks(labels, mask)
   hardest_pos = jnp.max(jnp.where(pos, d, -jnp.inf), axis=1)
@@ -161,7 +204,12 @@ def semi_hard_triplet_loss(embeddings: jax.Array, labels: jax.Array,
   Returns:
     (loss scalar = mean over positive pairs whose anchor has a negative,
      metrics) with metrics['active_triplets'] = (active pairs, pairs).
+    An empty batch (B = 0) gives loss 0 and counts (0, 0).
   """
+  _check_alpha(alpha)
+  _check_batch(embeddings, labels, mask)
+  if jnp.shape(embeddings)[0] == 0:  # static: min over no negatives has no identity
+    return _empty_batch_result()
   d = pairwise_sq_distances(embeddings)
   pos, neg = _masks(labels, mask)
   d_ap = d[:, :, None]  # [a, p, 1]
@@ -201,6 +249,5 @@ def mined_triplet_loss(embeddings: jax.Array, labels: jax.Array,
   """
   if mining not in _MINERS:
     raise ValueError(f'mining must be one of {MINING_MODES}, got {mining!r}')
-  if alpha < 0:
-    raise ValueError(f'alpha must be >= 0, got {alpha}')
+  _check_alpha(alpha)
   return _MINERS[mining](embeddings, labels, alpha=alpha, mask=mask)
