@@ -17,6 +17,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from jaxdl import experiment_checks as checks
 from jaxdl.augment.pipeline import make_augment_fn
 from jaxdl.data.registry import load_dataset
 from jaxdl.detection import anchors as anchors_lib
@@ -27,6 +28,8 @@ from jaxdl.detection import yolo
 from jaxdl.detection.task import yolo_task
 from jaxdl.models.registry import build_model
 from jaxdl.train import steps as steps_lib
+from jaxdl.train.config_check import (require, require_choice, require_int,
+                                      require_range)
 from jaxdl.train.loop import train_and_evaluate
 from jaxdl.viz.summaries import SummaryWriter
 
@@ -41,6 +44,64 @@ class DetectionResult:
   mean_anchor_iou: float  # average best-anchor IoU of the training boxes
   png: str  # test images with predicted boxes
   run: object  # the core's RunResult
+
+
+def check_config(config) -> None:
+  """Every field of launch/configs/detect.py; raises ConfigError before any data."""
+  require(isinstance(config.dataset, str) and bool(config.dataset), 'dataset',
+          config.dataset, "must be 'detection_shapes' (generated), 'voc/2007' or a "
+          'registered detection dataset')
+  g = config.generator
+  if config.dataset == 'detection_shapes':
+    sizes = dict(g.sizes)
+    require(set(sizes) == {'train', 'dev', 'test'}, 'generator.sizes', sizes,
+            'must map train, dev and test to image counts')
+    for split, n in sizes.items():
+      require_int(f'generator.sizes.{split}', n, 1)
+    require(sizes['train'] >= config.batch_size, 'generator.sizes.train', sizes['train'],
+            f'must be >= batch_size ({config.batch_size}): training needs one full batch')
+    require_int('generator.min_size', g.min_size, 1)
+    require_int('generator.max_size', g.max_size, g.min_size)
+    require(g.max_size <= g.image_size, 'generator.max_size', g.max_size,
+            f'must be <= generator.image_size ({g.image_size})')
+    require_range('generator.max_overlap', g.max_overlap, 0, 1)
+  require_int('generator.image_size', g.image_size, 1)
+  require_int('generator.max_objects', g.max_objects, 1)
+
+  require_choice('model', config.model, ('tiny_yolo',))
+  checks.check_model_kwargs(config.model_kwargs, checks.model_class(config.model),
+                            reserved=('num_classes', 'num_anchors'))
+  pools = config.model_kwargs.get('num_pools', 3)
+  require_int('model_kwargs.num_pools', pools, 0, len(config.model_kwargs.get('widths', (0,) * 5)))
+  require(g.image_size % 2**pools == 0, 'generator.image_size', g.image_size,
+          f'must be divisible by 2**model_kwargs.num_pools ({2**pools}): the YOLO grid')
+
+  y = config.yolo
+  anchors = tuple(y.anchors)
+  if anchors:
+    require(len(anchors) % 2 == 0 and all(isinstance(a, (int, float)) and 0 < a <= 1
+                                          for a in anchors), 'yolo.anchors', anchors,
+            'must be () for k-means or flat (w1, h1, w2, h2, ...) sizes in (0, 1] of the image')
+  else:
+    require_int('yolo.num_anchors', y.num_anchors, 1)
+    if config.dataset == 'detection_shapes':
+      require(y.num_anchors <= g.sizes['train'], 'yolo.num_anchors', y.num_anchors,
+              f'must be <= the training images ({g.sizes["train"]}): k-means needs a box '
+              'per anchor')
+  require_range('yolo.lambda_coord', y.lambda_coord, 0)
+  require_range('yolo.lambda_noobj', y.lambda_noobj, 0)
+  require_choice('yolo.confidence_loss', y.confidence_loss, yolo.CONFIDENCE_LOSSES)
+  checks.check_augment(config.augment, 'augment', boxes=True)
+
+  ev = config.evaluation
+  require_range('evaluation.score_threshold', ev.score_threshold, 0, 1)
+  require_range('evaluation.nms_iou_threshold', ev.nms_iou_threshold, 0, 1)
+  require_range('evaluation.match_iou_threshold', ev.match_iou_threshold, 0, 1, low_open=True)
+  require_int('evaluation.max_outputs', ev.max_outputs, 1)
+  require_int('evaluation.batch_size', ev.batch_size, 1)
+  require_int('evaluation.num_plot', ev.num_plot, 0)
+  require_range('evaluation.plot_score_threshold', ev.plot_score_threshold, 0, 1)
+  checks.check_core_fields(config)
 
 
 def load(config):
@@ -106,6 +167,7 @@ def format_ap_table(ap, class_names, gt_counts):
 
 def run(config, workdir):
   """Trains and evaluates a YOLO detector; see the module docstring."""
+  check_config(config)
   dataset = load(config)
   info = dataset.info
   names = info.class_names or tuple(str(c) for c in range(info.num_classes))

@@ -19,9 +19,11 @@ import os
 
 import numpy as np
 
+from jaxdl import experiment_checks as checks
 from jaxdl.analysis import error_analysis as ea
 from jaxdl.review.config_file import load_config
-from jaxdl.review.restore import predict_probs, restore_run
+from jaxdl.review.restore import WHICH, predict_probs, restore_run
+from jaxdl.train.config_check import require, require_choice, require_int, require_range
 
 
 @dataclasses.dataclass
@@ -59,12 +61,39 @@ def top_confusions(labels, predictions, k: int):
   return [pair for pair, _ in pairs.most_common(k)]
 
 
+def check_config(config):
+  """Every field of launch/configs/error_analysis.py; returns the analysed run's config.
+
+  Raises:
+    ConfigError: before anything is restored or computed.
+  """
+  require(bool(config.source_workdir), 'source_workdir', config.source_workdir,
+          'required: the --workdir of a finished run to analyse, e.g. '
+          '--config.source_workdir=/tmp/jaxdl_train after python launch/train.py '
+          '--workdir=/tmp/jaxdl_train')
+  checks.require_dir('source_workdir', config.source_workdir, 'run workdir')
+  path = str(config.source_config).partition(':')[0]
+  checks.require_file('source_config', path, 'config file (path[:variant])')
+  try:
+    source = load_config(config.source_config)
+  except Exception as e:  # a broken or foreign config file: say which and why
+    require(False, 'source_config', config.source_config, f'cannot be loaded ({e})')
+  require_choice('checkpoint', config.checkpoint, WHICH)
+  require_range('inject_label_noise', config.inject_label_noise, 0, 1, high_open=True)
+  require_range('tag_quantile', config.tag_quantile, 0, 1, low_open=True, high_open=True)
+  for field in ('num_confusion_tags', 'max_errors', 'max_rows', 'sheet_size', 'relabel_top_k'):
+    require_int(field, config[field], 0)
+  require_range('mislabel_min_confidence', config.mislabel_min_confidence, 0, 1)
+  for field in ('manual_tags_csv', 'relabel_csv'):
+    if config[field]:
+      checks.require_file(field, config[field], 'CSV file (or empty: none)')
+  return source
+
+
 def run(config, workdir: str) -> ErrorRunResult:
   """Runs the error analysis described in launch/configs/error_analysis.py."""
-  if not config.source_workdir:
-    raise ValueError('config.source_workdir must name the run to analyse (its --workdir)')
+  source = check_config(config)
   os.makedirs(workdir, exist_ok=True)
-  source = load_config(config.source_config)
   state, dataset = restore_run(source, config.source_workdir, config.checkpoint)
   info = dataset.info
   names = info.class_names or tuple(str(c) for c in range(info.num_classes))

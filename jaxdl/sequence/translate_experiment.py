@@ -15,12 +15,14 @@ import time
 import jax
 import numpy as np
 
+from jaxdl import experiment_checks as checks
 from jaxdl.data.dataset import Dataset
 from jaxdl.models.registry import build_model
 from jaxdl.sequence import attention_plot
 from jaxdl.sequence import dates
 from jaxdl.sequence import translation
 from jaxdl.sequence import wmt
+from jaxdl.train.config_check import require, require_choice, require_int, require_range
 from jaxdl.train.loop import RunResult, train_and_evaluate
 from jaxdl.viz.summaries import SummaryWriter
 
@@ -47,9 +49,46 @@ def format_accuracy_table(accuracy, counts, attention: bool, bleu=None) -> str:
   return '\n'.join(lines)
 
 
+# PackedTranslator fields that the data set fixes (wmt.py passes them).
+_DATA_MODEL_FIELDS = ('num_classes', 'source_len', 'source_vocab_size', 'source_pad')
+
+
+def check_config(config) -> None:
+  """Every field of launch/configs/translate.py; raises ConfigError.
+
+  Runs before any data is generated or downloaded.
+  """
+  require(config.dataset == 'dates' or 'wmt' in config, 'dataset', config.dataset,
+          "must be 'dates' (embedded) or a TFDS translation pair with a config.wmt "
+          'block (launch/configs/translate.py:wmt)')
+  require_choice('model', config.model, ('seq2seq',))
+  checks.check_model_kwargs(config.model_kwargs, checks.model_class(config.model),
+                            reserved=_DATA_MODEL_FIELDS)
+  checks.check_core_fields(config)
+  tc = config.translate
+  for split in ('train', 'dev', 'test'):
+    require_int(f'translate.num_{split}', tc[f'num_{split}'], 1)
+  require(tc.num_train >= config.batch_size, 'translate.num_train', tc.num_train,
+          f'must be >= batch_size ({config.batch_size}): training needs one full batch')
+  require_int('translate.beam_size', tc.beam_size, 1)
+  require_range('translate.alpha', tc.alpha, 0)
+  require_int('translate.num_examples', tc.num_examples, 0)
+  if config.dataset != 'dates':
+    wc = config.wmt
+    for side in ('source', 'target'):
+      lang = wc[f'{side}_lang']
+      require(isinstance(lang, str) and bool(lang), f'wmt.{side}_lang', lang,
+              'must name a feature of the TFDS pair, e.g. de or en')
+      require_int(f'wmt.max_{side}_len', wc[f'max_{side}_len'], 1)
+    require(wc.source_lang != wc.target_lang, 'wmt.target_lang', wc.target_lang,
+            'must differ from wmt.source_lang')
+    require_int('wmt.max_vocab', wc.max_vocab, 5)
+
+
 def run(config, workdir: str) -> TranslateResult:
   """Trains config.model on config.dataset ('dates' or a TFDS translation
   pair) and scores free-running decoding."""
+  check_config(config)
   tc = config.translate
   if config.dataset == 'dates':
     splits, info = translation.load_dates(config.seed, tc.num_train, tc.num_dev,
