@@ -12,11 +12,13 @@ import os
 import numpy as np
 from absl import logging
 
+from jaxdl import experiment_checks as checks
 from jaxdl.data.dataset import Dataset
 from jaxdl.data.digits import resize_bilinear
 from jaxdl.models import layer_table
 from jaxdl.models.registry import build_model
 from jaxdl.train import loop
+from jaxdl.train.config_check import require_int
 
 
 @dataclasses.dataclass
@@ -40,6 +42,13 @@ def resize_dataset(dataset: Dataset, size: int) -> Dataset:
   return dataclasses.replace(dataset, splits=splits)
 
 
+def check_config(config) -> None:
+  """Every field of launch/configs/classify.py; raises ConfigError before any data."""
+  checks.check_model_kwargs(config.model_kwargs, checks.model_class(config.model))
+  require_int('image_size', config.image_size, 0)
+  checks.check_core_fields(config)
+
+
 def run(config, workdir: str) -> ClassifyResult:
   """Prints the model's layer table, then trains and evaluates it.
 
@@ -51,6 +60,7 @@ def run(config, workdir: str) -> ClassifyResult:
   Returns:
     ClassifyResult.
   """
+  check_config(config)
   dataset = loop.load_configured_dataset(config)
   if config.image_size:
     dataset = resize_dataset(dataset, config.image_size)

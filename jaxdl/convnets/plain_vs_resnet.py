@@ -14,9 +14,11 @@ import os
 
 from absl import logging
 
+from jaxdl import experiment_checks as checks
 from jaxdl.convnets.classify import resize_dataset
 from jaxdl.models.zoo.cifar_resnet import CifarResNet
 from jaxdl.train import loop
+from jaxdl.train.config_check import require, require_choice, require_int, require_range
 from jaxdl.viz.curves import plot_curves
 from jaxdl.viz.summaries import SummaryWriter
 
@@ -65,6 +67,21 @@ def judge(rows: list[Row], tolerance: float) -> tuple[bool, bool]:
           by[(hi, True)] <= by[(lo, True)] + tolerance)
 
 
+def check_config(config) -> None:
+  """Every field of launch/configs/plain_vs_resnet.py; raises ConfigError before any data."""
+  exp = config.experiment
+  depths = tuple(exp.depths)
+  require(len(set(depths)) >= 2 and all(
+      isinstance(d, int) and d >= 8 and (d - 2) % 6 == 0 for d in depths),
+      'experiment.depths', depths, 'must be at least two distinct depths 6n + 2 with '
+      'n >= 1 (8, 14, 20, 56, ...)')
+  require_int('experiment.width', exp.width, 1)
+  require_choice('experiment.shortcut', exp.shortcut, ('A', 'B'))
+  require_range('experiment.tolerance', exp.tolerance, 0, 1)
+  require_int('image_size', config.image_size, 0)
+  checks.check_core_fields(config)
+
+
 def run(config, workdir: str) -> Result:
   """Trains plain and residual nets at each of config.experiment.depths.
 
@@ -76,10 +93,8 @@ def run(config, workdir: str) -> Result:
   Returns:
     Result with the table and the two verdicts.
   """
+  check_config(config)
   exp = config.experiment
-  if len(exp.depths) < 2:
-    raise ValueError(f'config.experiment.depths needs at least two depths, '
-                     f'got {exp.depths}')
   dataset = loop.load_configured_dataset(config)
   if config.image_size:
     dataset = resize_dataset(dataset, config.image_size)

@@ -12,10 +12,12 @@ from __future__ import annotations
 import dataclasses
 import os
 
+from jaxdl import experiment_checks as checks
 from jaxdl.analysis import confidence
 from jaxdl.analysis.diagnosis import Diagnosis, diagnose
 from jaxdl.data import corruptions
 from jaxdl.mismatch.data import mismatch_dataset
+from jaxdl.train.config_check import require, require_int, require_interval, require_range
 from jaxdl.train.loop import train_and_evaluate
 
 
@@ -52,6 +54,36 @@ def synthesis_corruptions(name: str) -> tuple[str, ...]:
 def photos_from(cfg) -> corruptions.UserPhotos:
   return corruptions.UserPhotos(blur_sigma=tuple(cfg.blur_sigma), noise_std=tuple(cfg.noise_std),
                                 max_shift=cfg.max_shift, contrast=tuple(cfg.contrast))
+
+
+def check_photos(cfg, prefix: str) -> None:
+  """The corruption ranges of distribution B (photos_from's fields)."""
+  require_interval(f'{prefix}.blur_sigma', cfg.blur_sigma, 0)
+  require_interval(f'{prefix}.noise_std', cfg.noise_std, 0)
+  require_int(f'{prefix}.max_shift', cfg.max_shift, 0)
+  require_interval(f'{prefix}.contrast', cfg.contrast, 0, low_open=True)
+
+
+def check_config(config) -> None:
+  """Every field of launch/configs/data_mismatch.py; raises ConfigError before any data."""
+  checks.check_model_kwargs(config.model_kwargs, checks.model_class(config.model))
+  checks.check_core_fields(config)
+  cfg = config.mismatch
+  require_range('mismatch.a_fraction', cfg.a_fraction, 0, 1, low_open=True, high_open=True)
+  require_range('mismatch.train_dev_fraction', cfg.train_dev_fraction, 0, 1,
+                low_open=True, high_open=True)
+  require_range('mismatch.b_in_train', cfg.b_in_train, 0, 1, high_open=True)
+  check_photos(cfg, 'mismatch')
+  names = tuple(cfg.synthesis)
+  require(bool(names) and len(set(names)) == len(names), 'mismatch.synthesis', names,
+          'must be a non-empty sequence of distinct runs')
+  for name in names:
+    try:
+      synthesis_corruptions(name)
+    except ValueError:
+      require(False, 'mismatch.synthesis', names, f"entry {name!r}: each must be 'none', "
+              f"'all' or corruptions from {', '.join(corruptions.CORRUPTIONS)} joined by '+'")
+  require_int('mismatch.synthesis_copies', cfg.synthesis_copies, 1)
 
 
 def format_table(errors, counts, diagnoses) -> str:
@@ -104,6 +136,7 @@ def run(config, workdir: str) -> MismatchResult:
   Returns:
     MismatchResult.
   """
+  check_config(config)
   cfg = config.mismatch
   human = human_error_from(config)
   photos = photos_from(cfg)

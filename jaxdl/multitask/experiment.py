@@ -12,9 +12,11 @@ import os
 
 import numpy as np
 
+from jaxdl import experiment_checks as checks
 from jaxdl.data.dataset import Dataset, DatasetInfo
 from jaxdl.multitask import shapes
 from jaxdl.multitask.loss import multilabel_task
+from jaxdl.train.config_check import require, require_int, require_range
 from jaxdl.train.loop import train_and_evaluate
 
 
@@ -57,6 +59,20 @@ def format_table(errors, names) -> str:
   return '\n'.join(lines)
 
 
+def check_config(config) -> None:
+  """Every field of launch/configs/multitask.py; raises ConfigError before any data."""
+  checks.check_model_kwargs(config.model_kwargs, checks.model_class(config.model))
+  checks.check_core_fields(config)
+  cfg = config.multitask
+  for split in ('train', 'dev', 'test'):
+    require_int(f'multitask.{split}_size', cfg[f'{split}_size'], 1)
+  require(cfg.train_size >= config.batch_size, 'multitask.train_size', cfg.train_size,
+          f'must be >= batch_size ({config.batch_size}): training needs one full batch')
+  require_range('multitask.missing_fraction', cfg.missing_fraction, 0, 1, high_open=True)
+  checks.require_names('multitask.single_task_shapes', cfg.single_task_shapes,
+                       shapes.SHAPE_NAMES, allow_empty=True)
+
+
 def run(config, workdir: str) -> MultitaskResult:
   """Trains the multi-task model and one model per shape; compares per-shape errors.
 
@@ -65,6 +81,7 @@ def run(config, workdir: str) -> MultitaskResult:
     workdir: sub-directories multitask/ and single_<shape>/ (checkpoints,
       curves, TensorBoard) and multitask.md with the table.
   """
+  check_config(config)
   dataset = shapes_dataset(config)
   names = list(dataset.info.class_names)
   unknown = [n for n in config.multitask.single_task_shapes if n not in names]

@@ -17,6 +17,8 @@ import os
 
 import numpy as np
 
+from jaxdl import experiment_checks as checks
+from jaxdl.train.config_check import require, require_range
 from jaxdl.train.loop import load_configured_dataset
 from jaxdl.train.loop import train_and_evaluate
 from jaxdl.viz.curves import plot_curves
@@ -43,6 +45,17 @@ def steps_to_target(history, target, key="train/loss"):
   return None
 
 
+def check_config(config):
+  """Every field of launch/configs/batchnorm.py; raises ConfigError before any data."""
+  cls = checks.model_class(config.model)
+  require('batchnorm' in {f.name for f in dataclasses.fields(cls)}, 'model', config.model,
+          'must have a batchnorm field (e.g. mlp, cnn)')
+  checks.check_model_kwargs(config.model_kwargs, cls)
+  checks.check_core_fields(config)
+  checks.require_names('batchnorm.variants', config.batchnorm.variants, VARIANTS)
+  require_range('batchnorm.target_loss', config.batchnorm.target_loss, 0, low_open=True)
+
+
 def run(config, workdir):
   """Trains every variant in config.batchnorm.variants.
 
@@ -53,6 +66,7 @@ def run(config, workdir):
   Returns:
     BatchNormResult.
   """
+  check_config(config)
   os.makedirs(workdir, exist_ok=True)
   dataset = load_configured_dataset(config)
   target = config.batchnorm.target_loss

@@ -23,7 +23,9 @@ import jax
 import numpy as np
 
 from jaxdl import augment
+from jaxdl import experiment_checks as checks
 from jaxdl.regularization import l2 as l2_lib
+from jaxdl.train.config_check import require, require_int, require_range
 from jaxdl.train.loop import RunResult
 from jaxdl.train.loop import load_configured_dataset
 from jaxdl.train.loop import train_and_evaluate
@@ -72,6 +74,23 @@ def variant_parts(name, config, num_classes):
     cfg.early_stopping.patience = reg.patience
     cfg.early_stopping.metric = "dev/error"
   return cfg, task, augment_fn
+
+
+def check_config(config):
+  """Every field of launch/configs/regularization.py; raises ConfigError before any data."""
+  cls = checks.model_class(config.model)
+  checks.check_model_kwargs(config.model_kwargs, cls)
+  checks.check_core_fields(config)
+  reg = config.regularization
+  checks.require_names("regularization.variants", reg.variants, VARIANTS)
+  if {"dropout", "all"} & set(reg.variants):
+    require("keep_prob" in {f.name for f in dataclasses.fields(cls)}, "model",
+            config.model, "must have a keep_prob field for the dropout variants "
+            "(e.g. mlp, cnn)")
+  require_range("regularization.l2_lambda", reg.l2_lambda, 0)
+  require_range("regularization.keep_prob", reg.keep_prob, 0, 1, low_open=True)
+  require_int("regularization.patience", reg.patience, 1)
+  checks.check_augment(reg.augment, "regularization.augment")
 
 
 def reading(train_error, dev_error, tolerance=0.02):
@@ -164,6 +183,7 @@ def run(config, workdir):
   Returns:
     RegularizationResult.
   """
+  check_config(config)
   os.makedirs(workdir, exist_ok=True)
   dataset = load_configured_dataset(config)
   errors, runs = {}, {}

@@ -19,17 +19,19 @@ import os
 import jax
 import numpy as np
 
+from jaxdl import experiment_checks as checks
 from jaxdl.analysis import confidence
 from jaxdl.data.batching import steps_per_epoch
 from jaxdl.models.registry import build_model
 from jaxdl.optim.factory import make_optimizer
 from jaxdl.train.loop import train_and_evaluate
 from jaxdl.train.task import classification_task
-from jaxdl.mismatch.experiment import photos_from
+from jaxdl.mismatch.experiment import check_photos, photos_from
+from jaxdl.train.config_check import require, require_choice, require_int, require_range
 from jaxdl.transfer.digit_tasks import digit_tasks, photo_tasks
 from jaxdl.transfer.finetune import finetune
 from jaxdl.transfer.freezing import MODES, param_labels, transfer_optimizer
-from jaxdl.transfer.pretrained import WarmStart, load_pretrained
+from jaxdl.transfer.pretrained import WHICH, WarmStart, load_pretrained
 from jaxdl.viz.summaries import SummaryWriter
 
 
@@ -63,6 +65,54 @@ def format_table(errors, trainable, counts) -> str:
   return '\n'.join(lines)
 
 
+# Classes of task B: the ten digits as photos, or digits 5-9 (digit_tasks).
+B_CLASSES = {'photos': 10, 'classes': 5}
+DIGITS_SHAPE = (8, 8, 1)  # A and B are built from the 8x8 digits
+
+
+def check_config(config) -> None:
+  """Every field of launch/configs/transfer.py; raises ConfigError before any data."""
+  cls = checks.model_class(config.model)
+  checks.check_model_kwargs(config.model_kwargs, cls)
+  checks.check_core_fields(config)
+  cfg = config.transfer
+  require_choice('transfer.task', cfg.task, B_CLASSES)
+  require_int('transfer.shots_per_class', cfg.shots_per_class, 1)
+  if cfg.task == 'photos':
+    check_photos(cfg, 'transfer')
+  heads = tuple(cfg.head_modules)
+  require(bool(heads) and all(isinstance(h, str) and h for h in heads),
+          'transfer.head_modules', heads, 'must name at least one top-level module')
+  # Shapes only (no compute): the model's top-level modules, for head_modules.
+  import jax
+  import jax.numpy as jnp
+  model = cls(num_classes=B_CLASSES[cfg.task], **config.model_kwargs)
+  key = jax.random.key(0)
+  params = jax.eval_shape(lambda: model.init({'params': key, 'dropout': key},
+                                             jnp.zeros((1, *DIGITS_SHAPE)), train=False))
+  modules = sorted(params['params'])
+  missing = [h for h in heads if h not in modules]
+  require(not missing, 'transfer.head_modules', heads,
+          f'must be top-level modules of {config.model}: {", ".join(modules)}')
+  if cfg.pretrained_workdir:
+    checks.require_dir('transfer.pretrained_workdir', cfg.pretrained_workdir,
+                       "run workdir ('' = pretrain on A here)")
+  require_choice('transfer.checkpoint', cfg.checkpoint, WHICH)
+  checks.require_names('transfer.modes', cfg.modes, MODES)
+  require_range('transfer.backbone_lr_scale', cfg.backbone_lr_scale, 0, 1, low_open=True)
+  require_int('transfer.steps', cfg.steps, 1)
+  n_train = cfg.shots_per_class * B_CLASSES[cfg.task]
+  require_int('transfer.batch_size', cfg.batch_size, 1)
+  require(cfg.batch_size <= n_train, 'transfer.batch_size', cfg.batch_size,
+          f'must be <= the {n_train} training examples of task B (transfer.shots_per_class '
+          f'x {B_CLASSES[cfg.task]} classes)')
+  devices = checks.mesh_devices(config)
+  require(cfg.batch_size % devices == 0, 'transfer.batch_size', cfg.batch_size,
+          f'must be divisible by the number of devices ({devices})')
+  require_int('transfer.eval_every_steps', cfg.eval_every_steps, 0)
+  checks.check_optimizer_fields(cfg.optimizer, 'transfer.optimizer')
+
+
 def run(config, workdir: str) -> TransferResult:
   """Pretrains on A (unless given a run), then compares scratch/frozen/finetune on B.
 
@@ -71,10 +121,8 @@ def run(config, workdir: str) -> TransferResult:
     workdir: pretrain_a/ (the core run of task A, unless reused), TensorBoard
       scalars of the B runs, and transfer.md with the table.
   """
+  check_config(config)
   cfg = config.transfer
-  unknown = [m for m in cfg.modes if m not in MODES]
-  if unknown:
-    raise ValueError(f'config.transfer.modes {unknown} not among {MODES}')
   if cfg.task == 'classes':
     dataset_a, dataset_b = digit_tasks(config.seed, cfg.shots_per_class)
   elif cfg.task == 'photos':
