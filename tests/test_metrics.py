@@ -150,3 +150,49 @@ def test_bad_inputs_raise():
     metrics.accuracy(np.ones((2, 3)))
   with pytest.raises(ValueError, match='same length'):
     metrics.confusion_matrix(np.array([0, 1]), np.array([0]), 2)
+
+
+def test_lengths_must_match_instead_of_broadcasting():
+  # Before: a length-1 mask / weights / predictions broadcast against every example.
+  p, y = np.array([0, 1, 1]), np.array([0, 1, 0])
+  with pytest.raises(ValueError, match=r'mask must have one entry per example \(3\), got 1'):
+    metrics.confusion_matrix(p, y, 2, mask=np.array([1]))
+  with pytest.raises(ValueError, match=r'weights must have one entry per example \(3\), got 2'):
+    metrics.weighted_error_counts(p, y, np.ones(2))
+  with pytest.raises(ValueError, match=r'predictions must have one entry per example \(3\), got 1'):
+    metrics.weighted_error_counts(np.array([1]), y, np.ones(3))
+  with pytest.raises(ValueError, match=r'labels must have one entry per example \(3\), got 1'):
+    metrics.group_error_counts(p, np.array([0]), np.array([0, 1, 1]), 2)
+  with pytest.raises(ValueError, match=r'mask must have one entry per example \(3\), got 2'):
+    metrics.group_error_counts(p, y, np.array([0, 1, 1]), 2, mask=np.ones(2))
+  # The check is on static shapes, so it also fires under jit.
+  with pytest.raises(ValueError, match='mask must have one entry per example'):
+    jax.jit(lambda a, b, m: metrics.confusion_matrix(a, b, 2, mask=m))(p, y, np.ones(2))
+
+
+def test_counts_and_tables_reject_bad_values():
+  with pytest.raises(ValueError, match='num_classes must be a positive int, got 2.5'):
+    metrics.confusion_matrix([0], [0], 2.5)
+  with pytest.raises(ValueError, match='num_groups must be a positive int, got 0'):
+    metrics.group_error_counts([0], [0], [0], 0)
+  with pytest.raises(ValueError, match=r'weights must be finite, got 1 NaN/inf'):
+    metrics.weighted_error([0, 1], [0, 0], [1.0, np.nan])  # before: returned nan
+  with pytest.raises(ValueError, match=r'weights must be >= 0, got min -1.0'):
+    metrics.weighted_error([0, 1], [0, 0], [1.0, -1.0])
+  with pytest.raises(ValueError, match=r'confusion must hold counts >= 0 \(no NaN\), got 1 bad'):
+    metrics.accuracy(np.array([[3, -1], [0, 2]]))
+  with pytest.raises(ValueError, match=r'confusion must hold counts >= 0'):
+    metrics.precision_recall_f1(np.array([[3.0, np.nan], [0, 2]]))
+  with pytest.raises(ValueError, match=r'square \[C, C\] matrix with C >= 1, got shape \(0, 0\)'):
+    metrics.accuracy(np.zeros((0, 0)))
+  with pytest.raises(ValueError, match=r'errors must be counts with 0 <= errors <= examples'):
+    metrics.group_errors([5, 0], [3, 2])  # before: an "error rate" of 1.67
+  with pytest.raises(ValueError, match=r'must be equal \[G\] shapes'):
+    metrics.group_errors([1, 0], [3])
+  np.testing.assert_array_equal(metrics.group_errors([1, 0], [2, 0]), [0.5, np.nan])  # empty group: NaN
+  with pytest.raises(ValueError, match='groups must name at least one group'):
+    metrics.rank_by_group_average({'a': {'x': 0.1}}, groups=[])  # before: mean of [] = nan
+  with pytest.raises(ValueError, match=r"model 'b' has non-finite errors for groups \['x'\]"):
+    metrics.rank_by_group_average({'a': {'x': 0.1}, 'b': {'x': float('nan')}})
+  with pytest.raises(ValueError, match='ranked must hold at least one model'):
+    metrics.format_group_table([])

@@ -36,8 +36,7 @@ def confusion_matrix(predictions, labels, num_classes: int, mask=None):
     [C, C] int32 counts, rows = true class, columns = predicted class. Two
     batches' matrices add to the matrix of their union.
   """
-  if num_classes < 1:
-    raise ValueError(f'num_classes must be >= 1, got {num_classes}')
+  _check_count('num_classes', num_classes)
   predictions = jnp.asarray(predictions).reshape(-1)
   labels = jnp.asarray(labels).reshape(-1)
   if predictions.shape != labels.shape:
@@ -46,7 +45,7 @@ def confusion_matrix(predictions, labels, num_classes: int, mask=None):
   _check_range('predictions', predictions, num_classes)
   _check_range('labels', labels, num_classes)
   weight = (jnp.ones(labels.shape, jnp.int32) if mask is None
-            else jnp.asarray(mask).reshape(-1).astype(jnp.int32))
+            else _flat_like('mask', mask, labels).astype(jnp.int32))
   # One flat bincount: cell index = true * C + predicted.
   cells = labels.astype(jnp.int32) * num_classes + predictions.astype(jnp.int32)
   counts = jnp.zeros((num_classes * num_classes,), jnp.int32).at[cells].add(
@@ -122,10 +121,12 @@ def weighted_error_counts(predictions, labels, weights, mask=None):
     (weighted errors, total weight) as float32 scalars; they add across batches
     and devices, and their ratio is the weighted error.
   """
-  weights = jnp.asarray(weights, jnp.float32).reshape(-1)
+  labels = jnp.asarray(labels).reshape(-1)
+  predictions = _flat_like('predictions', predictions, labels)
+  weights = _flat_like('weights', jnp.asarray(weights, jnp.float32), labels)
   if mask is not None:
-    weights = weights * jnp.asarray(mask, jnp.float32).reshape(-1)
-  wrong = (jnp.asarray(predictions).reshape(-1) != jnp.asarray(labels).reshape(-1))
+    weights = weights * _flat_like('mask', jnp.asarray(mask, jnp.float32), labels)
+  wrong = predictions != labels
   return jnp.sum(weights * wrong), jnp.sum(weights)
 
 
@@ -133,11 +134,14 @@ def weighted_error(predictions, labels, weights) -> float:
   """Σ w(i)·1[ŷ(i) ≠ y(i)] / Σ w(i) (notes 3.6).
 
   Raises:
-    ValueError: if a weight is negative or all weights are zero.
+    ValueError: if a weight is negative, NaN or inf, if all weights are zero,
+      or if the lengths differ.
   """
   weights_np = np.asarray(weights, np.float64)
+  if not np.all(np.isfinite(weights_np)):
+    raise ValueError(f'weights must be finite, got {int((~np.isfinite(weights_np)).sum())} NaN/inf value(s)')
   if np.any(weights_np < 0):
-    raise ValueError('weights must be >= 0')
+    raise ValueError(f'weights must be >= 0, got min {weights_np.min()}')
   wrong, total = weighted_error_counts(predictions, labels, weights_np)
   if float(total) == 0:
     raise ValueError('weights sum to 0: the weighted error is undefined')
@@ -156,21 +160,32 @@ def group_error_counts(predictions, labels, groups, num_groups: int, mask=None):
   Returns:
     (errors [G] int32, examples [G] int32); both add across batches.
   """
+  _check_count('num_groups', num_groups)
   groups = jnp.asarray(groups).reshape(-1).astype(jnp.int32)
   _check_range('groups', groups, num_groups)
   count = (jnp.ones(groups.shape, jnp.int32) if mask is None
-           else jnp.asarray(mask).reshape(-1).astype(jnp.int32))
-  wrong = (jnp.asarray(predictions).reshape(-1)
-           != jnp.asarray(labels).reshape(-1)).astype(jnp.int32) * count
+           else _flat_like('mask', mask, groups).astype(jnp.int32))
+  wrong = (_flat_like('predictions', predictions, groups)
+           != _flat_like('labels', labels, groups)).astype(jnp.int32) * count
   errors = jnp.zeros((num_groups,), jnp.int32).at[groups].add(wrong, mode='drop')
   examples = jnp.zeros((num_groups,), jnp.int32).at[groups].add(count, mode='drop')
   return errors, examples
 
 
 def group_errors(errors, examples) -> np.ndarray:
-  """Per-group error rates [G] from counts; NaN for an empty group."""
+  """Per-group error rates [G] from counts; NaN for an empty group.
+
+  Raises:
+    ValueError: unless errors and examples are [G] counts with
+      0 <= errors <= examples.
+  """
   errors = np.asarray(errors, np.float64)
   examples = np.asarray(examples, np.float64)
+  if errors.shape != examples.shape or errors.ndim != 1:
+    raise ValueError(f'errors {errors.shape} and examples {examples.shape} must be equal [G] shapes')
+  if not np.all((errors >= 0) & (errors <= examples)):  # NaN fails too
+    raise ValueError('errors must be counts with 0 <= errors <= examples in every group, got '
+                     f'errors {errors.tolist()} for examples {examples.tolist()}')
   with np.errstate(invalid='ignore', divide='ignore'):
     return np.where(examples > 0, errors / np.maximum(examples, 1), np.nan)
 
@@ -191,24 +206,33 @@ def rank_by_group_average(table: Mapping[str, Mapping[str, float]],
     ties keep the input order.
 
   Raises:
-    ValueError: if a model lacks one of the groups.
+    ValueError: if the table or the groups are empty, a model lacks one of
+      the groups, or an error is NaN/inf (it would sort arbitrarily).
   """
   if not table:
     raise ValueError('table must contain at least one model')
   if groups is None:
     groups = list(next(iter(table.values())).keys())
+  if not groups:
+    raise ValueError('groups must name at least one group to average over, got none')
   rows = []
   for model, errors in table.items():
     missing = [g for g in groups if g not in errors]
     if missing:
       raise ValueError(f'model {model!r} has no error for groups {missing}')
     row = {g: float(errors[g]) for g in groups}
+    bad = [g for g, e in row.items() if not np.isfinite(e)]
+    if bad:
+      raise ValueError(f'model {model!r} has non-finite errors for groups {bad}: '
+                       f'{[row[g] for g in bad]}')
     rows.append((model, float(np.mean(list(row.values()))), row))
   return sorted(rows, key=lambda r: r[1])
 
 
 def format_group_table(ranked, percent: bool = True) -> str:
   """Markdown table of `rank_by_group_average` output with an Average column."""
+  if not ranked:
+    raise ValueError('ranked must hold at least one model (the output of rank_by_group_average)')
   groups = list(ranked[0][2].keys())
   scale, unit = (100.0, '%') if percent else (1.0, '')
   lines = ['| Model | ' + ' | '.join(groups) + ' | Average |',
@@ -229,10 +253,30 @@ def _check_range(name, ids, upper):
     raise ValueError(f'{name} must be ids in [0, {upper}), got values in [{low}, {high}]')
 
 
+def _check_count(name, value):
+  if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+    raise ValueError(f'{name} must be a positive int, got {value!r}')
+
+
+def _flat_like(name, values, reference):
+  """values flattened to reference's [n] length; a static shape check, free under jit.
+
+  Without it a length-1 array would broadcast against every example.
+  """
+  values = jnp.asarray(values).reshape(-1)
+  if values.shape != reference.shape:
+    raise ValueError(f'{name} must have one entry per example ({reference.shape[0]}), '
+                     f'got {values.shape[0]}')
+  return values
+
+
 def _as_confusion(confusion) -> np.ndarray:
   confusion = np.asarray(confusion)
-  if confusion.ndim != 2 or confusion.shape[0] != confusion.shape[1]:
-    raise ValueError(f'confusion must be a square [C, C] matrix, got shape {confusion.shape}')
+  if confusion.ndim != 2 or confusion.shape[0] != confusion.shape[1] or confusion.shape[0] == 0:
+    raise ValueError(f'confusion must be a square [C, C] matrix with C >= 1, got shape {confusion.shape}')
+  if not np.all(confusion >= 0):  # NaN fails too
+    raise ValueError('confusion must hold counts >= 0 (no NaN), got '
+                     f'{int(np.sum(~(confusion >= 0)))} bad entries')
   return confusion
 
 
