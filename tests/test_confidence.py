@@ -86,3 +86,29 @@ def test_bad_inputs_raise():
     confidence.error_confidence_interval(0.1, 10, confidence=95)
   with pytest.raises(ValueError, match='num_examples'):
     confidence.default_split_fractions(2)
+
+
+def test_more_bad_inputs_raise():
+  nan = float('nan')
+  with pytest.raises(ValueError, match=r'error must be in \[0, 1\], got nan'):
+    confidence.error_confidence_interval(nan, 100)
+  with pytest.raises(ValueError, match='n must be a whole number of examples, got nan'):
+    confidence.error_confidence_interval(0.1, nan)
+  with pytest.raises(ValueError, match='n must be a whole number of examples, got True'):
+    confidence.error_confidence_interval(0.1, True)
+  with pytest.raises(ValueError, match=r'confidence must be in \(0, 1\), got 1.5'):
+    confidence.examples_to_separate(0.03, 0.05, confidence=1.5)
+  # Before: can_separate answered False for nonsense instead of raising.
+  with pytest.raises(ValueError, match=r'error_a must be in \[0, 1\], got 1.5'):
+    confidence.can_separate(1.5, 1.5, 100)
+  with pytest.raises(ValueError, match='n must be >= 1, got -5'):
+    confidence.can_separate(0.03, 0.05, -5)
+  with pytest.raises(ValueError, match='n must be a whole number of examples, got nan'):
+    confidence.can_separate(0.03, 0.05, nan)
+  assert confidence.can_separate(0.03, 0.03, 10) is False  # equal errors: valid, never separated
+  # Before: a NaN size returned (nan, nan, nan) fractions.
+  with pytest.raises(ValueError, match='num_examples must be a whole number of examples, got nan'):
+    confidence.default_split_fractions(nan)
+  with pytest.raises(ValueError, match='num_examples must be >= 3, got 2'):
+    confidence.default_split_fractions(2)
+  assert confidence.default_split_fractions(np.int64(100_000)) == pytest.approx((0.8, 0.1, 0.1))

@@ -25,6 +25,22 @@ MAX_EVAL_FRACTION = 0.2
 MIN_EVAL_FRACTION = 0.01
 
 
+def _check_n(name: str, n, minimum: int = 1) -> int:
+  """n as an int, or ValueError: a whole number of examples >= minimum."""
+  if isinstance(n, bool) or not isinstance(n, (int, float)) and not hasattr(n, '__index__'):
+    raise ValueError(f'{name} must be a whole number of examples, got {n!r}')
+  if not float(n).is_integer():  # NaN and inf fail too
+    raise ValueError(f'{name} must be a whole number of examples, got {n}')
+  if int(n) < minimum:
+    raise ValueError(f'{name} must be >= {minimum}, got {int(n)}')
+  return int(n)
+
+
+def _check_error(name: str, value: float) -> None:
+  if not 0.0 <= value <= 1.0:  # NaN fails too
+    raise ValueError(f'{name} must be in [0, 1], got {value}')
+
+
 def _z(confidence: float) -> float:
   if not 0 < confidence < 1:
     raise ValueError(f'confidence must be in (0, 1), got {confidence}')
@@ -48,13 +64,8 @@ def error_confidence_interval(error: float, n: int, confidence: float = 0.95,
   """
   if method not in METHODS:
     raise ValueError(f'method must be one of {METHODS}, got {method!r}')
-  if not isinstance(n, (int,)) and not float(n).is_integer():
-    raise ValueError(f'n must be a whole number of examples, got {n}')
-  n = int(n)
-  if n < 1:
-    raise ValueError(f'n must be >= 1, got {n}')
-  if not 0.0 <= error <= 1.0:
-    raise ValueError(f'error must be in [0, 1], got {error}')
+  n = _check_n('n', n)
+  _check_error('error', error)
   z = _z(confidence)
   if method == 'normal':
     half = z * math.sqrt(error * (1 - error) / n)
@@ -88,9 +99,8 @@ def examples_to_separate(error_a: float, error_b: float, confidence: float = 0.9
   Returns:
     the smallest whole number of dev examples n.
   """
-  for name, value in (('error_a', error_a), ('error_b', error_b)):
-    if not 0.0 <= value <= 1.0:
-      raise ValueError(f'{name} must be in [0, 1], got {value}')
+  _check_error('error_a', error_a)
+  _check_error('error_b', error_b)
   if error_a == error_b:
     raise ValueError('error_a and error_b must differ: equal errors are never separated')
   z = _z(confidence)
@@ -100,7 +110,15 @@ def examples_to_separate(error_a: float, error_b: float, confidence: float = 0.9
 
 
 def can_separate(error_a: float, error_b: float, n: int, confidence: float = 0.95) -> bool:
-  """True when n dev examples are enough to tell error_a from error_b (see above)."""
+  """True when n dev examples are enough to tell error_a from error_b (see above).
+
+  Equal errors are never separated (False); the arguments are checked first,
+  so that out-of-range errors or a bad n raise instead of answering False.
+  """
+  _check_error('error_a', error_a)
+  _check_error('error_b', error_b)
+  n = _check_n('n', n)
+  _z(confidence)
   if error_a == error_b:
     return False
   return n >= examples_to_separate(error_a, error_b, confidence)
@@ -119,7 +137,6 @@ def default_split_fractions(num_examples: int) -> tuple[float, float, float]:
   Returns:
     (train, dev, test) fractions summing to 1.
   """
-  if num_examples < 3:
-    raise ValueError(f'num_examples must be >= 3 to make three splits, got {num_examples}')
+  num_examples = _check_n('num_examples', num_examples, minimum=3)  # three splits
   fraction = min(MAX_EVAL_FRACTION, max(MIN_EVAL_FRACTION, TARGET_EVAL_EXAMPLES / num_examples))
   return 1.0 - 2 * fraction, fraction, fraction
