@@ -43,3 +43,23 @@ def test_bad_arguments():
     A.kmeans_anchors(np.array([[0.1, 0.0], [0.2, 0.2]]), 1)
   with pytest.raises(ValueError, match='sizes'):
     A.kmeans_anchors(np.ones((3, 4)), 1)
+
+
+def test_more_bad_arguments():
+  sizes = np.array([[1.0, 2.0], [2.0, 1.0], [3.0, 3.0]])
+  with pytest.raises(ValueError, match=r'sizes must all be finite and > 0.*1 bad value\(s\), e.g. inf'):
+    A.kmeans_anchors(np.array([[1.0, 2.0], [np.inf, 1.0]]), 1)  # inf passed "> 0" before
+  with pytest.raises(ValueError, match=r'k must be an int in \[1, N=3\], got 1.5'):
+    A.kmeans_anchors(sizes, 1.5)
+  with pytest.raises(ValueError, match='max_iters must be a positive int, got 0'):
+    A.kmeans_anchors(sizes, 2, max_iters=0)
+  with pytest.raises(ValueError, match=r'sizes must be \[N, 2\] \(width, height\) with N >= 1, got shape \(0, 2\)'):
+    A.kmeans_anchors(np.zeros((0, 2)), 1)
+  # mean_best_iou had no checks: empty anchors crashed in argmax, NaN gave nan.
+  with pytest.raises(ValueError, match=r'anchors must be \[N, 2\] .*got shape \(0, 2\)'):
+    A.mean_best_iou(sizes, np.zeros((0, 2)))
+  with pytest.raises(ValueError, match=r'sizes must all be finite and >= 0'):
+    A.mean_best_iou(np.array([[np.nan, 1.0]]), sizes)
+  with pytest.raises(ValueError, match=r'anchors must all be finite and > 0'):
+    A.mean_best_iou(sizes, np.array([[0.0, 1.0]]))
+  assert A.mean_best_iou(np.array([[0.0, 1.0], [1.0, 2.0]]), np.array([[1.0, 2.0]])) == 0.5

@@ -1,5 +1,6 @@
 """Box conversions and IoU (notes 4.11.4-4.11.5) against hand computations and numpy."""
 import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
@@ -99,3 +100,24 @@ def test_bad_inputs():
     B.centers_to_cell(np.zeros((1, 4)), 3, 'grid')
   with pytest.raises(ValueError, match='boxes_b'):
     B.pairwise_iou(np.zeros((2, 4)), np.zeros((2, 3)))
+
+
+def test_more_bad_inputs():
+  box = jnp.array([0.0, 0.0, 1.0, 1.0])
+  # Before: a single [4] box failed with an indexing error deep inside.
+  with pytest.raises(ValueError, match=r'boxes_a must be \[\.\.\., N, 4\] boxes.*got shape \(4,\)'):
+    B.pairwise_iou(box, box[None])
+  with pytest.raises(ValueError, match=r'boxes_b must be \[\.\.\., N, 4\] boxes.*got shape \(2, 3\)'):
+    B.pairwise_iou(box[None], jnp.zeros((2, 3)))
+  np.testing.assert_allclose(B.pairwise_iou(box[None], box[None]), [[1.0]])
+  # Before: a float grid size silently gave non-integer cell arithmetic.
+  with pytest.raises(ValueError, match='grid_size must be a positive int .*got 2.5'):
+    B.centers_to_cell(jnp.array([[0.5, 0.5, 0.2, 0.2]]), 2.5)
+  with pytest.raises(ValueError, match='grid_size must be a positive int .*got 0'):
+    B.cell_to_centers(jnp.zeros((1, 2), jnp.int32), jnp.zeros((1, 4)), 0)
+  # Before: [1, 2] cells broadcast against [3, 4] cell boxes.
+  with pytest.raises(ValueError, match=r'cells must be \[\.\.\., 2\] \(row, col\) matching cell_boxes \(3, 4\) '
+                                       r'= \(3, 2\), got shape \(1, 2\)'):
+    B.cell_to_centers(jnp.zeros((1, 2), jnp.int32), jnp.zeros((3, 4)), 4)
+  with pytest.raises(ValueError, match=r'sizes_a must be \[\.\.\., N, 2\] \(width, height\), got shape \(2,\)'):
+    B.shape_iou(jnp.array([1.0, 2.0]), jnp.ones((3, 2)))

@@ -22,6 +22,18 @@ def _iou(sizes, centres):
   return inter / union
 
 
+def _check_sizes(name, sizes, positive):
+  sizes = np.asarray(sizes, np.float64)
+  if sizes.ndim != 2 or sizes.shape[1] != 2 or sizes.shape[0] == 0:
+    raise ValueError(f'{name} must be [N, 2] (width, height) with N >= 1, got shape {sizes.shape}')
+  ok = np.isfinite(sizes) & ((sizes > 0) if positive else (sizes >= 0))
+  if not ok.all():
+    raise ValueError(f'{name} must all be finite and {"> 0" if positive else ">= 0"} '
+                     f'(drop padded or empty boxes first), got {int((~ok).sum())} bad value(s), '
+                     f'e.g. {sizes[~ok][0]}')
+  return sizes
+
+
 def kmeans_anchors(sizes, k, *, seed=0, max_iters=100):
   """Clusters box shapes into k anchors.
 
@@ -40,13 +52,11 @@ def kmeans_anchors(sizes, k, *, seed=0, max_iters=100):
     anchors: [k, 2] float32 (width, height), sorted by area.
     mean_iou: average over boxes of the IoU with their best anchor.
   """
-  sizes = np.asarray(sizes, np.float64)
-  if sizes.ndim != 2 or sizes.shape[1] != 2:
-    raise ValueError(f'sizes must be [N, 2] (width, height), got shape {sizes.shape}')
-  if not np.all(sizes > 0):
-    raise ValueError('sizes must all be > 0 (drop padded or empty boxes first)')
-  if not 1 <= k <= len(sizes):
-    raise ValueError(f'k must be in [1, N={len(sizes)}], got {k}')
+  sizes = _check_sizes('sizes', sizes, positive=True)
+  if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not 1 <= k <= len(sizes):
+    raise ValueError(f'k must be an int in [1, N={len(sizes)}], got {k!r}')
+  if not isinstance(max_iters, (int, np.integer)) or max_iters < 1:
+    raise ValueError(f'max_iters must be a positive int, got {max_iters!r}')
   rng = np.random.default_rng(seed)
   centres = [sizes[rng.integers(len(sizes))]]
   for _ in range(1, k):
@@ -73,5 +83,16 @@ def kmeans_anchors(sizes, k, *, seed=0, max_iters=100):
 
 
 def mean_best_iou(sizes, anchors):
-  """Average over boxes of the IoU with their best-fitting anchor (the k-means objective)."""
-  return float(_iou(np.asarray(sizes), np.asarray(anchors)).max(axis=1).mean())
+  """Average over boxes of the IoU with their best-fitting anchor (the k-means objective).
+
+  Args:
+    sizes: [N, 2] finite (width, height) of the boxes, >= 0 (a degenerate box
+      has IoU 0 with every anchor).
+    anchors: [K, 2] finite anchor (width, height), > 0.
+
+  Returns:
+    mean IoU in [0, 1].
+  """
+  sizes = _check_sizes('sizes', sizes, positive=False)
+  anchors = _check_sizes('anchors', anchors, positive=True)
+  return float(_iou(sizes, anchors).max(axis=1).mean())

@@ -15,13 +15,21 @@ Every function is jnp-only, so it is jittable and works under vmap; leading
 axes are broadcast.
 """
 import jax.numpy as jnp
+import numpy as np
 
 WH_RELATIVE_TO = ('cell', 'image')
 
 
-def _check_last_axis(boxes, name):
-  if boxes.shape[-1] != 4:
-    raise ValueError(f'{name} must have 4 entries on its last axis, got shape {boxes.shape}')
+def _check_last_axis(boxes, name, min_ndim=1):
+  # Shapes are static, so these checks cost nothing under jit.
+  if boxes.ndim < min_ndim or boxes.shape[-1] != 4:
+    lead = '..., N, ' if min_ndim == 2 else '..., '
+    raise ValueError(f'{name} must be [{lead}4] boxes (4 entries on the last axis), got shape {boxes.shape}')
+
+
+def _check_grid_size(grid_size):
+  if not isinstance(grid_size, (int, np.integer)) or isinstance(grid_size, bool) or grid_size < 1:
+    raise ValueError(f'grid_size must be a positive int (S cells per side), got {grid_size!r}')
 
 
 def corners_to_centers(boxes):
@@ -73,8 +81,7 @@ def centers_to_cell(boxes, grid_size, wh_relative_to='cell'):
     cell_boxes: [..., 4] (b_x, b_y, b_w, b_h), b_x and b_y in [0, 1).
   """
   _check_wh(wh_relative_to)
-  if grid_size < 1:
-    raise ValueError(f'grid_size must be >= 1, got {grid_size}')
+  _check_grid_size(grid_size)
   boxes = jnp.asarray(boxes)
   _check_last_axis(boxes, 'boxes')
   scaled = boxes[..., :2] * grid_size
@@ -98,9 +105,14 @@ def cell_to_centers(cells, cell_boxes, grid_size, wh_relative_to='cell'):
     [..., 4] centre boxes normalised to the image.
   """
   _check_wh(wh_relative_to)
+  _check_grid_size(grid_size)
   cell_boxes = jnp.asarray(cell_boxes)
   _check_last_axis(cell_boxes, 'cell_boxes')
-  col_row = jnp.asarray(cells)[..., ::-1].astype(cell_boxes.dtype)
+  cells = jnp.asarray(cells)
+  if cells.shape != cell_boxes.shape[:-1] + (2,):
+    raise ValueError(f'cells must be [..., 2] (row, col) matching cell_boxes {cell_boxes.shape} '
+                     f'= {cell_boxes.shape[:-1] + (2,)}, got shape {cells.shape}')
+  col_row = cells[..., ::-1].astype(cell_boxes.dtype)
   center = (col_row + cell_boxes[..., :2]) / grid_size
   size = cell_boxes[..., 2:] / (grid_size if wh_relative_to == 'cell' else 1)
   return jnp.concatenate([center, size], axis=-1)
@@ -134,11 +146,11 @@ def pairwise_iou(boxes_a, boxes_b):
   Returns:
     [..., N, M] IoU in [0, 1].
   """
-  a = jnp.asarray(boxes_a)[..., :, None, :]
-  b = jnp.asarray(boxes_b)[..., None, :, :]
-  _check_last_axis(a, 'boxes_a')
-  _check_last_axis(b, 'boxes_b')
-  return _iou(a, b)
+  boxes_a, boxes_b = jnp.asarray(boxes_a), jnp.asarray(boxes_b)
+  # A single [4] box would be read as 4 boxes of one coordinate.
+  _check_last_axis(boxes_a, 'boxes_a', min_ndim=2)
+  _check_last_axis(boxes_b, 'boxes_b', min_ndim=2)
+  return _iou(boxes_a[..., :, None, :], boxes_b[..., None, :, :])
 
 
 def elementwise_iou(boxes_a, boxes_b):
@@ -171,10 +183,12 @@ def shape_iou(sizes_a, sizes_b):
   Returns:
     [..., N, M] IoU in [0, 1].
   """
-  a = jnp.asarray(sizes_a)[..., :, None, :]
-  b = jnp.asarray(sizes_b)[..., None, :, :]
-  if a.shape[-1] != 2 or b.shape[-1] != 2:
-    raise ValueError('sizes_a and sizes_b must have 2 entries (width, height) on their last axis')
+  sizes_a, sizes_b = jnp.asarray(sizes_a), jnp.asarray(sizes_b)
+  for name, sizes in (('sizes_a', sizes_a), ('sizes_b', sizes_b)):
+    if sizes.ndim < 2 or sizes.shape[-1] != 2:
+      raise ValueError(f'{name} must be [..., N, 2] (width, height), got shape {sizes.shape}')
+  a = sizes_a[..., :, None, :]
+  b = sizes_b[..., None, :, :]
   inter = jnp.minimum(a[..., 0], b[..., 0]) * jnp.minimum(a[..., 1], b[..., 1])
   union = a[..., 0] * a[..., 1] + b[..., 0] * b[..., 1] - inter
   return jnp.where(union > 0, inter / jnp.where(union > 0, union, 1.0), 0.0)
