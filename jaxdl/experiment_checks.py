@@ -73,6 +73,17 @@ def mesh_devices(config) -> int:
   return n or available
 
 
+def check_data_fields(config) -> None:
+  """dataset, seed and data.fractions of experiments that load a dataset themselves."""
+  require(isinstance(config.dataset, str) and bool(config.dataset), 'dataset',
+          config.dataset, 'must name an embedded image dataset, e.g. digits')
+  require_int('seed', config.seed)
+  fr = tuple(config.data.fractions)
+  require(len(fr) == 3 and all(isinstance(f, (int, float)) and f > 0 for f in fr)
+          and abs(sum(fr) - 1) < 1e-6, 'data.fractions', fr,
+          'must be three numbers > 0 (train, dev, test) summing to 1')
+
+
 def check_optimizer_fields(opt, prefix: str = 'optimizer') -> None:
   """An optimizer block as jaxdl.optim.factory.make_optimizer reads it."""
   from jaxdl.optim.factory import OPTIMIZERS, SCHEDULES

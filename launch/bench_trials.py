@@ -11,7 +11,7 @@ Prints the wall time of K trials and of one (compile included; best of
 import jax
 from absl import flags, logging
 
-from jaxdl.cli import launch
+from jaxdl.cli import launch, run_or_exit
 
 _TRIALS = flags.DEFINE_integer('num_trials', 32, 'K, trials trained at once')
 _STEPS = flags.DEFINE_integer('num_steps', 300, 'training steps per trial')
@@ -21,16 +21,17 @@ _REPEATS = flags.DEFINE_integer('repeats', 2, 'runs per K (fastest counts)')
 
 def main(argv):
   del argv
+  from jaxdl.hparam import bench
+  run_or_exit(bench.check_flags, num_trials=_TRIALS.value, num_steps=_STEPS.value,
+              batch_size=_BATCH.value, repeats=_REPEATS.value)
   logging.info('process %d/%d, %d devices', jax.process_index(),
                jax.process_count(), jax.device_count())
-  from jaxdl.hparam import bench
   from jaxdl.hparam.experiment import digits_arrays
   from jaxdl.hparam.experiment import default_data_config
   train, dev, _ = digits_arrays(default_data_config())
-  result = bench.benchmark_trials(train, dev, num_trials=_TRIALS.value,
-                                  num_steps=_STEPS.value,
-                                  batch_size=_BATCH.value,
-                                  repeats=_REPEATS.value)
+  result = run_or_exit(bench.benchmark_trials, train, dev, num_trials=_TRIALS.value,
+                       num_steps=_STEPS.value, batch_size=_BATCH.value,
+                       repeats=_REPEATS.value)
   print(f'{jax.device_count()} device(s), {jax.devices()[0].platform}')
   print(bench.format_benchmark(result, _TRIALS.value))
 

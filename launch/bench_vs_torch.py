@@ -25,10 +25,10 @@ jaxdl is timed. Prints a Markdown table; --workdir also gets bench_vs_torch.md.
 """
 import os
 
-from absl import app, flags, logging
+from absl import flags, logging
 
 from jaxdl import host_memory
-from jaxdl.cli import launch
+from jaxdl.cli import launch, run_or_exit
 
 _MODELS = flags.DEFINE_list('models', ['lenet5', 'lenet5_xla', 'cifar_resnet18'],
                             'names in jaxdl.bench.torch_peer.MODELS')
@@ -48,11 +48,14 @@ _WORKDIR = flags.DEFINE_string('workdir', '', 'optional output directory')
 
 def main(argv):
   del argv
+  # Imports jax but does not start it (XLA_FLAGS are read at the first device use).
+  from jaxdl.bench import torch_peer
+  run_or_exit(torch_peer.check_flags, _MODELS.value, batch_size=_BATCH.value,
+              steps=_STEPS.value, rounds=_ROUNDS.value, num_devices=_DEVICES.value,
+              cores=_CORES.value, host_devices=_HOST_DEVICES.value)
   if _CORES.value:
     # Before jax starts: XLA sizes its thread pool from the CPUs it may use.
     cpus = sorted(os.sched_getaffinity(0))
-    if not 0 < _CORES.value <= len(cpus):
-      raise app.UsageError(f'--cores must be in 1..{len(cpus)}, got {_CORES.value}')
     os.sched_setaffinity(0, cpus[:_CORES.value])
   if _HOST_DEVICES.value:
     from jaxdl import xla_cpu  # pylint: disable=import-outside-toplevel
@@ -62,7 +65,7 @@ def main(argv):
   # The mode says what is in effect.
   host_mode = host_memory.tune_malloc()
   import jax
-  from jaxdl.bench import torch_peer
+  run_or_exit(torch_peer.check_devices, _BATCH.value, _DEVICES.value)
   logging.info('process %d/%d, %d %s device(s), torch installed: %s', jax.process_index(),
                jax.process_count(), jax.device_count(), jax.devices()[0].platform,
                torch_peer.torch_available())

@@ -8,7 +8,7 @@ with fresh host batches (pipelined), their ratio and the input-wait share.
 """
 from absl import flags, logging
 
-from jaxdl.cli import launch
+from jaxdl.cli import launch, run_or_exit
 
 _MODELS = flags.DEFINE_list('models', ['mlp', 'cnn'], 'names in jaxdl/models/registry.py')
 _DATASET = flags.DEFINE_string('dataset', 'digits', 'embedded dataset giving the input shape')
@@ -20,12 +20,15 @@ _DEVICES = flags.DEFINE_integer('num_devices', 0, 'devices in the mesh (0: all)'
 def main(argv):
   del argv
   import jax
-  from jaxdl.bench.throughput import format_table, measure
+  from jaxdl.bench.throughput import check_batch_fits, check_flags, format_table, measure
   from jaxdl.data.registry import load_dataset
   from jaxdl.models.registry import build_model
 
-  data = load_dataset(_DATASET.value)
+  run_or_exit(check_flags, _MODELS.value, _DATASET.value, _BATCH.value, _STEPS.value,
+              _DEVICES.value)
+  data = run_or_exit(load_dataset, _DATASET.value)
   train = data.splits['train']
+  run_or_exit(check_batch_fits, _BATCH.value, len(train['label']))
   logging.info('%d %s device(s)', jax.device_count(), jax.devices()[0].platform)
   rows = []
   for name in _MODELS.value:

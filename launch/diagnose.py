@@ -5,7 +5,7 @@
 from ml_collections import config_flags
 
 from jaxdl.analysis.diagnosis import diagnosis_from_config
-from jaxdl.cli import launch
+from jaxdl.cli import launch, run_or_exit
 
 _CONFIG = config_flags.DEFINE_config_file('config', 'launch/configs/diagnose.py',
                                           'the measured errors', lock_config=True)
@@ -13,10 +13,7 @@ _CONFIG = config_flags.DEFINE_config_file('config', 'launch/configs/diagnose.py'
 
 def main(argv):
   del argv
-  try:
-    diagnosis, num_examples = diagnosis_from_config(_CONFIG.value)
-  except ValueError as e:
-    raise SystemExit(f'error: {e}')
+  diagnosis, num_examples = run_or_exit(diagnosis_from_config, _CONFIG.value)
   print(diagnosis.report(num_examples))
 
 

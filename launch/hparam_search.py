@@ -6,7 +6,7 @@ import jax
 from absl import flags, logging
 from ml_collections import config_flags
 
-from jaxdl.cli import launch
+from jaxdl.cli import launch, run_or_exit
 
 _CONFIG = config_flags.DEFINE_config_file(
     'config', 'launch/configs/hparam_search.py', 'experiment config',
@@ -20,7 +20,7 @@ def main(argv):
   logging.info('process %d/%d, %d devices', jax.process_index(),
                jax.process_count(), jax.device_count())
   from jaxdl.hparam.experiment import run  # after flags: XLA_FLAGS
-  result = run(_CONFIG.value, _WORKDIR.value)
+  result = run_or_exit(run, _CONFIG.value, _WORKDIR.value)
   print(result.table)
   print(f'all trials trained in {result.trials_wall_s:.1f} s (vectorised); '
         f'hparam_search.md and hparam_search.png in {_WORKDIR.value}')

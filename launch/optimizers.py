@@ -6,7 +6,7 @@ import jax
 from absl import flags, logging
 from ml_collections import config_flags
 
-from jaxdl.cli import launch
+from jaxdl.cli import launch, run_or_exit
 
 _CONFIG = config_flags.DEFINE_config_file(
     'config', 'launch/configs/optimizers.py', 'experiment config',
@@ -19,7 +19,7 @@ def main(argv):
   del argv
   logging.info('process %d/%d', jax.process_index(), jax.process_count())
   from jaxdl.optim.experiment import run  # after flags: XLA_FLAGS
-  result = run(_CONFIG.value, _WORKDIR.value)
+  result = run_or_exit(run, _CONFIG.value, _WORKDIR.value)
   print(result.table)
   print('\nsteps to the minimum on the 2-D surfaces:')
   print(result.surface_table)

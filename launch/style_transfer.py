@@ -3,7 +3,7 @@ import jax
 from absl import flags, logging
 from ml_collections import config_flags
 
-from jaxdl.cli import launch
+from jaxdl.cli import launch, run_or_exit
 
 _CONFIG = config_flags.DEFINE_config_file('config', 'launch/configs/style_transfer.py',
                                           'experiment config', lock_config=True)
@@ -14,7 +14,7 @@ def main(argv):
   del argv
   logging.info('process %d/%d', jax.process_index(), jax.process_count())
   from jaxdl.style.experiment import run  # after flags
-  result = run(_CONFIG.value, _WORKDIR.value)
+  result = run_or_exit(run, _CONFIG.value, _WORKDIR.value)
   print(result.table)
   print(f'generated image: {result.generated_png}')
   print(f'content.png, style.png, panel.png, cost_curve.png and TensorBoard events in '

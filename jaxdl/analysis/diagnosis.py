@@ -15,6 +15,7 @@ import dataclasses
 from typing import Mapping, Optional
 
 from jaxdl.analysis import confidence
+from jaxdl.train.config_check import require, require_int
 
 # notes 3.1: the four orthogonal goals, in order.
 GOALS = {
@@ -222,6 +223,22 @@ def diagnose(human_error: Optional[float], train_error: float, dev_error: float,
   return Diagnosis(errors, gaps, largest, tuple(remarks))
 
 
+_ERROR_FIELDS = ('human_error', 'train_error', 'train_dev_error', 'dev_error', 'test_error')
+
+
+def check_config(config) -> None:
+  """Every field of launch/configs/diagnose.py; raises ConfigError."""
+  for field in _ERROR_FIELDS:
+    value = config.get(field, -1.0)
+    required = field in ('train_error', 'dev_error')
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value <= 1
+    ok = ok and (value >= 0 or not required)
+    require(ok, field, value, 'required: a fraction in [0, 1]' if required else
+            'must be a fraction in [0, 1], or < 0 for not measured')
+  for split in ('train', 'train_dev', 'dev', 'test'):
+    require_int(f'num_{split}', config.get(f'num_{split}', 0), 0)
+
+
 def diagnosis_from_config(config) -> tuple[Diagnosis, dict[str, int]]:
   """`diagnose` from a config of errors (negative = not measured) and sizes (0 = unknown).
 
@@ -230,7 +247,11 @@ def diagnosis_from_config(config) -> tuple[Diagnosis, dict[str, int]]:
 
   Returns:
     (Diagnosis, {split: n} for the known sizes), ready for `Diagnosis.report`.
+
+  Raises:
+    ConfigError: a field out of range (check_config).
   """
+  check_config(config)
   def measured(name):
     value = config.get(name, -1.0)
     return None if value is None or value < 0 else float(value)

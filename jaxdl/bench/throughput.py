@@ -25,6 +25,7 @@ from jaxdl.parallel import mesh as mesh_lib
 from jaxdl.parallel.dispatch import DispatchLimiter
 from jaxdl.train.state import create_train_state
 from jaxdl.train.steps import jit_train_step
+from jaxdl.train.config_check import require_flag
 from jaxdl.train.task import classification_task
 
 
@@ -36,6 +37,30 @@ class Throughput:
   compute_examples_per_s: float  # on-device batch reused
   pipelined_examples_per_s: float  # fresh host batch every step
   input_wait_share: float  # host batch time / pipelined wall time
+
+
+def check_flags(models, dataset: str, batch_size: int, steps: int, num_devices: int) -> None:
+  """launch/benchmark.py's flags; ConfigError naming the flag, before any data or compile."""
+  from jaxdl.data.registry import EMBEDDED
+  from jaxdl.models.registry import MODELS
+  unknown = [m for m in models if m not in MODELS]
+  require_flag(bool(models) and not unknown, 'models', ','.join(models),
+               f'must be a comma-separated list of models from {", ".join(sorted(MODELS))}')
+  require_flag(dataset in EMBEDDED, 'dataset', dataset,
+               f'must be an embedded dataset: {", ".join(sorted(EMBEDDED))}')
+  require_flag(batch_size >= 1, 'batch_size', batch_size, 'must be >= 1')
+  require_flag(steps >= 1, 'steps', steps, 'must be >= 1')
+  available = jax.device_count()
+  require_flag(0 <= num_devices <= available, 'num_devices', num_devices,
+               f'must be in [0, {available}] (0: all)')
+  devices = num_devices or available
+  require_flag(batch_size % devices == 0, 'batch_size', batch_size,
+               f'must be divisible by the number of devices ({devices})')
+
+
+def check_batch_fits(batch_size: int, num_train: int) -> None:
+  require_flag(batch_size <= num_train, 'batch_size', batch_size,
+               f'must be <= the {num_train} training examples of the dataset')
 
 
 def measure(name: str, model, inputs: np.ndarray, labels: np.ndarray, num_classes: int,

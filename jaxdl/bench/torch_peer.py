@@ -24,6 +24,7 @@ import dataclasses
 import functools
 import importlib.util
 import multiprocessing
+import os
 import statistics
 import time
 
@@ -36,6 +37,7 @@ from jaxdl import host_memory
 from jaxdl.models.registry import build_model
 from jaxdl.optim.factory import make_optimizer
 from jaxdl.parallel import mesh as mesh_lib
+from jaxdl.train.config_check import require_flag
 from jaxdl.train.state import create_train_state
 from jaxdl.train.steps import jit_train_step
 from jaxdl.train.task import classification_task
@@ -51,6 +53,36 @@ MODELS = {
     'lenet5_patches': ('lenet5', {'conv_impl': 'patches'}, (32, 32, 1), 10),
     'cifar_resnet18': ('cifar_resnet18', {}, (32, 32, 3), 10),
 }
+
+
+def check_flags(models, *, batch_size: int, steps: int, rounds: int, num_devices: int,
+                cores: int, host_devices: int) -> None:
+  """launch/bench_vs_torch.py's flags, before jax starts (no device is needed).
+
+  Raises:
+    ConfigError naming the flag.
+  """
+  unknown = [m for m in models if m not in MODELS]
+  require_flag(bool(models) and not unknown, 'models', ','.join(models),
+               f'must be a comma-separated list of models from {", ".join(sorted(MODELS))}')
+  for flag, value in (('batch_size', batch_size), ('steps', steps), ('rounds', rounds)):
+    require_flag(value >= 1, flag, value, 'must be >= 1')
+  require_flag(num_devices >= 0, 'num_devices', num_devices, 'must be >= 0 (0: all)')
+  usable = len(os.sched_getaffinity(0))
+  require_flag(0 <= cores <= usable, 'cores', cores,
+               f'must be in [0, {usable}] (0: every usable CPU)')
+  require_flag(host_devices >= 0, 'host_devices', host_devices,
+               'must be >= 0 (0: one XLA CPU device)')
+
+
+def check_devices(batch_size: int, num_devices: int) -> None:
+  """After jax starts: the mesh size exists and divides the batch."""
+  available = jax.device_count()
+  require_flag(num_devices <= available, 'num_devices', num_devices,
+               f'must be in [0, {available}] (0: all)')
+  devices = num_devices or available
+  require_flag(batch_size % devices == 0, 'batch_size', batch_size,
+               f'must be divisible by the number of devices ({devices})')
 
 
 def torch_available() -> bool:

@@ -10,6 +10,33 @@ import numpy as np
 
 from jaxdl.detection import nms as nms_lib
 from jaxdl.detection import sliding_windows as sw
+from jaxdl.train.config_check import require_flag
+
+WINDOW = 14  # sliding-window side of time_sliding_windows
+WINDOW_STRIDE = 2  # its max-pool stride, the window step
+
+
+def check_flags(sizes, max_outputs: int, image_size: int, batch: int, repeats: int):
+  """launch/bench_detection.py's flags; returns the box counts as ints.
+
+  Raises:
+    ConfigError naming the flag, before anything is timed.
+  """
+  counts = []
+  for n in sizes:
+    try:
+      counts.append(int(n))
+    except (TypeError, ValueError):
+      counts.append(0)
+  require_flag(bool(counts) and all(c >= 1 for c in counts), 'sizes', ','.join(map(str, sizes)),
+               'must be a comma-separated list of box counts >= 1')
+  require_flag(max_outputs >= 1, 'max_outputs', max_outputs, 'must be >= 1')
+  require_flag(image_size >= WINDOW and (image_size - WINDOW) % WINDOW_STRIDE == 0,
+               'image_size', image_size, f'must be >= {WINDOW} (the window) with '
+               f'image_size - {WINDOW} a multiple of the stride {WINDOW_STRIDE}')
+  require_flag(batch >= 1, 'batch', batch, 'must be >= 1')
+  require_flag(repeats >= 1, 'repeats', repeats, 'must be >= 1')
+  return counts
 
 
 def _median_ms(fn, repeats):
@@ -52,7 +79,7 @@ def time_nms(n, *, max_outputs=100, num_classes=3, iou_threshold=0.5, score_thre
   return {'n': n, 'max_outputs': max_outputs, 'kept': kept, 'jax_ms': jax_ms, 'python_ms': py_ms}
 
 
-def time_sliding_windows(image_size=64, batch=4, window=14, hidden=400, num_classes=4, repeats=5):
+def time_sliding_windows(image_size=64, batch=4, window=WINDOW, hidden=400, num_classes=4, repeats=5):
   """Milliseconds of crop-every-window vs the fully convolutional net (notes 4.11.3).
 
   Both are jitted; the window stride is the max-pool stride (2), the only

@@ -20,12 +20,15 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from jaxdl import experiment_checks as checks
 from jaxdl.data.dataset import Dataset, DatasetInfo, Split
 from jaxdl.data.digits import resize_bilinear
 from jaxdl.data.registry import EMBEDDED
 from jaxdl.data.tfds_source import load_tfds
 from jaxdl.embedding import identities, oneshot, verification
 from jaxdl.embedding.task import triplet_task
+from jaxdl.embedding.triplet import MINING_MODES
+from jaxdl.train.config_check import require, require_choice, require_int, require_range
 from jaxdl.train import steps as steps_lib
 from jaxdl.viz.summaries import SummaryWriter
 
@@ -37,6 +40,66 @@ class VerificationResult:
   table: str  # Markdown
   train_table: str  # the core's per-split table of the triplet training
   projection_png: str  # path of the 2-D projection plot
+
+
+def check_config(config) -> None:
+  """Every field of launch/configs/face_verification.py; raises ConfigError before any data.
+
+  What depends on the data (held-out identities present, n_way within the
+  held-out ones) is checked by `check_identities` once the pool is loaded.
+  """
+  require(isinstance(config.dataset, str) and bool(config.dataset), 'dataset',
+          config.dataset, f'must name an embedded dataset ({", ".join(sorted(EMBEDDED))}) '
+          'or a TFDS one with identity labels (omniglot, lfw)')
+  idc = config.identities
+  held = tuple(idc.held_out)
+  require(all(isinstance(c, int) and not isinstance(c, bool) for c in held)
+          and len(set(held)) == len(held), 'identities.held_out', held,
+          "must be () or distinct identity labels (ints)")
+  require_range('identities.held_out_fraction', idc.held_out_fraction, 0, 1,
+                low_open=True, high_open=True)
+  require_range('identities.dev_fraction', idc.dev_fraction, 0, 1, low_open=True,
+                high_open=True)
+  require_int('identities.max_identities', idc.max_identities, 0)
+  require(idc.max_identities == 0 or idc.max_identities >= 2, 'identities.max_identities',
+          idc.max_identities, 'must be 0 (all) or >= 2: one trained and one held out')
+  require_int('identities.image_size', idc.image_size, 0)
+  require(isinstance(idc.grayscale, bool), 'identities.grayscale', idc.grayscale,
+          'must be True or False')
+  require_choice('triplet.mining', config.triplet.mining, MINING_MODES)
+  require_range('triplet.alpha', config.triplet.alpha, 0)
+  ev = config.evaluation
+  require(isinstance(ev.n_pairs, int) and ev.n_pairs >= 2 and ev.n_pairs % 2 == 0,
+          'evaluation.n_pairs', ev.n_pairs, 'must be an even number >= 2 (half same-identity)')
+  n_way = tuple(ev.n_way)
+  require(bool(n_way) and all(isinstance(n, int) and n >= 2 for n in n_way),
+          'evaluation.n_way', n_way, 'must be a non-empty sequence of whole numbers >= 2')
+  if held:
+    require(max(n_way) <= len(held), 'evaluation.n_way', n_way,
+            f'must be <= the {len(held)} held-out identities (identities.held_out)')
+  require_int('evaluation.n_episodes', ev.n_episodes, 1)
+  require_range('evaluation.logreg_l2', ev.logreg_l2, 0)
+  require_choice('evaluation.logreg_pairs', ev.logreg_pairs, ('dev', 'train'))
+  require_int('evaluation.seed', ev.seed, 0)
+  require_choice('model', config.model, ('embedding_net',))
+  checks.check_model_kwargs(config.model_kwargs, checks.model_class(config.model))
+  checks.check_core_fields(config)
+
+
+def check_identities(config, labels: np.ndarray, held: list[int], test_labels: np.ndarray):
+  """The checks that need the loaded pool; raises ConfigError before training."""
+  present = set(np.unique(labels).tolist())
+  unknown = sorted(set(held) - present)
+  require(not unknown, 'identities.held_out', tuple(config.identities.held_out),
+          f'labels {unknown} are not identities of {config.dataset} '
+          f'(its labels: {min(present)}..{max(present)})')
+  require(set(held) != present, 'identities.held_out', tuple(config.identities.held_out),
+          'leaves no identity for training')
+  ids, counts = np.unique(test_labels, return_counts=True)
+  eligible = int((counts >= 2).sum())
+  require(max(config.evaluation.n_way) <= eligible, 'evaluation.n_way',
+          tuple(config.evaluation.n_way), f'must be <= the {eligible} held-out identities '
+          'with >= 2 images')
 
 
 def load_identity_pool(name: str, seed: int = 0, image_size: int = 0,
@@ -99,6 +162,8 @@ def make_identity_dataset(config) -> Dataset:
       ids = np.unique(pool['label'])
       n = max(1, int(round(idc.held_out_fraction * len(ids))))
       held = np.random.default_rng(config.seed).choice(ids, n, replace=False).tolist()
+  check_identities(config, pool['label'], [int(c) for c in held],
+                   pool['label'][np.isin(pool['label'], held)])
   splits = identities.split_by_identity(pool, held, idc.dev_fraction, config.seed)
   info = DatasetInfo(num_classes=None, description=f'{config.dataset} identities, '
                      f'{len(held)} held out')
@@ -195,6 +260,7 @@ def run(config, workdir: str) -> VerificationResult:
   from jaxdl.models.registry import build_model
   from jaxdl.optim.factory import make_optimizer
 
+  check_config(config)
   dataset = make_identity_dataset(config)
   task = triplet_task(config.triplet.mining, config.triplet.alpha)
   result = train_and_evaluate(config, workdir, dataset=dataset, task=task)

@@ -13,6 +13,14 @@ import optax
 from jaxdl.hparam import spaces
 from jaxdl.hparam import vectorized
 from jaxdl.models.mlp import MLP
+from jaxdl.train.config_check import require_flag
+
+
+def check_flags(*, num_trials: int, num_steps: int, batch_size: int, repeats: int) -> None:
+  """launch/bench_trials.py's flags; ConfigError naming the flag, before any data."""
+  for flag, value in (('num_trials', num_trials), ('num_steps', num_steps),
+                      ('batch_size', batch_size), ('repeats', repeats)):
+    require_flag(value >= 1, flag, value, 'must be >= 1')
 
 
 def benchmark_trials(train, dev, *, num_trials=32, num_steps=300,
@@ -32,6 +40,8 @@ def benchmark_trials(train, dev, *, num_trials=32, num_steps=300,
     dict K -> {'wall_s', 'step_s'} plus 'ratio_wall' and 'ratio_step'
     (K trials over one trial).
   """
+  require_flag(batch_size <= len(train["y"]), "batch_size", batch_size,
+               f"must be <= the {len(train['y'])} training examples")
   model = MLP(num_classes=int(train["y"].max()) + 1, hidden=tuple(hidden))
   lrs = spaces.LogUniform(1e-4, 1e-1).from_unit(
       np.random.default_rng(seed).uniform(size=num_trials))

@@ -16,11 +16,13 @@ import os
 import numpy as np
 import optax
 
+from jaxdl import experiment_checks as checks
 from jaxdl.data.registry import load_dataset
 from jaxdl.hparam import search
 from jaxdl.hparam import spaces
 from jaxdl.hparam import vectorized
 from jaxdl.models.mlp import MLP
+from jaxdl.train.config_check import require, require_choice, require_int, require_range
 from jaxdl.viz.summaries import SummaryWriter
 
 OPTIMIZERS = {"adam": optax.adam, "sgd": optax.sgd, "rmsprop": optax.rmsprop}
@@ -38,6 +40,42 @@ def build_space(space_cfg):
                        f"accepted: {', '.join(SPACES)}")
     out[name] = SPACES[scale](low, high)
   return out
+
+
+def check_config(config) -> None:
+  """Every field of launch/configs/hparam_search.py; raises ConfigError before any data."""
+  checks.check_data_fields(config)
+  hc = config.hparam
+  require_choice('hparam.optimizer', hc.optimizer, OPTIMIZERS)
+  checks.require_sizes('hparam.hidden', hc.hidden, allow_empty=True)
+  require_int('hparam.num_steps', hc.num_steps, 1)
+  require_int('hparam.batch_size', hc.batch_size, 1)
+  require_int('hparam.num_trials', hc.num_trials, 1)
+  entries = tuple(tuple(e) if isinstance(e, (tuple, list)) else e for e in hc.space)
+  require(bool(entries) and all(isinstance(e, tuple) and len(e) == 4 for e in entries),
+          'hparam.space', entries, 'must be a non-empty sequence of '
+          '(name, scale, low, high) entries')
+  names = [e[0] for e in entries]
+  require(len(set(names)) == len(names), 'hparam.space', entries, 'must not repeat a name')
+  allowed = vectorized.optimizer_arg_names(OPTIMIZERS[hc.optimizer]) | {'l2'}
+  require('learning_rate' in names, 'hparam.space', entries,
+          "must include 'learning_rate'")
+  for name, scale, low, high in entries:
+    require(name in allowed, f'hparam.space.{name}', (name, scale, low, high),
+            f'must name an argument of optax.{hc.optimizer} or l2; accepted: '
+            f'{", ".join(sorted(allowed))}')
+    require_choice(f'hparam.space.{name}', scale, SPACES)
+    try:
+      SPACES[scale](low, high)
+    except (ValueError, TypeError) as e:
+      require(False, f'hparam.space.{name}', (name, scale, low, high), str(e).rstrip('.'))
+  try:
+    search.grid_search_points(build_space(entries), hc.num_trials)
+  except ValueError as e:
+    require(False, 'hparam.num_trials', hc.num_trials, str(e).rstrip('.'))
+  require_int('hparam.random_repeats', hc.random_repeats, 0)
+  require_int('hparam.c2f_rounds', hc.c2f_rounds, 1)
+  require_range('hparam.c2f_keep_fraction', hc.c2f_keep_fraction, 0, 1, low_open=True)
 
 
 def default_data_config(dataset="digits", seed=0,
@@ -83,12 +121,12 @@ class HparamResult:
 
 def run(config, workdir):
   """Grid vs random (several seeds) vs coarse-to-fine; table + scatter PNG."""
+  check_config(config)
   os.makedirs(workdir, exist_ok=True)
   hc = config.hparam
-  if hc.optimizer not in OPTIMIZERS:
-    raise ValueError(f"config.hparam.optimizer {hc.optimizer!r}; accepted: "
-                     f"{', '.join(OPTIMIZERS)}")
   train, dev, num_classes = digits_arrays(config)
+  require(hc.batch_size <= len(train["y"]), "hparam.batch_size", hc.batch_size,
+          f"must be <= the {len(train['y'])} training examples of {config.dataset}")
   model = MLP(num_classes=num_classes, hidden=tuple(hc.hidden))
   space = build_space(hc.space)
   factory = OPTIMIZERS[hc.optimizer]

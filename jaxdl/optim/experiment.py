@@ -24,13 +24,48 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from jaxdl import experiment_checks as checks
 from jaxdl.data.registry import load_dataset
 from jaxdl.models.mlp import MLP
 from jaxdl.optim import ewa as ewa_lib
 from jaxdl.optim import notes_optimizers
 from jaxdl.optim import schedules
 from jaxdl.optim import surfaces
+from jaxdl.train.config_check import require, require_choice, require_int, require_range
 from jaxdl.viz.summaries import SummaryWriter
+
+
+def check_run(rc, prefix):
+  """One run of config.optimizers.runs / surfaces.runs (see launch/configs/optimizers.py)."""
+  require_choice(f"{prefix}.optimizer", rc.optimizer, notes_optimizers.NOTES_OPTIMIZERS)
+  require_range(f"{prefix}.learning_rate", rc.learning_rate, 0, low_open=True)
+  require_int(f"{prefix}.batch_size", rc.batch_size)
+  require_choice(f"{prefix}.schedule", rc.get("schedule", "constant"), schedules.SCHEDULES)
+  require_range(f"{prefix}.decay_rate", rc.get("decay_rate", 1.0), 0)
+  for beta in ("beta1", "beta2"):
+    require_range(f"{prefix}.{beta}", rc.get(beta, 0.9), 0, 1, high_open=True)
+
+
+def check_config(config):
+  """Every field of launch/configs/optimizers.py; raises ConfigError before any data."""
+  checks.check_data_fields(config)
+  oc = config.optimizers
+  checks.require_sizes("optimizers.hidden", oc.hidden, allow_empty=True)
+  require_int("optimizers.num_steps", oc.num_steps, 1)
+  require_range("optimizers.target_loss", oc.target_loss, 0, low_open=True)
+  for name in oc.runs:
+    check_run(oc.runs[name], f"optimizers.runs.{name}")
+  checks.require_names("optimizers.order", oc.order, tuple(oc.runs))
+  sc = oc.surfaces
+  require_int("optimizers.surfaces.num_steps", sc.num_steps, 1)
+  require_range("optimizers.surfaces.tolerance", sc.tolerance, 0, low_open=True)
+  for start in ("bowl_start", "saddle_start"):
+    point = tuple(sc[start])
+    require(len(point) == 2 and all(isinstance(v, (int, float)) for v in point),
+            f"optimizers.surfaces.{start}", point, "must be an (x, y) point")
+  for name in sc.runs:
+    check_run(sc.runs[name], f"optimizers.surfaces.runs.{name}")
+  checks.require_names("optimizers.surfaces.order", sc.order, tuple(sc.runs))
 
 
 def build_optimizer(run_cfg, steps_per_epoch):
@@ -124,6 +159,10 @@ def run_digits(config):
   model = MLP(num_classes=dataset.info.num_classes,
               hidden=tuple(oc.hidden))
   curves, final = {}, {}
+  for name in oc.order:
+    rc = oc.runs[name]
+    require(rc.batch_size <= len(y), f"optimizers.runs.{name}.batch_size", rc.batch_size,
+            f"must be <= the {len(y)} training examples (<= 0: full batch)")
   for name in oc.order:
     rc = oc.runs[name]
     bs = len(y) if rc.batch_size <= 0 else rc.batch_size  # <= 0: full batch
@@ -267,6 +306,7 @@ def plot_schedules(path, alpha0=0.2, steps_per_epoch=10, epochs=30):
 def run(config, workdir):
   """All parts; writes optimizers.md, loss_curves.png, surfaces.png, ewa.png,
   schedules.png and TensorBoard scalars into workdir."""
+  check_config(config)
   os.makedirs(workdir, exist_ok=True)
   oc = config.optimizers
   curves, final = run_digits(config)

@@ -14,7 +14,11 @@ import numpy as np
 import optax
 from absl import logging
 
+from jaxdl import experiment_checks as checks
+from jaxdl.models.zoo.vgg import vgg_layer_names
 from jaxdl.style import images, transfer
+from jaxdl.style.vgg_weights import VGG19_STAGES
+from jaxdl.train.config_check import require, require_choice, require_int, require_range
 from jaxdl.viz.summaries import SummaryWriter
 
 
@@ -65,19 +69,81 @@ def make_optimizer(cfg) -> optax.GradientTransformation:
   raise ValueError(f"config.optimizer.name must be 'adam' or 'sgd', got {cfg.name!r}")
 
 
+LAYERS = vgg_layer_names(VGG19_STAGES, include_top=False)  # conv1_1 ... pool5
+
+
+def _halvings(layer: str) -> int:
+  """2x2 pools before the layer's output: convK_i after K - 1 of them, poolK after K."""
+  return int(layer[4]) - (0 if layer.startswith('pool') else 1)
+
+
+def check_config(config) -> None:
+  """Every field of launch/configs/style_transfer.py; raises ConfigError before any compute."""
+  require_int('seed', config.seed)
+  for field in ('content', 'style'):
+    value = config[field]
+    require(value in images.EMBEDDED_IMAGES or (isinstance(value, str) and os.path.isfile(value)),
+            field, value, f'must be {" or ".join(images.EMBEDDED_IMAGES)} (embedded) or an '
+            'existing image file')
+  require_int('max_side', config.max_side, 0)
+  if config.weights_path:
+    checks.require_file('weights_path', config.weights_path,
+                        "Keras .h5 or torchvision .npz file ('' = random weights)")
+  require_choice('pool', config.pool, ('avg', 'max'))
+  widths = tuple(config.widths)
+  require(not widths or (len(widths) == len(VGG19_STAGES) and all(
+      isinstance(w, int) and w >= 1 for w in widths)), 'widths', widths,
+      f'must be () (VGG-19\'s) or {len(VGG19_STAGES)} whole numbers >= 1, one per stage')
+  require(not (widths and config.weights_path), 'widths', widths,
+          'must be () with weights_path: pretrained weights have VGG-19\'s widths')
+  scales = tuple(config.scales)
+  require(1 in scales and all(isinstance(s, int) and s >= 1 for s in scales), 'scales',
+          scales, 'must be whole numbers >= 1 including 1')
+  require_choice('content_layer', config.content_layer, LAYERS)
+  style_layers = tuple(config.style_layers)
+  checks.require_names('style_layers', style_layers, LAYERS)
+  lam = tuple(config.style_layer_weights)
+  require(not lam or (len(lam) == len(style_layers) and all(
+      isinstance(v, (int, float)) and v >= 0 for v in lam) and sum(lam) > 0),
+      'style_layer_weights', lam, f'must be () (equal) or {len(style_layers)} numbers >= 0, '
+      'one per style layer, not all 0')
+  for field in ('alpha', 'beta', 'tv_weight'):
+    require_range(field, config[field], 0)
+  opt = config.optimizer
+  require_choice('optimizer.name', opt.name, ('adam', 'sgd'))
+  require_range('optimizer.learning_rate', opt.learning_rate, 0, low_open=True)
+  if 'momentum' in opt:
+    require_range('optimizer.momentum', opt.momentum, 0, 1, high_open=True)
+  require_int('num_steps', config.num_steps, 1)
+  require_int('log_every_steps', config.log_every_steps, 1)
+  require_int('snapshot_every', config.snapshot_every, 0)
+  require_choice('init', config.init, ('content', 'noise'))
+  require_range('init_noise', config.init_noise, 0)
+
+
+def check_image_size(config, content: np.ndarray) -> None:
+  """The deepest layer must still have a pixel at the coarsest scale."""
+  scales = tuple(config.scales) if not config.weights_path else (1,)
+  layers = (config.content_layer, *config.style_layers)
+  deepest = max(layers, key=_halvings)
+  need = 2 ** _halvings(deepest) * max(scales)
+  side = min(content.shape[:2])
+  require(side >= need, 'max_side', config.max_side,
+          f'gives a {content.shape[1]}x{content.shape[0]} content image; {deepest} at scale '
+          f'{max(scales)} needs a shorter side >= {need} pixels')
+
+
 def run(config, workdir: str) -> StyleRunResult:
   """Stylises config.content with config.style; see launch/configs/style_transfer.py."""
-  os.makedirs(workdir, exist_ok=True)
+  check_config(config)
   content = images.load_image(config.content, config.max_side)
+  check_image_size(config, content)
+  os.makedirs(workdir, exist_ok=True)
   style = images.resize(images.load_image(config.style), content.shape[:2])
   scales = tuple(config.scales) if not config.weights_path else (1,)
   layers = sorted(set([config.content_layer, *config.style_layers]))
   extractor = transfer.make_extractor(layers, config.weights_path, config.pool, scales,
                                       config.seed, tuple(config.widths) or None)
-  if len(config.style_layer_weights) not in (0, len(config.style_layers)):
-    raise ValueError(f'config.style_layer_weights must be empty (equal weights) or match '
-                     f'config.style_layers ({len(config.style_layers)} entries), got '
-                     f'{tuple(config.style_layer_weights)}')
   lam = tuple(config.style_layer_weights) or (1.0 / len(config.style_layers),) * len(
       config.style_layers)
   style_weights = transfer.expand_style_weights(dict(zip(config.style_layers, lam)), scales)
