@@ -134,3 +134,31 @@ def test_bad_arguments_raise():
   with pytest.raises(ValueError, match='max_len'):
     bs.greedy_decode(step, init, batch_size=1, max_len=0, bos_id=BOS,
                      eos_id=EOS)
+
+
+def test_bad_arguments_raise():
+  table = _table(0)
+  step, init = _make_step(table, [0, 3])
+  kw = dict(batch_size=2, max_len=3, bos_id=BOS, eos_id=EOS)
+  with pytest.raises(ValueError, match=r'beam_size must be an int >= 1 .*got 0'):
+    bs.beam_search(step, init, beam_size=0, **kw)
+  with pytest.raises(ValueError, match=r'beam_size must be an int >= 1 .*got 2.0'):
+    bs.beam_search(step, init, beam_size=2.0, **kw)
+  with pytest.raises(ValueError, match=r'max_len must be an int >= 1 .*got 0'):
+    bs.greedy_decode(step, init, **dict(kw, max_len=0))
+  with pytest.raises(ValueError, match=r'batch_size must be an int >= 1 .*got 0'):
+    bs.greedy_decode(step, init, **dict(kw, batch_size=0))
+  with pytest.raises(ValueError, match=r'eos_id must be a token id \(an int >= 0\), got -1'):
+    bs.beam_search(step, init, beam_size=2, **dict(kw, eos_id=-1))
+  # Before: a pad_id beyond the vocabulary was dropped by .at[].set and every
+  # finished hypothesis scored NEG_INF; it is caught when step_fn is traced.
+  with pytest.raises(ValueError, match=r'pad_id must be < vocab size 5 \(from step_fn\), got 7'):
+    bs.beam_search(step, init, beam_size=2, pad_id=7, **kw)
+  with pytest.raises(ValueError, match=r'eos_id must be < vocab size 5'):
+    bs.greedy_decode(step, init, **dict(kw, eos_id=5))
+  with pytest.raises(ValueError, match=r'step_fn must return log_probs \[2, vocab\], got shape \(5,\)'):
+    bs.greedy_decode(lambda s, t: (table[0], s), init, **kw)
+  with pytest.raises(ValueError, match='alpha must be >= 0, got nan'):
+    bs.beam_search(step, init, beam_size=2, alpha=float('nan'), **kw)
+  with pytest.raises(ValueError, match='alpha must be >= 0, got -1.0'):
+    bs.length_penalty(jnp.arange(3.0), -1.0)

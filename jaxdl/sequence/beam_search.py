@@ -11,6 +11,7 @@ from typing import Any, Callable
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 StepFn = Callable[[Any, jax.Array], tuple[jax.Array, Any]]
 NEG_INF = -1e30  # Finite, so that -inf - -inf never makes a NaN.
@@ -33,11 +34,12 @@ def greedy_decode(step_fn: StepFn, init_state, *, batch_size: int,
     (tokens [batch, max_len] int32, scores [batch] summed log-probabilities
     up to and including EOS).
   """
-  _check(max_len=max_len)
+  _check(max_len=max_len, batch_size=batch_size, special_ids=(bos_id, eos_id, pad_id))
 
   def body(carry, _):
     state, last, score, done = carry
     log_probs, state = step_fn(state, last)
+    _check_vocab(log_probs, batch_size, eos_id=eos_id, pad_id=pad_id)
     token = jnp.argmax(log_probs, axis=-1).astype(jnp.int32)
     gain = jnp.take_along_axis(log_probs, token[:, None], axis=-1)[:, 0]
     score = score + jnp.where(done, 0.0, gain)
@@ -52,7 +54,13 @@ def greedy_decode(step_fn: StepFn, init_state, *, batch_size: int,
 
 
 def length_penalty(lengths, alpha: float):
-  """GNMT's ((5 + length) / 6) ** alpha; alpha = 0 ranks by raw log-prob."""
+  """GNMT's ((5 + length) / 6) ** alpha; alpha = 0 ranks by raw log-prob.
+
+  alpha must be >= 0 (GNMT uses 0.6-0.7): a negative one would reward short
+  hypotheses, the opposite of the penalty's purpose. Traced alphas are not checked.
+  """
+  if isinstance(alpha, (int, float, np.number)) and not alpha >= 0:  # NaN fails too
+    raise ValueError(f'alpha must be >= 0, got {alpha}')
   return ((5.0 + lengths) / 6.0) ** alpha
 
 
@@ -81,7 +89,10 @@ def beam_search(step_fn: StepFn, init_state, *, batch_size: int,
     log-probabilities), best first under the length penalty. Slots that hold
     no valid hypothesis (more beam than hypotheses) score NEG_INF.
   """
-  _check(max_len=max_len, beam_size=beam_size)
+  _check(max_len=max_len, batch_size=batch_size, beam_size=beam_size,
+         special_ids=(bos_id, eos_id, pad_id))
+  if isinstance(alpha, (int, float, np.number)) and not alpha >= 0:  # checked before decoding, not after
+    raise ValueError(f'alpha must be >= 0, got {alpha}')
   b, k = batch_size, beam_size
   state = jax.tree.map(lambda x: jnp.repeat(x, k, axis=0), init_state)
   # Only beam 0 is live at first, so the k copies do not fill the beam with
@@ -94,6 +105,7 @@ def beam_search(step_fn: StepFn, init_state, *, batch_size: int,
   def body(carry, t):
     state, last, scores, done, lengths, tokens = carry
     log_probs, state = step_fn(state, last.reshape(b * k))
+    _check_vocab(log_probs, b * k, eos_id=eos_id, pad_id=pad_id)
     vocab = log_probs.shape[-1]
     log_probs = log_probs.reshape(b, k, vocab).astype(jnp.float32)
     frozen = jnp.full((vocab,), NEG_INF).at[pad_id].set(0.0)
@@ -120,8 +132,23 @@ def beam_search(step_fn: StepFn, init_state, *, batch_size: int,
           jnp.take_along_axis(scores, order, axis=1))
 
 
-def _check(max_len: int, beam_size: int = 1):
-  if max_len < 1:
-    raise ValueError(f'max_len must be >= 1, got {max_len}')
-  if beam_size < 1:
-    raise ValueError(f'beam_size must be >= 1, got {beam_size}')
+def _check(max_len: int, batch_size: int, beam_size: int = 1, special_ids=()):
+  for name, value in (('max_len', max_len), ('batch_size', batch_size),
+                      ('beam_size', beam_size)):
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+      raise ValueError(f'{name} must be an int >= 1 (it fixes a static shape), got {value!r}')
+  for name, value in zip(('bos_id', 'eos_id', 'pad_id'), special_ids):
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 0:
+      raise ValueError(f'{name} must be a token id (an int >= 0), got {value!r}')
+
+
+def _check_vocab(log_probs, rows, *, eos_id, pad_id):
+  """Trace-time (static shape) check of step_fn's output."""
+  if log_probs.ndim != 2 or log_probs.shape[0] != rows:
+    raise ValueError(f'step_fn must return log_probs [{rows}, vocab], got shape {log_probs.shape}')
+  vocab = log_probs.shape[-1]
+  for name, value in (('eos_id', eos_id), ('pad_id', pad_id)):
+    if value >= vocab:
+      # An out-of-range pad_id is silently dropped by .at[].set: every
+      # finished hypothesis would then score NEG_INF.
+      raise ValueError(f'{name} must be < vocab size {vocab} (from step_fn), got {value}')

@@ -21,18 +21,28 @@ def corpus_bleu(hypotheses: Sequence[Sequence[str]],
   """Corpus-level BLEU with one reference per hypothesis.
 
   Args:
-    hypotheses: tokenised system outputs.
+    hypotheses: tokenised system outputs (each a list of tokens, not a str).
     references: tokenised references, same length as hypotheses.
-    max_n: highest n-gram order N (4 is the standard BLEU-4).
+    max_n: highest n-gram order N, a positive int (4 is the standard BLEU-4).
 
   Returns:
-    BLEU in [0, 1]; 0 when some order has no match (no smoothing).
+    BLEU in [0, 1]; 0 when some order has no match (no smoothing), and 0 for
+    an empty corpus or all-empty hypotheses.
+
+  Raises:
+    ValueError: on unequal lengths, a bad max_n, or a sentence given as a
+      string (it would be scored as a sequence of characters).
   """
   if len(hypotheses) != len(references):
     raise ValueError(f'hypotheses ({len(hypotheses)}) and references '
                      f'({len(references)}) must have the same length')
-  if max_n < 1:
-    raise ValueError(f'max_n must be >= 1, got {max_n}')
+  if not isinstance(max_n, int) or isinstance(max_n, bool) or max_n < 1:  # range() needs an int
+    raise ValueError(f'max_n must be a positive int, got {max_n!r}')
+  for name, corpus in (('hypotheses', hypotheses), ('references', references)):
+    for i, sentence in enumerate(corpus):
+      if isinstance(sentence, str):
+        raise ValueError(f'{name}[{i}] must be a list of tokens, got the str {sentence[:30]!r} '
+                         '(split it first, e.g. sentence.split())')
   matches = [0] * max_n
   totals = [0] * max_n
   hyp_len = ref_len = 0
