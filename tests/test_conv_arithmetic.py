@@ -163,3 +163,30 @@ def test_same_padding_gives_ceil_n_over_s(n, f, s, d):
   if s == 1 and (d * (f - 1)) % 2 == 0:
     # notes 4.2.2: n + 2p - f + 1 = n with p = (f - 1) / 2.
     assert lo == hi == ca.symmetric_same_padding(f, d)
+
+
+def test_explicit_padding_checks_the_number_of_specs():
+  # Before: the per-axis specs were zipped with the axes, so a short list dropped
+  # axes silently and a 1D (lo, hi) pair lost its hi side.
+  with pytest.raises(ValueError, match=r'padding must be a string, an int or one spec per spatial axis \(2\), '
+                                       r'got \[\(1, 1\)\]'):
+    ca.explicit_padding((8, 8), 3, padding=[(1, 1)])
+  assert ca.explicit_padding((8,), 3, padding=(0, 2)) == ((0, 2),)
+  assert ca.conv_output_shape((8,), 3, padding=(0, 2)) == (8,)  # agrees with the pads above
+  with pytest.raises(ValueError, match='spatial must have at least one axis'):
+    ca.explicit_padding((), 3)
+
+
+def test_param_counts_reject_non_positive_sizes():
+  with pytest.raises(ValueError, match='groups must be a positive int, got 0'):
+    ca.conv_param_count((3, 3), 4, 8, groups=0)  # ZeroDivisionError before
+  with pytest.raises(ValueError, match='kernel entries must be a positive int, got 0'):
+    ca.conv_param_count((3, 0), 4, 8)
+  with pytest.raises(ValueError, match='in_channels must be a positive int, got -4'):
+    ca.conv_param_count((3, 3), -4, 8)
+  with pytest.raises(ValueError, match='kernel must have at least one spatial axis'):
+    ca.conv_param_count((), 4, 8)
+  with pytest.raises(ValueError, match='out_features must be a positive int, got 0'):
+    ca.dense_param_count(10, 0)
+  assert ca.conv_param_count((3, 3), 4, 8) == 3 * 3 * 4 * 8 + 8
+  assert ca.dense_param_count(10, 3, use_bias=False) == 30

@@ -109,3 +109,36 @@ def test_bad_inputs_raise():
     pooling.max_pool(jnp.ones((4, 3)), 2)
   with pytest.raises(ValueError, match='window'):
     pooling.max_pool(jnp.ones((1, 4, 4, 1)), (2, 2, 2))
+
+
+def test_bad_windows_and_inputs_raise():
+  x = jnp.ones((1, 4, 4, 2))
+  # Before: a window larger than the input gave a [1, 0, 0, 2] result without error.
+  with pytest.raises(ValueError, match=r'kernel extent 5 exceeds the padded input 4'):
+    pooling.max_pool(x, 5)
+  with pytest.raises(ValueError, match=r'kernel extent 5 exceeds the padded input 4'):
+    pooling.avg_pool(x, (5, 2))
+  with pytest.raises(ValueError, match='window must be a positive int, got 0'):
+    pooling.max_pool(x, (0, 2))
+  with pytest.raises(ValueError, match='strides must be a positive int, got -1'):
+    pooling.avg_pool(x, 2, strides=-1)
+  with pytest.raises(ValueError, match=r'padding must be a string, an int or one spec per spatial axis \(2\)'):
+    pooling.max_pool(x, 2, padding=[(1, 1)])
+  # Under jit the checks are on static shapes and still fire.
+  with pytest.raises(ValueError, match='exceeds the padded input'):
+    jax.jit(lambda v: pooling.max_pool(v, 5))(x)
+  # Before: NaN from a mean over an empty spatial axis, and x returned unchanged
+  # by adaptive pooling when it had no spatial axis at all.
+  with pytest.raises(ValueError, match=r'non-empty spatial axes .*got \(1, 0, 4, 2\)'):
+    pooling.global_avg_pool(jnp.ones((1, 0, 4, 2)))
+  with pytest.raises(ValueError, match=r'non-empty spatial axes'):
+    pooling.adaptive_avg_pool(jnp.ones((1, 0, 4, 2)), 2)
+  with pytest.raises(ValueError, match=r'at least one spatial axis, got shape \(3, 2\)'):
+    pooling.adaptive_avg_pool(jnp.ones((3, 2)), 2)
+
+
+def test_1d_asymmetric_padding_is_applied():
+  # Before: explicit_padding zipped (0, 2) with the single axis and padded (0, 0).
+  x = jnp.arange(1.0, 5.0).reshape(1, 4, 1)
+  out = pooling.avg_pool(x, 2, strides=1, padding=(0, 2))
+  np.testing.assert_allclose(out[0, :, 0], [1.5, 2.5, 3.5, 2.0, 0.0])  # zeros in the right padding

@@ -5,8 +5,7 @@ from jaxdl.sequence import bleu
 
 
 def test_corpus_bleu_rejects_untokenised_strings():
-  # Before: a str was scored as a sequence of characters, 1.0 for 'the cat' vs 'the cta'-like
-  # character overlaps, without any error.
+  # Before: a str was scored as a sequence of characters (n-grams of letters), without error.
   with pytest.raises(ValueError, match=r"hypotheses\[0\] must be a list of tokens, got the str 'the cat sat' "
                                        r"\(split it first"):
     bleu.corpus_bleu(['the cat sat'], [['the', 'cat', 'sat']])

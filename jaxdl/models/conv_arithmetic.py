@@ -140,6 +140,20 @@ def _per_axis(name: str, value, ndim: int) -> tuple:
   return value
 
 
+def _per_axis_padding(padding, ndim: int) -> tuple:
+  """One padding spec per spatial axis, or ValueError (never a silent zip)."""
+  if isinstance(padding, (str, int)):
+    return (padding,) * ndim
+  pads = tuple(padding)
+  # A single (lo, hi) pair for a 1D input is ambiguous with two int pads.
+  if ndim == 1 and len(pads) == 2 and all(isinstance(v, int) for v in pads):
+    pads = (pads,)
+  if len(pads) != ndim:
+    raise ValueError(f'padding must be a string, an int or one spec per '
+                     f'spatial axis ({ndim}), got {padding!r}')
+  return pads
+
+
 def conv_output_shape(spatial: Sequence[int], kernel: int | Sequence[int],
                       strides: int | Sequence[int] = 1,
                       padding: Padding | Sequence[Padding] = 'VALID',
@@ -165,16 +179,7 @@ def conv_output_shape(spatial: Sequence[int], kernel: int | Sequence[int],
   kernel = _per_axis('kernel', kernel, ndim)
   strides = _per_axis('strides', strides, ndim)
   dilation = _per_axis('dilation', dilation, ndim)
-  if isinstance(padding, (str, int)):
-    pads = (padding,) * ndim
-  else:
-    pads = tuple(padding)
-    # A single (lo, hi) pair for a 1D input is ambiguous with two int pads.
-    if ndim == 1 and len(pads) == 2 and all(isinstance(v, int) for v in pads):
-      pads = (pads,)
-    if len(pads) != ndim:
-      raise ValueError(f'padding must be a string, an int or one spec per '
-                       f'spatial axis ({ndim}), got {padding!r}')
+  pads = _per_axis_padding(padding, ndim)
   return tuple(
       conv_output_size(n, f, s, p, d, ceil_mode)
       for n, f, s, p, d in zip(spatial, kernel, strides, pads, dilation))
@@ -198,14 +203,20 @@ def explicit_padding(spatial: Sequence[int], kernel: int | Sequence[int],
                      padding: Padding | Sequence[Padding] = 'SAME',
                      dilation: int | Sequence[int] = 1
                      ) -> tuple[tuple[int, int], ...]:
-  """Per-axis (lo, hi) padding pairs, ready for `lax.conv_general_dilated`."""
+  """Per-axis (lo, hi) padding pairs, ready for `lax.conv_general_dilated`.
+
+  Padding is normalised as in `conv_output_shape`: a spec list of the wrong
+  length raises (it used to be zipped short, dropping axes), and for 1D input
+  a (lo, hi) pair is one asymmetric padding.
+  """
   spatial = tuple(spatial)
   ndim = len(spatial)
+  if ndim == 0:
+    raise ValueError('spatial must have at least one axis')
   kernel = _per_axis('kernel', kernel, ndim)
   strides = _per_axis('strides', strides, ndim)
   dilation = _per_axis('dilation', dilation, ndim)
-  pads = ((padding,) * ndim if isinstance(padding, (str, int))
-          else tuple(padding))
+  pads = _per_axis_padding(padding, ndim)
   return tuple(resolve_padding(p, n, f, s, d)
                for n, f, s, p, d in zip(spatial, kernel, strides, pads,
                                         dilation))
@@ -234,6 +245,13 @@ def conv_param_count(kernel: Sequence[int], in_channels: int,
     raise ValueError(f'kernel must give one size per spatial axis, e.g. '
                      f'(3, 3), got {kernel!r}')
   kernel = tuple(kernel)
+  if not kernel:
+    raise ValueError('kernel must have at least one spatial axis, got ()')
+  for f in kernel:
+    _check_positive('kernel entries', f)
+  _check_positive('in_channels', in_channels)
+  _check_positive('out_channels', out_channels)
+  _check_positive('groups', groups)
   if in_channels % groups or out_channels % groups:
     raise ValueError(f'groups={groups} must divide in_channels={in_channels} '
                      f'and out_channels={out_channels}')
@@ -244,4 +262,6 @@ def conv_param_count(kernel: Sequence[int], in_channels: int,
 def dense_param_count(in_features: int, out_features: int,
                       use_bias: bool = True) -> int:
   """Weights of a fully connected layer: n_in * n_out (+ n_out biases)."""
+  _check_positive('in_features', in_features)
+  _check_positive('out_features', out_features)
   return in_features * out_features + (out_features if use_bias else 0)

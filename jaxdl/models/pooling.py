@@ -26,7 +26,19 @@ def _window_dims(x: jax.Array, window, strides):
   window = conv_arithmetic._per_axis('window', window, nsp)  # pylint: disable=protected-access
   strides = window if strides is None else conv_arithmetic._per_axis(  # pylint: disable=protected-access
       'strides', strides, nsp)
+  for name, values in (('window', window), ('strides', strides)):
+    for v in values:
+      conv_arithmetic._check_positive(name, v)  # pylint: disable=protected-access
   return window, strides
+
+
+def _check_output_shape(x, window, strides, padding, ceil_mode):
+  """Static (Python int) check that every window sees input.
+
+  reduce_window would otherwise return a zero-size axis for a window larger
+  than the padded input; conv_arithmetic raises with the sizes instead.
+  """
+  conv_arithmetic.pool_output_shape(x.shape[1:-1], window, strides, padding, ceil_mode)
 
 
 def _pads(x, window, strides, padding, ceil_mode):
@@ -80,6 +92,7 @@ def max_pool(x: jax.Array, window: int | Sequence[int],
     `conv_arithmetic.pool_output_shape`.
   """
   window, strides = _window_dims(x, window, strides)
+  _check_output_shape(x, window, strides, padding, ceil_mode)
   pads = _pads(x, window, strides, padding, ceil_mode)
   tiled = _tiled(x, window, strides, pads)
   if tiled is not None:
@@ -109,6 +122,7 @@ def avg_pool(x: jax.Array, window: int | Sequence[int],
     [batch, *out_spatial, channels].
   """
   window, strides = _window_dims(x, window, strides)
+  _check_output_shape(x, window, strides, padding, False)
   pads = _pads(x, window, strides, padding, False)
   tiled = _tiled(x, window, strides, pads)
   if tiled is not None:
@@ -132,6 +146,8 @@ def global_avg_pool(x: jax.Array) -> jax.Array:
   """Mean over all spatial axes (notes 4.6.2): [batch, *spatial, C] -> [batch, C]."""
   if x.ndim < 3:
     raise ValueError(f'x must be [batch, *spatial, channels], got {x.shape}')
+  if 0 in x.shape[1:-1]:
+    raise ValueError(f'x must have non-empty spatial axes (a mean over none is NaN), got {x.shape}')
   return jnp.mean(x, axis=tuple(range(1, x.ndim - 1)))
 
 
@@ -151,10 +167,16 @@ def adaptive_avg_pool(x: jax.Array, output_size: int | Sequence[int]
     [batch, *output_size, channels].
   """
   nsp = x.ndim - 2
+  if nsp < 1:
+    # With no spatial axis an int output_size used to return x unchanged.
+    raise ValueError(f'x must be [batch, *spatial, channels] with at least one '
+                     f'spatial axis, got shape {x.shape}')
+  if 0 in x.shape[1:-1]:
+    raise ValueError(f'x must have non-empty spatial axes (a mean over none is NaN), got {x.shape}')
   out = conv_arithmetic._per_axis('output_size', output_size, nsp)  # pylint: disable=protected-access
   for axis, o in enumerate(out, start=1):
     n = x.shape[axis]
-    if not isinstance(o, int) or o < 1:
+    if not isinstance(o, int) or isinstance(o, bool) or o < 1:
       raise ValueError(f'output_size must hold positive ints, got {output_size}')
     if o == n:
       continue
