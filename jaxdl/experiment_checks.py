@@ -109,9 +109,7 @@ def check_core_fields(config) -> None:
   """
   check_train_config(config, mesh_devices(config))
   check_optimizer_fields(config.optimizer)
-  require_int('num_train_steps', config.get('num_train_steps', 0), 0)
   require_int('eval_batch_size', config.get('eval_batch_size', 0), 0)
-  require_int('keep_best', config.get('keep_best', 1), 0)
   es = config.early_stopping
   require_range('early_stopping.min_delta', es.min_delta, 0)
   split, _, metric = str(es.metric).partition('/')
@@ -121,10 +119,6 @@ def check_core_fields(config) -> None:
   require(split != 'train_dev' or config.data.train_dev_fraction > 0,
           'early_stopping.metric', es.metric,
           'train_dev/... needs data.train_dev_fraction > 0')
-  if 'human_error' in config:
-    human = config.human_error
-    require(human is None or (isinstance(human, (int, float)) and human <= 1),
-            'human_error', human, 'must be a fraction in [0, 1], or < 0 for unknown')
 
 
 def model_class(name: str):
@@ -135,10 +129,17 @@ def model_class(name: str):
   return getattr(importlib.import_module(module), cls)
 
 
+def model_fields(cls) -> set[str]:
+  """Field names of a model class (or of a functools.partial size variant of one)."""
+  cls = getattr(cls, 'func', cls)
+  return {f.name for f in dataclasses.fields(cls)} - {'parent', 'name'}
+
+
 def check_model_kwargs(model_kwargs, cls, prefix: str = 'model_kwargs',
                        reserved: Iterable[str] = ('num_classes',)) -> None:
   """Every key is a field of the model class; sizes >= 1, keep_prob in (0, 1]."""
-  fields = {f.name for f in dataclasses.fields(cls)} - {'parent', 'name'} - set(reserved)
+  fields = model_fields(cls) - set(reserved)
+  cls = getattr(cls, 'func', cls)  # for its name
   for key in model_kwargs:
     require(key in fields, f'{prefix}.{key}', model_kwargs[key],
             f'is not a field of {cls.__name__}; its fields: {", ".join(sorted(fields))}')

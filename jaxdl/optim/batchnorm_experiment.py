@@ -48,7 +48,7 @@ def steps_to_target(history, target, key="train/loss"):
 def check_config(config):
   """Every field of launch/configs/batchnorm.py; raises ConfigError before any data."""
   cls = checks.model_class(config.model)
-  require('batchnorm' in {f.name for f in dataclasses.fields(cls)}, 'model', config.model,
+  require('batchnorm' in checks.model_fields(cls), 'model', config.model,
           'must have a batchnorm field (e.g. mlp, cnn)')
   checks.check_model_kwargs(config.model_kwargs, cls)
   checks.check_core_fields(config)

@@ -84,7 +84,7 @@ def check_config(config):
   reg = config.regularization
   checks.require_names("regularization.variants", reg.variants, VARIANTS)
   if {"dropout", "all"} & set(reg.variants):
-    require("keep_prob" in {f.name for f in dataclasses.fields(cls)}, "model",
+    require("keep_prob" in checks.model_fields(cls), "model",
             config.model, "must have a keep_prob field for the dropout variants "
             "(e.g. mlp, cnn)")
   require_range("regularization.l2_lambda", reg.l2_lambda, 0)
