@@ -1,13 +1,25 @@
 """What every launcher shares: tuned XLA:CPU flags and malloc, one line for a mistake."""
 from __future__ import annotations
 
+import errno
+import os
+import re
 import sys
 from typing import Any, Callable
 
-from absl import app, logging
+from absl import app, flags, logging
 
 from jaxdl import host_memory, xla_cpu
 from jaxdl.errors import JaxdlError
+
+_ALLOW_CONFIG_CHANGE = flags.DEFINE_bool(
+    'allow_config_change', False,
+    'continue an existing --workdir although the config changes fields that define '
+    'the experiment (seed, data, model, optimizer, ...); the changes are logged')
+
+# OS errors that are the user's environment, not a bug: one line, no traceback.
+_ENVIRONMENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM,
+                       errno.ENOTDIR, errno.EISDIR, errno.EEXIST, errno.EFBIG, errno.EIO}
 
 
 def run_or_exit(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -21,6 +33,74 @@ def run_or_exit(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
   except JaxdlError as e:
     logging.flush()
     sys.exit(f'error: {e}')
+  except OSError as e:
+    if e.errno not in _ENVIRONMENT_ERRNOS:
+      raise
+    logging.flush()
+    where = f' ({e.filename})' if e.filename else ''
+    sys.exit(f'error: {os.strerror(e.errno)}{where}; the last good checkpoint is kept, '
+             'rerun to resume once this is fixed')
+
+
+def _load_config(spec: str):
+  """The ConfigDict of 'path.py[:variant]', as config_flags would load it."""
+  import importlib.util
+  path, _, variant = spec.partition(':')
+  try:
+    module_spec = importlib.util.spec_from_file_location('_jaxdl_config', path)
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return module.get_config(variant) if variant else module.get_config()
+  except Exception as e:  # noqa: BLE001  (a user's file: any error is theirs)
+    sys.exit(f'error: --config={spec}: {" ".join(str(e).split())}')
+
+
+def check_config_overrides(argv: list[str], default: str) -> None:
+  """Exits with one line if argv overrides a config field that does not exist.
+
+  ml_collections would raise a KeyError traceback while the launcher module
+  is still being imported; this runs first and names the nearest fields.
+  """
+  from jaxdl.train.workdir import flatten, nearest_names
+  spec, given = default, False
+  for i, arg in enumerate(argv[1:], 1):
+    if arg.startswith('--config='):
+      spec, given = arg.split('=', 1)[1], True
+    elif arg == '--config' and i + 1 < len(argv):
+      spec, given = argv[i + 1], True
+  overrides = [re.split(r'[= ]', a[2:], maxsplit=1)[0] for a in argv[1:]
+               if a.startswith('--config.')]
+  if not overrides and not given:
+    return
+  known = list(flatten(_load_config(spec)))  # a bad path or variant exits here
+  prefixes = {k.rsplit('.', n)[0] for k in known for n in range(1, k.count('.') + 1)}
+  for name in overrides:
+    field = name[len('config.'):]
+    if field not in known and field not in prefixes:
+      near = ['config.' + n for n in nearest_names(field, known)]
+      sys.exit(f'error: unknown config field --{name}; nearest: '
+               f'{", ".join("--" + n for n in near) or "-"}')
+
+
+def define_config(default: str, help_text: str = 'experiment config'):
+  """The launcher's --config flag (a locked ml_collections config file).
+
+  Unknown --config.<field> overrides are one-line errors, checked here
+  because ml_collections parses them while the launcher is imported.
+  """
+  from ml_collections import config_flags
+  check_config_overrides(sys.argv, default)
+  return config_flags.DEFINE_config_file('config', default, help_text, lock_config=True)
+
+
+def _parse_flags(argv: list[str]) -> list[str]:
+  """absl's flag parsing, with every mistake as one line."""
+  try:
+    return flags.FLAGS(argv)
+  except flags.Error as e:
+    sys.exit(f'error: {" ".join(str(e).split())} (--helpfull lists every flag)')
+  except (AttributeError, KeyError, TypeError, ValueError) as e:
+    sys.exit(f'error: bad --config override: {" ".join(str(e).split())}')
 
 
 def launch(main: Callable[[list[str]], Any]) -> None:
@@ -39,6 +119,9 @@ def launch(main: Callable[[list[str]], Any]) -> None:
   def logged_main(argv: list[str]) -> Any:
     # After flag parsing, so the line goes where absl's logging is set to go.
     logging.info('host memory mode: %s (jaxdl.host_memory)', mode)
+    if _ALLOW_CONFIG_CHANGE.value:
+      from jaxdl.train.workdir import ALLOW_CHANGE_ENV
+      os.environ[ALLOW_CHANGE_ENV] = '1'  # read where each run opens its workdir
     return main(argv)
 
-  app.run(logged_main)
+  app.run(logged_main, flags_parser=_parse_flags)

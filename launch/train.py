@@ -1,11 +1,9 @@
 """Train a classifier (notes 2-3): python launch/train.py --workdir=DIR [--config...]."""
 from absl import flags
-from ml_collections import config_flags
 
-from jaxdl.cli import launch, run_or_exit
+from jaxdl.cli import define_config, launch, run_or_exit
 
-_CONFIG = config_flags.DEFINE_config_file('config', 'launch/configs/train.py',
-                                          'experiment config', lock_config=True)
+_CONFIG = define_config('launch/configs/train.py')
 _WORKDIR = flags.DEFINE_string('workdir', '/tmp/jaxdl_train', 'output directory; rerun to resume')
 
 

@@ -98,8 +98,7 @@ def source_run(tmp_path_factory):
   stats = {'mean': np.array([0.3], np.float32), 'std': np.array([0.4], np.float32)}
   state = init(jnp.zeros((1, 8, 8, 1)), jax.random.key(3), stats)
   ckpt = Checkpointer(workdir)
-  ckpt.save_best(7, state, {'finished': True}, {'dev/error': 0.25})
-  ckpt.save_latest(7, state, {'finished': True})
+  ckpt.save(7, state, {'finished': True}, {'dev/error': 0.25})
   ckpt.wait()
   ckpt.close()
   return workdir, jax.device_get(state.params)

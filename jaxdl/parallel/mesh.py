@@ -7,28 +7,80 @@ on 1 CPU, 8 simulated CPU devices, a GPU, or many hosts.
 """
 from __future__ import annotations
 
+import os
+import signal
+
 import jax
 import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
 
+from jaxdl.errors import ConfigError
+
 DATA_AXIS = 'data'
 
 
-def maybe_initialize_distributed(enabled: bool) -> None:
-  """``jax.distributed.initialize()`` for multi-host runs (env-configured).
+ENV_ADDRESS, ENV_NUM, ENV_ID = 'JAX_COORDINATOR_ADDRESS', 'JAX_NUM_PROCESSES', 'JAX_PROCESS_ID'
 
-  On a cluster (SLURM, TPU pods, or the JAX_COORDINATOR_ADDRESS /
-  JAX_NUM_PROCESSES / JAX_PROCESS_ID variables) it finds its peers itself.
+
+def distributed_args(environ=None) -> dict:
+  """jax.distributed.initialize() arguments from the environment.
+
+  JAX_COORDINATOR_ADDRESS (host:port of process 0), JAX_NUM_PROCESSES and
+  JAX_PROCESS_ID are passed explicitly (jax reads only the address itself);
+  without them jax's cluster auto-detection (SLURM, TPU pods, MPI, ...)
+  decides. A set but incomplete or malformed triple is a ConfigError.
   """
-  if enabled:
-    jax.distributed.initialize()
+  env = os.environ if environ is None else environ
+  given = {k: env[k] for k in (ENV_ADDRESS, ENV_NUM, ENV_ID) if env.get(k)}
+  if not given:
+    return {}
+  missing = [k for k in (ENV_ADDRESS, ENV_NUM, ENV_ID) if k not in given]
+  if missing:
+    raise ConfigError(f'multi-host environment incomplete: {", ".join(missing)} not set '
+                      f'(set all of {ENV_ADDRESS}, {ENV_NUM}, {ENV_ID}, or none for '
+                      'cluster auto-detection)')
+  try:
+    num, pid = int(given[ENV_NUM]), int(given[ENV_ID])
+  except ValueError:
+    raise ConfigError(f'{ENV_NUM}={given[ENV_NUM]!r} and {ENV_ID}={given[ENV_ID]!r} '
+                      'must be integers') from None
+  if num < 1 or not 0 <= pid < num:
+    raise ConfigError(f'{ENV_ID}={pid} must be in [0, {ENV_NUM}={num})')
+  if ':' not in given[ENV_ADDRESS]:
+    raise ConfigError(f'{ENV_ADDRESS}={given[ENV_ADDRESS]!r}: must be host:port')
+  return {'coordinator_address': given[ENV_ADDRESS], 'num_processes': num, 'process_id': pid}
+
+
+def maybe_initialize_distributed(enabled: bool) -> None:
+  """``jax.distributed.initialize`` for multi-host runs (once per process).
+
+  On CPU the cross-process collectives are gloo's (XLA:CPU has no other
+  that crosses processes). SIGTERM is given back its default action after
+  initialisation: jax's preemption notifier would otherwise swallow it, and
+  a process blocked in a collective must still stop when its scheduler
+  says so; the checkpoints are safe against any kill.
+  """
+  if not enabled or jax.distributed.is_initialized():
+    return
+  args = distributed_args()
+  # Only the CPU client reads it; GPU/TPU keep their own collectives.
+  jax.config.update('jax_cpu_collectives_implementation', 'gloo')
+  try:
+    jax.distributed.initialize(**args, initialization_timeout=
+                               int(os.environ.get('JAXDL_DISTRIBUTED_TIMEOUT_S', '300')))
+  except (RuntimeError, ValueError) as e:
+    raise ConfigError(f'jax.distributed.initialize failed ({" ".join(str(e).split())[:200]}); '
+                      f'set {ENV_ADDRESS}, {ENV_NUM} and {ENV_ID}, or run under a '
+                      'detected cluster (SLURM, TPU)') from None
+  signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def make_mesh(num_devices: int = 0) -> Mesh:
   """A 1-D mesh over the first ``num_devices`` devices (0: all of them)."""
   devices = jax.devices()
   if num_devices < 0 or num_devices > len(devices):
-    raise ValueError(f'num_devices must be in [0, {len(devices)}], got {num_devices}')
+    raise ConfigError(f'config.num_devices={num_devices}: must be in [0, {len(devices)}] '
+                      f'(0: all {len(devices)} devices of this job)')
   chosen = devices[:num_devices] if num_devices else devices
   return Mesh(np.array(chosen), (DATA_AXIS,))
 

@@ -1,35 +1,29 @@
 """Training a character language model with samples along the way (notes 5.2).
 
-The core's `train_and_evaluate` has no hook for printing text mid-run, so
-this loop drives the core's pieces directly — the optimizer factory, the
-sharded `train_step`/`eval_step`, batching, orbax checkpoints (resumable),
-TensorBoard scalars — and adds what a language model needs: dev perplexity
-and temperature samples at every evaluation, and a perplexity curve PNG.
+The core's `train_and_evaluate` runs it: sharded steps, multi-host data
+slicing, checkpoints that resume after any fault, config identity, the NaN
+stop and TensorBoard. This module adds what a language model needs: the
+corpus as a Dataset of next-character windows, dev perplexity and
+temperature samples at every evaluation (the core's ``on_eval`` hook), a
+perplexity curve PNG and a perplexity table.
 """
 import dataclasses
-import functools
 import math
 import os
-import time
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxdl.data import batching
-from jaxdl.data.dataset import split_size
-from jaxdl.data.normalize import identity_stats
-from jaxdl.errors import NonFiniteLossError
-from jaxdl.optim.factory import make_optimizer
-from jaxdl.parallel import mesh as mesh_lib
+from jaxdl.data.dataset import Dataset
 from jaxdl.sequence import char_lm
 from jaxdl.sequence import corpus
-from jaxdl.train import steps as steps_lib
-from jaxdl.train.checkpoint import Checkpointer, abstract_like
-from jaxdl.train.loop import evaluate
-from jaxdl.train.state import create_train_state
+from jaxdl.train.config_check import require, require_choice
+from jaxdl.train.loop import train_and_evaluate
 from jaxdl.viz.curves import plot_curves
-from jaxdl.viz.summaries import SummaryWriter
+
+# Fields that change only what is printed, not what is trained.
+SAMPLE_FIELDS = ('char_lm.prompt', 'char_lm.sample_length', 'char_lm.temperatures')
 
 CORPORA = ('pydoc_text', 'tiny_shakespeare')
 
@@ -38,9 +32,34 @@ CORPORA = ('pydoc_text', 'tiny_shakespeare')
 class CharLMResult:
   state: object  # final TrainState
   perplexity: dict[str, float]  # split -> perplexity per character
-  history: dict[str, list]  # 'step', 'dev/perplexity', 'train_step', ...
+  history: dict  # the core's: 'step', 'dev/loss', ..., 'train_batch': {'step', 'loss'}
   samples: dict[float, str]  # temperature -> final sample
   table: str  # Markdown table
+
+
+def check_config(config) -> None:
+  """The char-LM fields (the core checks the training fields); ConfigError."""
+  lm = config.char_lm
+  require_choice('corpus', config.corpus, CORPORA)
+  require(isinstance(lm.seq_len, int) and lm.seq_len >= 2, 'char_lm.seq_len', lm.seq_len,
+          'must be an integer >= 2')
+  require(isinstance(lm.max_chars, int) and (lm.max_chars == 0 or lm.max_chars > lm.seq_len),
+          'char_lm.max_chars', lm.max_chars, f'must be 0 (all) or > seq_len ({lm.seq_len})')
+  require(isinstance(lm.sample_length, int) and lm.sample_length >= 1,
+          'char_lm.sample_length', lm.sample_length, 'must be an integer >= 1')
+  temps = tuple(lm.temperatures)
+  require(bool(temps) and all(t > 0 for t in temps), 'char_lm.temperatures', temps,
+          'must be one or more temperatures > 0')
+  require(isinstance(lm.prompt, str) and len(lm.prompt) >= 1, 'char_lm.prompt', lm.prompt,
+          'must be a non-empty string')
+  for field in ('embed_dim', 'features', 'num_layers'):
+    value = config.model_kwargs[field]
+    require(isinstance(value, int) and value >= 1, f'model_kwargs.{field}', value,
+            'must be an integer >= 1')
+  require_choice('model_kwargs.cell_type', config.model_kwargs.cell_type,
+                 ('vanilla', 'lstm', 'gru'))
+  require(config.num_train_steps >= 1, 'num_train_steps', config.num_train_steps,
+          'must be >= 1')
 
 
 def load_corpus(config):
@@ -70,88 +89,35 @@ def _samples(model, params, config, step):
 
 def run(config, workdir: str, print_fn=print) -> CharLMResult:
   """Trains a CharLM on config.corpus; resumes from workdir's checkpoint."""
-  os.makedirs(workdir, exist_ok=True)
+  check_config(config)
   splits, info = load_corpus(config)
-  lm = config.char_lm
   model = char_lm.CharLM(info.num_classes, **config.model_kwargs)
-  task = char_lm.language_model_task()
-  mesh = mesh_lib.make_mesh(config.num_devices)
-  mesh_lib.check_batch_size(config.batch_size, mesh)
-  spe = batching.steps_per_epoch(split_size(splits['train']), config.batch_size)
-  total = config.num_train_steps
-  tx = make_optimizer(config.optimizer, spe, total)
-  init = jax.jit(functools.partial(create_train_state, model, tx),
-                 out_shardings=mesh_lib.replicated(mesh))
-  state = init(jnp.zeros((1, lm.seq_len), jnp.int32), jax.random.key(config.seed),
-               identity_stats(1))
-  ckpt = Checkpointer(workdir, best_metric='dev/loss')
-  history: dict[str, list] = {}
-  restored = ckpt.restore_latest(abstract_like(state))
-  if restored is not None:
-    state, meta = restored
-    history = meta['history']
-    print_fn(f'resumed at step {int(state.step)}')
-  train_fn = steps_lib.jit_train_step(mesh, task=task)
-  eval_fn = steps_lib.jit_eval_step(mesh, task=task)
-  writer = SummaryWriter(workdir)
-  step = int(state.step)
-  batches = batching.train_batches(splits['train'], config.batch_size,
-                                   config.seed, step)
-  window, t0 = None, time.perf_counter()
-  while step < total:
-    state, metrics = train_fn(state, mesh_lib.shard_batch(next(batches), mesh))
-    metrics.pop('objective')
-    window = steps_lib.sum_metrics(window, metrics)
-    step += 1
-    if step % config.log_every_steps == 0 or step == total:
-      train = steps_lib.finalize_metrics(window)
-      window = None
-      if not math.isfinite(train['loss']):
-        raise NonFiniteLossError(step, train['loss'], None)
-      rate = config.log_every_steps * config.batch_size * lm.seq_len / (
-          time.perf_counter() - t0)
-      print_fn(f'step {step}/{total}  train loss {train["loss"]:.3f} nats/char '
-               f'(perplexity {math.exp(train["loss"]):.2f})  {rate:.0f} chars/s')
-      history.setdefault('train_step', []).append(step)
-      history.setdefault('train/perplexity', []).append(math.exp(train['loss']))
-      writer.scalars(step, {'train/loss': train['loss'],
-                            'train/perplexity': math.exp(train['loss'])})
-      t0 = time.perf_counter()
-    if step % config.eval_every_steps == 0 or step == total:
-      dev = evaluate(state, splits['dev'], eval_fn, mesh, config.eval_batch_size)
-      values = {'dev/loss': dev['loss'], 'dev/perplexity': math.exp(dev['loss']),
-                'dev/error': dev['error']}
-      history.setdefault('step', []).append(step)
-      for k, v in values.items():
-        history.setdefault(k, []).append(v)
-      writer.scalars(step, values)
-      print_fn(f'step {step}: dev perplexity {values["dev/perplexity"]:.2f}')
-      for t, text in _samples(model, state.params, config, step).items():
-        print_fn(f'  sample (temperature {t}): {text!r}')
-      ckpt.save_latest(step, state, {'history': history})
-      ckpt.save_best(step, state, {'history': history}, values)
-      t0 = time.perf_counter()
-  ckpt.wait()
-  ppl = {}
-  for name in ('train', 'dev', 'test'):
-    m = evaluate(state, splits[name], eval_fn, mesh, config.eval_batch_size)
-    ppl[name] = math.exp(m['loss'])
-  writer.scalars(step, {f'final/{k}/perplexity': v for k, v in ppl.items()})
-  writer.close()
-  samples = _samples(model, state.params, config, step)
+
+  def on_eval(step, state, values):
+    print_fn(f'step {step}: dev perplexity {math.exp(values["dev/loss"]):.2f}')
+    for t, text in _samples(model, state.params, config, step).items():
+      print_fn(f'  sample (temperature {t}): {text!r}')
+
+  result = train_and_evaluate(config, workdir, dataset=Dataset(config.corpus, splits, info),
+                              model=model, task=char_lm.language_model_task(),
+                              on_eval=on_eval, run_fields=SAMPLE_FIELDS)
+  if result.start_step:
+    print_fn(f'resumed at step {result.start_step}')
+  history = result.history
+  ppl = {name: math.exp(result.final[name]['loss']) for name in ('train', 'dev', 'test')}
+  samples = _samples(model, result.state.params, config, int(result.state.step))
   counts = {k: int(v['target_mask'].sum()) for k, v in splits.items()}
   table = '\n'.join(
       ['| split | characters | perplexity | bits/char |', '|---|---:|---:|---:|'] +
-      [f'| {k} | {counts[k]} | {v:.3f} | {math.log2(v):.3f} |'
-       for k, v in ppl.items()])
+      [f'| {k} | {counts[k]} | {v:.3f} | {math.log2(v):.3f} |' for k, v in ppl.items()])
   if jax.process_index() == 0 and history.get('step'):
-    plot_curves({'train (running)': (history['train_step'],
-                                     history['train/perplexity']),
-                 'dev': (history['step'], history['dev/perplexity'])},
-                os.path.join(workdir, 'perplexity.png'), ylabel='perplexity',
+    running = history.get('train_batch', {})
+    series = {'dev': (history['step'], [math.exp(v) for v in history['dev/loss']])}
+    if running.get('loss'):
+      series['train (running)'] = (running['step'], [math.exp(v) for v in running['loss']])
+    plot_curves(series, os.path.join(workdir, 'perplexity.png'), ylabel='perplexity',
                 title=f'char LM on {config.corpus}: perplexity', logy=True)
     with open(os.path.join(workdir, 'results.md'), 'w') as f:
       f.write(table + '\n')
-  ckpt.close()
-  return CharLMResult(state=state, perplexity=ppl, history=history,
+  return CharLMResult(state=result.state, perplexity=ppl, history=history,
                       samples=samples, table=table)

@@ -4,6 +4,14 @@ Order of work per step: host batch (numpy) -> sharded global array -> jitted
 train step (state donated). The host fetches metrics only every
 ``log_every_steps``; the NaN check covers every step of that window, and no
 checkpoint is written before the window it closes has been checked.
+
+Lifecycle: the config is validated and the workdir checked, locked and
+matched against the config it was started with before any data is loaded;
+a checkpoint is written at every evaluation and every
+``checkpoint_every_steps`` (one orbax manager, jaxdl.train.checkpoint), so
+a rerun after a kill at any moment resumes from the newest good step and
+ends bit-equal to an uninterrupted run: the batch at each step is a pure
+function of (seed, step) and the eval history travels in the checkpoint.
 """
 from __future__ import annotations
 
@@ -12,7 +20,7 @@ import functools
 import math
 import os
 import time
-from typing import Any
+from typing import Any, Callable, Iterable
 
 import jax
 import jax.numpy as jnp
@@ -24,13 +32,14 @@ from jaxdl.data import batching
 from jaxdl.data.dataset import Dataset, split_size
 from jaxdl.data.normalize import fit_input_stats, identity_stats
 from jaxdl.data.registry import load_dataset
-from jaxdl.errors import NonFiniteLossError
+from jaxdl.errors import ConfigError, NonFiniteLossError, WorkdirError
 from jaxdl.logs import quiet_library_logs
 from jaxdl.models.registry import build_model
 from jaxdl.optim.factory import make_optimizer
 from jaxdl.parallel import mesh as mesh_lib
 from jaxdl.train import steps as steps_lib
-from jaxdl.train.checkpoint import Checkpointer, abstract_like
+from jaxdl.train import workdir as workdir_lib
+from jaxdl.train.checkpoint import Checkpointer, abstract_like, has_checkpoints
 from jaxdl.train.config_check import check_train_config
 from jaxdl.train.report import format_error_table
 from jaxdl.train.state import TrainState, create_train_state
@@ -73,35 +82,65 @@ def _meta(history, early_stop: EarlyStopping, finished: bool) -> dict[str, Any]:
                              for f in dataclasses.fields(early_stop)}}
 
 
+EvalHook = Callable[[int, TrainState, dict[str, float]], None]
+
+
 def train_and_evaluate(config, workdir: str, *, dataset: Dataset | None = None,
                        model=None, task: Task | None = None,
-                       augment_fn: steps_lib.AugmentFn | None = None) -> RunResult:
+                       augment_fn: steps_lib.AugmentFn | None = None,
+                       on_eval: EvalHook | None = None,
+                       run_fields: Iterable[str] = (),
+                       allow_config_change: bool | None = None) -> RunResult:
   """Trains ``config.model`` on ``config.dataset``; resumes from ``workdir``.
 
   Args:
     config: an ml_collections.ConfigDict as in launch/configs/train.py.
-    workdir: checkpoints, TensorBoard events, PNG curves and the final table
-      go here; re-running with the same workdir resumes.
+    workdir: checkpoints, the recorded config, TensorBoard events, PNG
+      curves and the final table go here; re-running with the same workdir
+      resumes from the newest good checkpoint.
     dataset, model, task, augment_fn: override what the config names
       (for experiments that build their own; see launch/configs/*).
+    on_eval: called as ``on_eval(step, state, values)`` after every
+      evaluation (e.g. to print samples); ``values`` are the eval metrics.
+    run_fields: extra config fields (dotted) that a rerun may change
+      without starting another experiment (see jaxdl.train.workdir).
+    allow_config_change: continue a workdir whose recorded config differs
+      in experiment fields (None: the JAXDL_ALLOW_CONFIG_CHANGE variable).
 
   Returns:
     RunResult with the final (restored-best if early stopping) state.
 
   Raises:
-    ConfigError, DatasetUnavailableError: before any compute.
-    NonFiniteLossError: the loss became NaN/inf; the latest checkpoint is the
+    ConfigError, DatasetUnavailableError, WorkdirError, ConfigChangedError:
+      before any compute.
+    NonFiniteLossError: the loss became NaN/inf; the newest checkpoint is the
       last good one.
+    CheckpointWriteError: a checkpoint could not be written; the older ones
+      are intact.
   """
   quiet_library_logs()
   mesh_lib.maybe_initialize_distributed(config.get('distributed', False))
   mesh = mesh_lib.make_mesh(config.num_devices)
   num_devices = mesh.devices.size
-  check_train_config(config, num_devices)
-  os.makedirs(workdir, exist_ok=True)
-  logging.info('process %d/%d, %d devices in mesh (%s)', jax.process_index(),
-               jax.process_count(), num_devices, jax.devices()[0].platform)
+  check_train_config(config, num_devices, model_given=model is not None)
+  workdir = workdir_lib.prepare(workdir)
+  lock = workdir_lib.WorkdirLock(workdir)
+  lock.acquire()
+  try:
+    workdir_lib.check_config_identity(
+        workdir, config, resuming=has_checkpoints(workdir),
+        run_fields=workdir_lib.RUN_FIELDS | set(run_fields),
+        allow_change=allow_config_change)
+    return _train(config, workdir, mesh, dataset=dataset, model=model, task=task,
+                  augment_fn=augment_fn, on_eval=on_eval)
+  finally:
+    lock.release()
 
+
+def _train(config, workdir: str, mesh, *, dataset, model, task, augment_fn,
+           on_eval) -> RunResult:
+  logging.info('process %d/%d, %d devices in mesh (%s)', jax.process_index(),
+               jax.process_count(), mesh.devices.size, jax.devices()[0].platform)
   dataset = dataset or load_configured_dataset(config)
   info = dataset.info
   train_split = dataset.splits['train']
@@ -122,29 +161,33 @@ def train_and_evaluate(config, workdir: str, *, dataset: Dataset | None = None,
   state = init(jnp.zeros((1,) + inputs.shape[1:], inputs.dtype),
                jax.random.key(config.seed), stats)
 
+  train_fn = steps_lib.jit_train_step(mesh, task=task, augment_fn=augment_fn)
+  eval_fn = steps_lib.jit_eval_step(mesh, task=task)
+  # Train is re-evaluated in eval mode (no dropout, running BN stats) so the
+  # train-vs-dev curves compare like with like; off for large datasets.
+  eval_splits = [s for s in ('train', 'train_dev', 'dev') if s in dataset.splits
+                 and (s != 'train' or config.get('eval_train', True))]
   es_cfg = config.early_stopping
+  _check_eval_metric(es_cfg.metric, eval_splits, dataset.splits, eval_fn, state, mesh,
+                     eval_bs)
+
   early_stop = EarlyStopping(min_delta=es_cfg.min_delta, patience=es_cfg.patience)
   sign = 1.0 if es_cfg.mode == 'min' else -1.0  # flax's EarlyStopping minimises
-  history: dict[str, list] = {}
+  history: dict[str, Any] = {}
   ckpt = Checkpointer(workdir, keep_best=config.keep_best, best_metric=es_cfg.metric,
                       best_mode=es_cfg.mode)
-  finished = False
   restored = ckpt.restore_latest(abstract_like(state))
   if restored is not None:
     state, meta = restored
     history = meta['history']
     early_stop = EarlyStopping(**meta['early_stopping'])
-    finished = meta['finished']
-    logging.info('resumed from %s at step %d', workdir, int(state.step))
+    logging.info('resumed from %s at step %d of %d', workdir, int(state.step), total_steps)
   last_ckpt_step = int(state.step) if restored is not None else None
 
-  train_fn = steps_lib.jit_train_step(mesh, task=task, augment_fn=augment_fn)
-  eval_fn = steps_lib.jit_eval_step(mesh, task=task)
-  writer = SummaryWriter(workdir)
-  # Train is re-evaluated in eval mode (no dropout, running BN stats) so the
-  # train-vs-dev curves compare like with like; off for large datasets.
-  eval_splits = [s for s in ('train', 'train_dev', 'dev') if s in dataset.splits
-                 and (s != 'train' or config.get('eval_train', True))]
+  step = start_step = int(state.step)
+  # Events written after the checkpoint a run resumes from are discarded by
+  # TensorBoard (purge_step), so a killed-and-resumed curve has no doubles.
+  writer = SummaryWriter(workdir, purge_step=start_step + 1 if restored is not None else None)
 
   def record(step: int, values: dict[str, float]) -> None:
     history.setdefault('step', []).append(step)
@@ -152,7 +195,6 @@ def train_and_evaluate(config, workdir: str, *, dataset: Dataset | None = None,
       history.setdefault(k, []).append(v)
     writer.scalars(step, values)
 
-  step = start_step = int(state.step)
   batches = batching.train_batches(train_split, config.batch_size, config.seed, step,
                                    jax.process_index(), jax.process_count())
   window, objectives = None, []
@@ -175,79 +217,115 @@ def train_and_evaluate(config, workdir: str, *, dataset: Dataset | None = None,
     window, objectives = None, []
     return metrics
 
-  while step < total_steps and not finished and not stopped_early:
-    batch = mesh_lib.shard_batch(next(batches), mesh)
-    state, metrics = train_fn(state, batch)
-    objectives.append(metrics.pop('objective')[0])
-    window = steps_lib.sum_metrics(window, metrics)
-    step += 1
-    is_last = step == total_steps
-    do_eval = step % config.eval_every_steps == 0 or is_last
-    do_ckpt = step % config.checkpoint_every_steps == 0 or is_last
-    if step % config.log_every_steps == 0 or do_eval or do_ckpt:
-      train_metrics = check_window()
-      elapsed = time.perf_counter() - t_window
-      if train_metrics is not None and step % config.log_every_steps == 0:
-        rate = config.log_every_steps * config.batch_size / max(elapsed, 1e-9)
-        eta = (total_steps - step) * config.batch_size / max(rate, 1e-9)
-        logging.info('step %d/%d (epoch %.1f)  loss %.4f  error %.2f%%  %.0f examples/s  '
-                     'ETA %.0fs', step, total_steps, step / spe, train_metrics['loss'],
-                     100 * train_metrics.get('error', math.nan), rate, eta)
-        writer.scalars(step, {f'train/{k}': v for k, v in train_metrics.items()})
-        t_window = time.perf_counter()
-    if do_eval:
-      values = {}
-      for name in eval_splits:
-        for k, v in evaluate(state, dataset.splits[name], eval_fn, mesh, eval_bs).items():
-          values[f'{name}/{k}'] = v
-      record(step, values)
-      if es_cfg.metric not in values:
-        raise KeyError(f'config.early_stopping.metric {es_cfg.metric!r} not among '
-                       f'{sorted(values)}')
-      ckpt.save_best(step, state, _meta(history, early_stop, False), values)
-      if es_cfg.patience > 0:
-        early_stop = early_stop.update(sign * values[es_cfg.metric])
-        stopped_early = bool(early_stop.should_stop)
-        if stopped_early:
-          logging.info('early stopping at step %d: %s has not improved for %d evaluations',
-                       step, es_cfg.metric, es_cfg.patience)
-    if do_ckpt or stopped_early:
-      ckpt.save_latest(step, state, _meta(history, early_stop, is_last or stopped_early))
-      last_ckpt_step = step
-    if do_eval or do_ckpt:
-      t_window = time.perf_counter()  # throughput counts training steps only
+  try:
+    while step < total_steps and not stopped_early:
+      batch = mesh_lib.shard_batch(next(batches), mesh)
+      state, metrics = train_fn(state, batch)
+      objectives.append(metrics.pop('objective')[0])
+      window = steps_lib.sum_metrics(window, metrics)
+      step += 1
+      is_last = step == total_steps
+      do_eval = step % config.eval_every_steps == 0 or is_last
+      do_ckpt = step % config.checkpoint_every_steps == 0 or is_last
+      if step % config.log_every_steps == 0 or do_eval or do_ckpt:
+        train_metrics = check_window()
+        elapsed = time.perf_counter() - t_window
+        if train_metrics is not None and step % config.log_every_steps == 0:
+          rate = config.log_every_steps * config.batch_size / max(elapsed, 1e-9)
+          eta = (total_steps - step) * config.batch_size / max(rate, 1e-9)
+          logging.info('step %d/%d (epoch %.1f)  loss %.4f  error %.2f%%  %.0f examples/s  '
+                       'ETA %.0fs', step, total_steps, step / spe, train_metrics['loss'],
+                       100 * train_metrics.get('error', math.nan), rate, eta)
+          # Running means over the window's training batches (train mode);
+          # 'train/...' are eval-mode metrics of the whole train split.
+          running = history.setdefault('train_batch', {})
+          running.setdefault('step', []).append(step)
+          for k, v in train_metrics.items():
+            running.setdefault(k, []).append(v)
+          writer.scalars(step, {f'train_batch/{k}': v for k, v in train_metrics.items()})
+          ckpt.check_for_errors()  # a failed background save surfaces here, not later
+          t_window = time.perf_counter()
+      values = None
+      if do_eval:
+        values = {}
+        for name in eval_splits:
+          for k, v in evaluate(state, dataset.splits[name], eval_fn, mesh, eval_bs).items():
+            values[f'{name}/{k}'] = v
+        record(step, values)
+        if on_eval is not None:
+          on_eval(step, state, values)
+        if es_cfg.patience > 0:
+          early_stop = early_stop.update(sign * values[es_cfg.metric])
+          stopped_early = bool(early_stop.should_stop)
+          if stopped_early:
+            logging.info('early stopping at step %d: %s has not improved for %d evaluations',
+                         step, es_cfg.metric, es_cfg.patience)
+      if do_eval or do_ckpt or stopped_early:
+        # One save per step, after the early-stopping update, so a resumed run
+        # continues from exactly the state an uninterrupted one holds here.
+        ckpt.save(step, state, _meta(history, early_stop, is_last or stopped_early), values)
+        last_ckpt_step = step
+        writer.flush()  # the curves survive a kill as far as the checkpoint does
+        t_window = time.perf_counter()  # throughput counts training steps only
 
-  ckpt.wait()
-  if es_cfg.patience > 0 or config.get('restore_best', False):
-    best = ckpt.restore_best(abstract_like(state))
-    if best is not None:
-      state = best[0]
-      logging.info('restored the best checkpoint (step %d) by %s', int(state.step),
-                   es_cfg.metric)
+    ckpt.wait()
+    if es_cfg.patience > 0 or config.get('restore_best', False):
+      best = ckpt.restore_best(abstract_like(state))
+      if best is not None:
+        state = best[0]
+        logging.info('restored the best checkpoint (step %d) by %s', int(state.step),
+                     es_cfg.metric)
 
-  final, counts = {}, {}
-  for name, split in dataset.splits.items():
-    final[name] = evaluate(state, split, eval_fn, mesh, eval_bs)
-    counts[name] = split_size(split)
-  writer.scalars(int(state.step), {f'final/{s}/{k}': v for s, m in final.items()
-                                   for k, v in m.items()})
-  writer.close()
-  table = format_error_table(final, counts, human_error=config.get('human_error'))
-  if jax.process_index() == 0:
-    _write_outputs(workdir, history, table)
-  ckpt.close()
+    final, counts = {}, {}
+    for name, split in dataset.splits.items():
+      final[name] = evaluate(state, split, eval_fn, mesh, eval_bs)
+      counts[name] = split_size(split)
+    writer.scalars(int(state.step), {f'final/{s}/{k}': v for s, m in final.items()
+                                     for k, v in m.items()})
+    table = format_error_table(final, counts, human_error=config.get('human_error'))
+    if jax.process_index() == 0:
+      _write_outputs(workdir, history, table)
+  finally:
+    writer.close()
+    ckpt.close()
   return RunResult(state=state, final=final, history=history, table=table,
                    stopped_early=stopped_early, start_step=start_step)
 
 
-def _write_outputs(workdir: str, history: dict[str, list], table: str) -> None:
-  """Learning curves PNG and the final table as Markdown."""
-  with open(os.path.join(workdir, 'results.md'), 'w') as f:
-    f.write(table + '\n')
+def _check_eval_metric(metric: str, eval_splits, splits, eval_fn, state, mesh,
+                       batch_size: int) -> None:
+  """The early-stopping/best metric must be one that evaluation records.
+
+  The names come from the shapes of one eval step (jax.eval_shape: no
+  compute), so a typo fails before training, not at the first evaluation.
+  """
+  name = eval_splits[0] if eval_splits else next(iter(splits))
+  batch = next(batching.eval_batches(splits[name], batch_size, jax.process_index(),
+                                     jax.process_count()))
+  shapes = jax.eval_shape(eval_fn, state, mesh_lib.shard_batch(batch, mesh))
+  names = sorted(f'{s}/{k}' for s in eval_splits for k in shapes)
+  if metric not in names:
+    near = workdir_lib.nearest_names(metric, names)
+    raise ConfigError(f'config.early_stopping.metric={metric!r}: not recorded by the '
+                      f'evaluation; nearest: {", ".join(near) or "-"} (all: {", ".join(names)})')
+
+
+def _write_outputs(workdir: str, history: dict[str, Any], table: str) -> None:
+  """Learning curves PNG and the final table as Markdown (written atomically)."""
+  path = os.path.join(workdir, 'results.md')
+  try:
+    with open(path + '.tmp', 'w') as f:
+      f.write(table + '\n')
+    os.replace(path + '.tmp', path)
+  except OSError as e:
+    raise WorkdirError(f'cannot write {path}: {os.strerror(e.errno) if e.errno else e}') from None
+  running = history.get('train_batch', {})
   if history.get('step'):
     for metric in ('error', 'loss'):
       series = {k: (history['step'], v) for k, v in history.items()
                 if k.endswith('/' + metric)}
+      if metric in running:
+        series['train (running batches)'] = (running['step'], running[metric])
       if series:
         plot_curves(series, os.path.join(workdir, f'curves_{metric}.png'),
                     ylabel=metric, title=f'{metric} during training')

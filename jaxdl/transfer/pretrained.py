@@ -1,8 +1,7 @@
 """Pretrained parameters from another run's orbax checkpoint (notes 3.14).
 
-A run of `jaxdl.train.loop.train_and_evaluate` leaves `workdir/checkpoints/<step>/state`
-(latest) and `workdir/best/<step>/state` (best by a dev metric), each the
-saved TrainState. `load_pretrained` reads one back as host numpy arrays with
+A run of `jaxdl.train.loop.train_and_evaluate` leaves `workdir/checkpoints/<step>/state`,
+the saved TrainState of its newest and its best (by a dev metric) steps. `load_pretrained` reads one back as host numpy arrays with
 no target tree, so it needs neither the source model's code nor the source
 run's device count. `transplant` copies the backbone into a freshly
 initialised model (whose head may have another number of classes), and
@@ -20,6 +19,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import orbax.checkpoint as ocp
+
+from jaxdl.train.checkpoint import CHECKPOINT_DIR, find_step
 
 WHICH = ('best', 'latest')
 
@@ -48,14 +49,10 @@ def checkpoint_step(workdir: str, which: str = 'best', metric: str = 'dev/error'
   """The step of the best (by `metric`) or latest checkpoint of a run."""
   if which not in WHICH:
     raise ValueError(f'which must be one of {WHICH}, got {which!r}')
-  directory = os.path.abspath(os.path.join(workdir, 'best' if which == 'best' else 'checkpoints'))
+  directory = os.path.join(os.path.abspath(workdir), CHECKPOINT_DIR)
   if not os.path.isdir(directory):
     raise FileNotFoundError(f'no {which} checkpoints under {workdir} (looked for {directory})')
-  options = ocp.CheckpointManagerOptions(
-      read_only=True, **({'best_fn': lambda m: m[metric], 'best_mode': mode}
-                         if which == 'best' else {}))
-  with ocp.CheckpointManager(directory, item_names=('state', 'meta'), options=options) as m:
-    step = m.best_step() if which == 'best' else m.latest_step()
+  step = find_step(workdir, which, metric, mode)
   if step is None:
     raise FileNotFoundError(f'no {which} checkpoint in {directory}')
   return int(step)
@@ -77,8 +74,7 @@ def load_pretrained(workdir: str, which: str = 'best', metric: str = 'dev/error'
     FileNotFoundError: the run has no such checkpoint.
   """
   step = checkpoint_step(workdir, which, metric, mode)
-  path = os.path.abspath(os.path.join(workdir, 'best' if which == 'best' else 'checkpoints',
-                                      str(step), 'state'))
+  path = os.path.join(os.path.abspath(workdir), CHECKPOINT_DIR, str(step), 'state')
   checkpointer = ocp.PyTreeCheckpointer()
   tree = checkpointer.metadata(path).item_metadata
   tree = getattr(tree, 'tree', tree)

@@ -13,12 +13,16 @@ import numpy as np
 class SummaryWriter:
   """Scalars (and images) to ``workdir/tensorboard``; a no-op off process 0."""
 
-  def __init__(self, workdir: str, enabled: bool | None = None):
+  def __init__(self, workdir: str, enabled: bool | None = None,
+               purge_step: int | None = None):
+    """purge_step: on resume, the step of the checkpoint resumed from;
+    TensorBoard then drops events a killed run wrote after it."""
     self.enabled = jax.process_index() == 0 if enabled is None else enabled
     self._writer = None
     if self.enabled:
       from tensorboardX import SummaryWriter as _Writer  # deferred: optional cost
-      self._writer = _Writer(logdir=os.path.join(workdir, 'tensorboard'))
+      self._writer = _Writer(logdir=os.path.join(workdir, 'tensorboard'),
+                             purge_step=purge_step)
 
   def scalars(self, step: int, values: dict[str, float]) -> None:
     if self._writer is not None:

@@ -46,7 +46,25 @@ def get_config(variant: str = '') -> ml_collections.ConfigDict:
   c.num_train_steps = 800  # optimizer steps (~3.3M characters, ~8 epochs)
   c.log_every_steps = 100  # train loss print period
   c.eval_every_steps = 200  # dev perplexity + samples + checkpoint period
+  c.checkpoint_every_steps = 200  # latest-checkpoint period (every eval saves too)
   c.num_devices = 0  # devices in the data mesh; 0 = all
+  c.distributed = False  # jax.distributed.initialize() for multi-host
+  # Fields of the core loop (jaxdl.train.loop), fixed for a language model:
+  c.model = 'char_lm'  # the model is built from model_kwargs by the experiment
+  c.num_epochs = 1  # unused: num_train_steps is set
+  c.normalize_inputs = False  # inputs are character ids
+  c.eval_train = False  # evaluations score dev; train and test at the end
+  c.keep_best = 1  # best checkpoints kept by dev loss
+  c.restore_best = False  # end on the last step
+  c.human_error = -1.0  # no human-level perplexity
+  c.data = ml_collections.ConfigDict()
+  c.data.fractions = ()  # whole documents: 90/5/5 of the characters (corpus.py)
+  c.data.train_dev_fraction = 0.0  # no train-dev split
+  c.early_stopping = ml_collections.ConfigDict()
+  c.early_stopping.patience = 0  # off
+  c.early_stopping.min_delta = 0.0  # smallest change that counts
+  c.early_stopping.metric = 'dev/loss'  # nats per character
+  c.early_stopping.mode = 'min'  # lower is better
 
   if variant == 'shakespeare':
     c.corpus = 'tiny_shakespeare'
@@ -62,6 +80,7 @@ def get_config(variant: str = '') -> ml_collections.ConfigDict:
     c.num_train_steps = 4
     c.log_every_steps = 2
     c.eval_every_steps = 2
+    c.checkpoint_every_steps = 2
   elif variant:
     raise ValueError(f"unknown config variant {variant!r}; accepted: '', "
                      "'shakespeare', 'smoke'")
