@@ -2,7 +2,8 @@
 
 In-process: each experiment's check_config accepts the default and `:smoke`
 configs and rejects one bad value per field family with a ConfigError whose
-message starts with 'config.<field>=' (flags: '--<flag>='). A few subprocess
+message starts with 'config.<field>=' (or names the wrong entry of it,
+'config.<field>.<entry>='; flags: '--<flag>='). A few subprocess
 runs check that a launcher turns the mistake into one 'error: ...' line and a
 non-zero exit code, without a traceback.
 """
