@@ -19,16 +19,17 @@ from typing import Iterator
 import numpy as np
 
 from jaxdl.data.dataset import Split, split_size, take
+from jaxdl.errors import ConfigError
 
 
 def steps_per_epoch(num_examples: int, global_batch_size: int) -> int:
   """Full batches per epoch (the remainder is dropped in training)."""
   if global_batch_size <= 0:
-    raise ValueError(f'batch_size must be > 0, got {global_batch_size}')
+    raise ConfigError(f'config.batch_size={global_batch_size}: must be > 0')
   steps = num_examples // global_batch_size
   if steps == 0:
-    raise ValueError(f'batch_size {global_batch_size} is larger than the training '
-                     f'split ({num_examples} examples): no full batch')
+    raise ConfigError(f'config.batch_size={global_batch_size}: larger than the training '
+                      f'split ({num_examples} examples), so there is no full batch')
   return steps
 
 

@@ -23,6 +23,7 @@ import json
 import logging as std_logging
 import os
 import shutil
+import sys
 from typing import Any, Sequence
 
 import jax
@@ -118,6 +119,45 @@ class _QuietOrbax:
     return False
 
 
+class _DropOrbaxErrors(std_logging.Filter):
+  """Drops the error records orbax's background threads log for a failed save.
+
+  The Checkpointer reports every failed save itself as one line
+  (CheckpointWriteError, from check_for_errors/wait); orbax would log the
+  same failure from each of its threads as a traceback, after that line.
+  """
+
+  def filter(self, record: std_logging.LogRecord) -> bool:
+    if record.levelno < std_logging.ERROR:
+      return True
+    return not (f'{os.sep}orbax{os.sep}' in record.pathname or record.name == 'asyncio')
+
+
+_ORBAX_FILTER = _DropOrbaxErrors()
+_FILTERED_LOGGERS = ('absl', 'asyncio')
+
+
+def _install_closed_loop_hook() -> None:
+  """Hides 'Event loop is closed' from orbax threads that outlive a failed save.
+
+  After a write error orbax's helper threads still try to signal their
+  (closed) event loops; Python would print each as an ignored exception
+  after the run's one-line error. Every other unraisable exception still
+  reaches the previous hook.
+  """
+  previous = sys.unraisablehook
+  if getattr(previous, '_jaxdl', False):
+    return
+
+  def hook(unraisable):
+    exc = unraisable.exc_value
+    if isinstance(exc, RuntimeError) and str(exc) == 'Event loop is closed':
+      return
+    previous(unraisable)
+  hook._jaxdl = True
+  sys.unraisablehook = hook
+
+
 class Checkpointer:
   """Latest-K and best-K checkpoints of one run, in one orbax manager."""
 
@@ -133,6 +173,7 @@ class Checkpointer:
     self.best_metric, self.best_mode = best_metric, best_mode
     policy = LatestAndBest(keep_latest=keep_latest, keep_best=keep_best,
                            metric=best_metric, mode=best_mode)
+    self._quarantine_unparsable_json()
     self.manager = ocp.CheckpointManager(
         self.directory, item_names=('state', 'meta'),
         options=ocp.CheckpointManagerOptions(
@@ -141,6 +182,9 @@ class Checkpointer:
             # the policy still sees them after a restart; the policy decides.
             best_fn=lambda m: m.get(best_metric, 0.0), best_mode=best_mode))
     self._pending_step: int | None = None
+    for name in _FILTERED_LOGGERS:
+      std_logging.getLogger(name).addFilter(_ORBAX_FILTER)
+    _install_closed_loop_hook()
 
   # Saving ------------------------------------------------------------------
 
@@ -181,9 +225,10 @@ class Checkpointer:
       raise self._write_error(self._pending_step or -1, e) from e
 
   def close(self) -> None:
+    """Waits for pending saves (a failure was already reported) and closes."""
     try:
       self.manager.close()
-    except Exception:  # noqa: BLE001  (already reported by wait())
+    except Exception:  # noqa: BLE001  (already reported by check_for_errors/wait)
       pass
 
   # Restoring ---------------------------------------------------------------
@@ -220,20 +265,54 @@ class Checkpointer:
     return bool(np.all(multihost_utils.process_allgather(np.asarray(ok))))
 
   def _quarantine(self, step: int, reason: str) -> None:
-    logging.warning('checkpoint %s/%d is unusable (%s); moved to %s, trying an older one',
-                    self.directory, step, reason, CORRUPT_DIR)
     if jax.process_index() == 0:
-      target = os.path.join(self.workdir, CORRUPT_DIR, str(step))
-      n = 1
-      while os.path.exists(target):
-        target = os.path.join(self.workdir, CORRUPT_DIR, f'{step}.{n}')
-        n += 1
-      os.makedirs(os.path.dirname(target), exist_ok=True)
-      shutil.move(os.path.join(self.directory, str(step)), target)
+      self._move_aside(step, reason)
+    else:
+      logging.warning('checkpoint %s/%d is unusable (%s)', self.directory, step, reason)
     if jax.process_count() > 1:
       from jax.experimental import multihost_utils
       multihost_utils.sync_global_devices(f'jaxdl_quarantine_{step}')
     self.manager.reload()
+
+  def _quarantine_unparsable_json(self) -> None:
+    """Moves steps whose small JSON files do not parse out of orbax's way.
+
+    Orbax reads every step's metadata and metrics when a manager opens, and
+    an empty or truncated one (a kill during the write of that file) would
+    stop it there; the fingerprints catch everything else at restore time.
+    """
+    bad = []
+    if jax.process_index() == 0 and os.path.isdir(self.directory):
+      for name in sorted(os.listdir(self.directory)):
+        step_dir = os.path.join(self.directory, name)
+        if not name.isdigit():
+          continue
+        for rel in ('_CHECKPOINT_METADATA', os.path.join('metrics', 'metrics')):
+          path = os.path.join(step_dir, rel)
+          if not os.path.exists(path):
+            continue
+          try:
+            with open(path) as f:
+              json.load(f)
+          except (OSError, ValueError) as e:
+            bad.append((int(name), f'{rel}: {_one_line(e)}'))
+            break
+    for step, reason in bad:
+      self._move_aside(step, reason)
+    if jax.process_count() > 1:
+      from jax.experimental import multihost_utils
+      multihost_utils.sync_global_devices('jaxdl_checkpoint_prescan')
+
+  def _move_aside(self, step: int, reason: str) -> None:
+    logging.warning('checkpoint %s/%d is unusable (%s); moved to %s, trying an older one',
+                    self.directory, step, reason, CORRUPT_DIR)
+    target = os.path.join(self.workdir, CORRUPT_DIR, str(step))
+    n = 1
+    while os.path.exists(target):
+      target = os.path.join(self.workdir, CORRUPT_DIR, f'{step}.{n}')
+      n += 1
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    shutil.move(os.path.join(self.directory, str(step)), target)
 
   def restore_latest(self, abstract_state):
     """(state, meta) of the newest good checkpoint, or None if there is none.
