@@ -188,6 +188,9 @@ def test_train_flag_switches_batchnorm_and_dropout():
   # Eval mode uses the running averages and is deterministic.
   np.testing.assert_array_equal(apply(variables, x), apply(variables, x))
   # Dropout: two rngs give different train outputs.
+  # 32 x 32, not 16 x 16: five 2 x 2 pools of a 16 x 16 input end on a 1 x 1 map
+  # that the last pool cannot cover (pooling now raises instead of returning 0 x 0).
+  x = jax.random.normal(jax.random.key(1), (4, 32, 32, 3))
   m = vgg.VGG19Tiny(dropout_rate=0.5)
   v = numpy_variables(m, x)
   run = jax.jit(lambda r: m.apply(v, x, train=True, rngs={'dropout': r}))
