@@ -22,6 +22,7 @@ import hashlib
 import json
 import logging as std_logging
 import os
+import re
 import shutil
 import sys
 from typing import Any, Sequence
@@ -94,6 +95,9 @@ def fingerprint(state, meta: dict[str, Any]) -> dict[str, str]:
 
 def _one_line(e: BaseException) -> str:
   text = ' '.join(str(e).split()) or type(e).__name__
+  code = re.search(r"os_error_code='(\d+)'", text)  # tensorstore's I/O errors
+  if code:
+    return f'OSError: [Errno {code.group(1)}] {os.strerror(int(code.group(1)))}'
   return f'{type(e).__name__}: {text[:240]}'
 
 
