@@ -35,6 +35,17 @@ def require_sizes(field: str, value: Any, minimum: int = 1, allow_empty: bool = 
           f'{"" if allow_empty else "non-empty "}sequence of them')
 
 
+def require_split_sizes(prefix: str, sizes, train_key: str, batch_size: int) -> None:
+  """Example counts of generated splits: each >= 1, train >= one full batch.
+
+  ``prefix`` names the fields with ``{}`` for the split ('multitask.{}_size').
+  """
+  for split in ('train', 'dev', 'test'):
+    require_int(prefix.format(split), sizes[prefix.format(split).rsplit('.', 1)[-1]], 1)
+  require(sizes[train_key] >= batch_size, prefix.format('train'), sizes[train_key],
+          f'must be >= batch_size ({batch_size}): training needs one full batch')
+
+
 def require_names(field: str, values: Iterable[Any], accepted: Iterable[str],
                   allow_empty: bool = False) -> None:
   """A sequence of names, each in accepted, without repeats."""

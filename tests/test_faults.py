@@ -53,15 +53,22 @@ def assert_same_run(workdir, reference):
   assert (Path(workdir) / 'results.md').read_text() == (Path(reference) / 'results.md').read_text()
 
 
-def test_kill_between_an_eval_save_and_a_checkpoint_resumes_bit_equal(tmp_path, procs, straight):
-  workdir = tmp_path / 'killed'
+def _kill_after_step_20(procs, workdir) -> None:
+  """Starts the run and SIGKILLs it once checkpoint step 20 is on disk.
+
+  Step 20 is an eval save and the next checkpoint period is 25: the kill
+  lands where a newer "best" than "latest" used to end every rerun.
+  """
   proc = procs.start('train', workdir, *FLAGS)
-  # Step 20 is an eval save; the next checkpoint period is 25: the kill lands
-  # where a newer "best" than "latest" used to end every rerun.
   assert procs.wait_for(lambda: 20 in checkpoint_steps(workdir), [proc])
   procs.kill([proc])
   proc.wait()
   assert proc.returncode == -signal.SIGKILL
+
+
+def test_kill_between_an_eval_save_and_a_checkpoint_resumes_bit_equal(tmp_path, procs, straight):
+  workdir = tmp_path / 'killed'
+  _kill_after_step_20(procs, workdir)
   rc, out, err = procs.run('train', workdir, *FLAGS)
   assert rc == 0, err[-2000:]
   assert 'resumed from' in err
@@ -213,10 +220,7 @@ def test_a_write_error_keeps_the_last_checkpoint_and_a_rerun_finishes(tmp_path, 
   """RLIMIT_FSIZE makes every write past a size fail (EFBIG), as a full disk would."""
   import resource
   workdir = tmp_path / 'limited'
-  proc = procs.start('train', workdir, *FLAGS)
-  assert procs.wait_for(lambda: 20 in checkpoint_steps(workdir), [proc])
-  procs.kill([proc])
-  proc.wait()
+  _kill_after_step_20(procs, workdir)
   # Every file of a checkpoint is written whole, so a 1-byte limit fails the
   # first write of the rerun's next checkpoint (and the event file's growth).
   limit = lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (1, 1))  # noqa: E731
@@ -232,10 +236,7 @@ def test_a_write_error_keeps_the_last_checkpoint_and_a_rerun_finishes(tmp_path, 
 def test_a_read_only_workdir_is_one_line_and_resumes_once_writable(small_disk, procs, straight):
   mnt, mounted = small_disk
   workdir = mnt / 'run'
-  proc = procs.start('train', workdir, *FLAGS)
-  assert procs.wait_for(lambda: 20 in checkpoint_steps(workdir), [proc])
-  procs.kill([proc])
-  proc.wait()
+  _kill_after_step_20(procs, workdir)
   if mounted:
     subprocess.run(['mount', '-o', 'remount,ro', str(mnt)], check=True)
   elif os.geteuid() != 0:

@@ -16,7 +16,7 @@ from jaxdl import experiment_checks as checks
 from jaxdl.data.dataset import Dataset, DatasetInfo
 from jaxdl.multitask import shapes
 from jaxdl.multitask.loss import multilabel_task
-from jaxdl.train.config_check import require, require_int, require_range
+from jaxdl.train.config_check import require_range
 from jaxdl.train.loop import train_and_evaluate
 
 
@@ -64,10 +64,7 @@ def check_config(config) -> None:
   checks.check_model_kwargs(config.model_kwargs, checks.model_class(config.model))
   checks.check_core_fields(config)
   cfg = config.multitask
-  for split in ('train', 'dev', 'test'):
-    require_int(f'multitask.{split}_size', cfg[f'{split}_size'], 1)
-  require(cfg.train_size >= config.batch_size, 'multitask.train_size', cfg.train_size,
-          f'must be >= batch_size ({config.batch_size}): training needs one full batch')
+  checks.require_split_sizes('multitask.{}_size', cfg, 'train_size', config.batch_size)
   require_range('multitask.missing_fraction', cfg.missing_fraction, 0, 1, high_open=True)
   checks.require_names('multitask.single_task_shapes', cfg.single_task_shapes,
                        shapes.SHAPE_NAMES, allow_empty=True)

@@ -66,10 +66,7 @@ def check_config(config) -> None:
                             reserved=_DATA_MODEL_FIELDS)
   checks.check_core_fields(config)
   tc = config.translate
-  for split in ('train', 'dev', 'test'):
-    require_int(f'translate.num_{split}', tc[f'num_{split}'], 1)
-  require(tc.num_train >= config.batch_size, 'translate.num_train', tc.num_train,
-          f'must be >= batch_size ({config.batch_size}): training needs one full batch')
+  checks.require_split_sizes('translate.num_{}', tc, 'num_train', config.batch_size)
   require_int('translate.beam_size', tc.beam_size, 1)
   require_range('translate.alpha', tc.alpha, 0)
   require_int('translate.num_examples', tc.num_examples, 0)

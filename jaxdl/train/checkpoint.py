@@ -334,16 +334,9 @@ class Checkpointer:
 
   def best_step(self) -> int | None:
     """The kept step with the best ``best_metric`` (ties: the earlier step)."""
-    infos = [_Info(s, self._metrics(s)) for s in self.steps()]
+    infos = [_Info(s, _read_metrics(self.directory, s)) for s in self.steps()]
     ranked = rank_best(infos, self.best_metric, self.best_mode)
     return infos[ranked[0]].step if ranked else None
-
-  def _metrics(self, step: int) -> dict[str, float] | None:
-    try:
-      with _QuietOrbax():
-        return self.manager.metrics(step)
-    except Exception:  # noqa: BLE001  (a step without metrics)
-      return None
 
   def restore_best(self, abstract_state):
     """(state, meta) of the best checkpoint by ``best_metric``, or None."""
