@@ -6,8 +6,9 @@ uninterrupted run: the final checkpoint's SHA-256 state fingerprint, its
 eval history and results.md are compared, not approximated. The periods are
 chosen like the launchers' defaults: evaluations (which checkpoint too) fall
 between the checkpoint period, which is where a run with separate latest
-and best directories dead-ended. The long random-kill series runs with
---runslow.
+and best directories dead-ended. The random-kill series, the file-size-limit
+write error, the read-only workdir and the killed lock holder (three
+launcher runs each) run with --runslow.
 """
 import os
 import random
@@ -149,6 +150,7 @@ def test_a_second_writer_gets_one_line_naming_the_holder(tmp_path, procs):
   assert not checkpoint_steps(workdir)  # nothing was written by either
 
 
+@pytest.mark.slow
 def test_a_killed_holder_leaves_no_stale_lock(tmp_path, procs, straight):
   workdir = tmp_path / 'stale'
   proc = procs.start('train', workdir, *FLAGS)
@@ -216,6 +218,7 @@ def test_a_full_disk_mid_run_is_one_line_and_a_rerun_after_freeing_resumes(
   assert_same_run(workdir, straight)
 
 
+@pytest.mark.slow
 def test_a_write_error_keeps_the_last_checkpoint_and_a_rerun_finishes(tmp_path, procs, straight):
   """RLIMIT_FSIZE makes every write past a size fail (EFBIG), as a full disk would."""
   import resource
@@ -233,6 +236,7 @@ def test_a_write_error_keeps_the_last_checkpoint_and_a_rerun_finishes(tmp_path, 
   assert_same_run(workdir, straight)
 
 
+@pytest.mark.slow
 def test_a_read_only_workdir_is_one_line_and_resumes_once_writable(small_disk, procs, straight):
   mnt, mounted = small_disk
   workdir = mnt / 'run'
