@@ -4,12 +4,10 @@
 """
 import jax
 from absl import flags, logging
-from ml_collections import config_flags
 
-from jaxdl.cli import launch, run_or_exit
+from jaxdl.cli import define_config, launch, run_or_exit
 
-_CONFIG = config_flags.DEFINE_config_file('config', 'launch/configs/classify.py',
-                                          'experiment config', lock_config=True)
+_CONFIG = define_config('launch/configs/classify.py', 'experiment config')
 _WORKDIR = flags.DEFINE_string('workdir', '/tmp/jaxdl_classify', 'output directory')
 
 

@@ -2,13 +2,11 @@
 
   python launch/diagnose.py [--config=launch/configs/diagnose.py:VARIANT] [--config.dev_error=...]
 """
-from ml_collections import config_flags
 
 from jaxdl.analysis.diagnosis import diagnosis_from_config
-from jaxdl.cli import launch, run_or_exit
+from jaxdl.cli import define_config, launch, run_or_exit
 
-_CONFIG = config_flags.DEFINE_config_file('config', 'launch/configs/diagnose.py',
-                                          'the measured errors', lock_config=True)
+_CONFIG = define_config('launch/configs/diagnose.py', 'the measured errors')
 
 
 def main(argv):

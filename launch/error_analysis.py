@@ -6,13 +6,11 @@ import sys
 
 import jax
 from absl import flags, logging
-from ml_collections import config_flags
 
 from jaxdl.errors import JaxdlError
-from jaxdl.cli import launch
+from jaxdl.cli import define_config, launch
 
-_CONFIG = config_flags.DEFINE_config_file('config', 'launch/configs/error_analysis.py',
-                                          'analysis config', lock_config=True)
+_CONFIG = define_config('launch/configs/error_analysis.py', 'analysis config')
 _WORKDIR = flags.DEFINE_string('workdir', '/tmp/jaxdl_errors', 'output directory')
 
 

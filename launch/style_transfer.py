@@ -1,12 +1,10 @@
 """Neural style transfer (notes 4.14): python launch/style_transfer.py --workdir=DIR [--config...]."""
 import jax
 from absl import flags, logging
-from ml_collections import config_flags
 
-from jaxdl.cli import launch, run_or_exit
+from jaxdl.cli import define_config, launch, run_or_exit
 
-_CONFIG = config_flags.DEFINE_config_file('config', 'launch/configs/style_transfer.py',
-                                          'experiment config', lock_config=True)
+_CONFIG = define_config('launch/configs/style_transfer.py', 'experiment config')
 _WORKDIR = flags.DEFINE_string('workdir', '/tmp/jaxdl_style_transfer', 'output directory')
 
 

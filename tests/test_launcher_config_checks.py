@@ -392,3 +392,40 @@ def test_bench_launcher_flag_error_is_one_line():
   assert r.returncode != 0
   assert 'Traceback' not in r.stderr, r.stderr[-3000:]
   assert r.stderr.strip().splitlines()[-1] == 'error: --steps=0: must be >= 1'
+
+
+CONFIG_LAUNCHERS = sorted([*EXPERIMENTS, 'train', 'char_lm'])
+
+
+@pytest.mark.parametrize('launcher', CONFIG_LAUNCHERS)
+def test_unknown_config_override_names_the_nearest_fields(launcher, capsys):
+  from jaxdl.cli import check_config_overrides
+  default = f'launch/configs/{launcher}.py'
+  real = next(k for k in _flat(load_config(default)) if '.' not in k)
+  with pytest.raises(SystemExit) as e:
+    check_config_overrides(['prog', f'--config.{real}x=1'], default)
+  assert str(e.value).startswith(f'error: unknown config field --config.{real}x; nearest: '
+                                 f'--config.{real}'), e.value
+  check_config_overrides(['prog', f'--config.{real}=1'], default)  # a real field passes
+
+
+def _flat(config):
+  from jaxdl.train.workdir import flatten
+  return flatten(config)
+
+
+def test_every_config_launcher_defines_its_flag_through_the_checked_helper():
+  # config_flags.DEFINE_config_file alone would turn a typo into a KeyError traceback.
+  for launcher in CONFIG_LAUNCHERS:
+    source = (ROOT / 'launch' / f'{launcher}.py').read_text()
+    assert 'DEFINE_config_file' not in source, launcher
+    assert f"define_config('launch/configs/{launcher}.py'" in source, launcher
+
+
+def test_unknown_config_override_is_one_line_from_the_launcher(tmp_path):
+  r = _launch('launch/detect.py', f'--workdir={tmp_path}', '--config.optimizr.learning_rate=1')
+  assert r.returncode != 0
+  assert 'Traceback' not in r.stderr, r.stderr[-3000:]
+  assert r.stderr.strip().splitlines()[-1].startswith(
+      'error: unknown config field --config.optimizr.learning_rate; nearest: '
+      '--config.optimizer.learning_rate'), r.stderr[-3000:]
