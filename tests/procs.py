@@ -63,7 +63,8 @@ class Procs:
                 devices_per_process: int = 4) -> list[subprocess.Popen]:
     """A multi-process job on 127.0.0.1 (the JAX_* variables the README names)."""
     port = free_port()
-    return [self.start(script, workdir, '--config.distributed=True', *flags,
+    # After flags: ml_collections reads overrides only after their --config.
+    return [self.start(script, workdir, *flags, '--config.distributed=True',
                        devices=devices_per_process,
                        env={'JAX_COORDINATOR_ADDRESS': f'127.0.0.1:{port}',
                             'JAX_NUM_PROCESSES': str(processes),
