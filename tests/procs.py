@@ -69,7 +69,8 @@ class Procs:
                        env={'JAX_COORDINATOR_ADDRESS': f'127.0.0.1:{port}',
                             'JAX_NUM_PROCESSES': str(processes),
                             'JAX_PROCESS_ID': str(i),
-                            'JAXDL_DISTRIBUTED_TIMEOUT_S': '60'})
+                            'JAXDL_DISTRIBUTED_TIMEOUT_S': '60',
+                            'JAXDL_HEARTBEAT_TIMEOUT_S': '10'})
             for i in range(processes)]
 
   @staticmethod

@@ -80,14 +80,15 @@ def test_two_processes_compute_what_one_process_with_eight_devices_computes(
   assert sorted(p.name for p in two_processes.glob('lock.*')) == ['lock.0', 'lock.1']
 
 
-@pytest.mark.parametrize('sig', [signal.SIGTERM, signal.SIGKILL], ids=['SIGTERM', 'SIGKILL'])
-def test_stopped_job_exits_and_its_rerun_ends_bit_equal(sig, tmp_path, procs, two_processes):
+@pytest.mark.parametrize('sig,stopped', [(signal.SIGTERM, (0, 1)), (signal.SIGKILL, (0,)),
+                                         (signal.SIGKILL, (1,))],
+                         ids=['SIGTERM-both', 'SIGKILL-coordinator', 'SIGKILL-worker'])
+def test_stopped_job_exits_and_its_rerun_ends_bit_equal(sig, stopped, tmp_path, procs,
+                                                        two_processes):
   workdir = tmp_path / 'job'
   job = procs.start_job('train', workdir, *FLAGS)
   assert procs.wait_for(lambda: 10 in checkpoint_steps(workdir), job, timeout=TIMEOUT_S)
-  procs.kill(job[:1], sig)  # one host is stopped: its peer must not wait forever
-  if sig == signal.SIGTERM:
-    procs.kill(job[1:], sig)  # a scheduler stops the whole job
+  procs.kill([job[i] for i in stopped], sig)  # a killed host: its peer must not wait forever
   for p in job:
     rc, _, err = procs.finish(p, TIMEOUT_S)  # raises if a process outlives the timeout
     assert rc != 0, last_line(err)

@@ -58,7 +58,10 @@ def maybe_initialize_distributed(enabled: bool) -> None:
   that crosses processes). SIGTERM is given back its default action after
   initialisation: jax's preemption notifier would otherwise swallow it, and
   a process blocked in a collective must still stop when its scheduler
-  says so; the checkpoints are safe against any kill.
+  says so; the checkpoints are safe against any kill. A process that dies
+  is noticed by the others after JAXDL_HEARTBEAT_TIMEOUT_S seconds (jax's
+  100 by default), and they exit; JAXDL_DISTRIBUTED_TIMEOUT_S (300) bounds
+  the wait for all processes to start.
   """
   if not enabled or jax.distributed.is_initialized():
     return
@@ -66,8 +69,11 @@ def maybe_initialize_distributed(enabled: bool) -> None:
   # Only the CPU client reads it; GPU/TPU keep their own collectives.
   jax.config.update('jax_cpu_collectives_implementation', 'gloo')
   try:
-    jax.distributed.initialize(**args, initialization_timeout=
-                               int(os.environ.get('JAXDL_DISTRIBUTED_TIMEOUT_S', '300')))
+    jax.distributed.initialize(
+        **args,
+        initialization_timeout=int(os.environ.get('JAXDL_DISTRIBUTED_TIMEOUT_S', '300')),
+        # How long the others wait for a killed process before they stop too.
+        heartbeat_timeout_seconds=int(os.environ.get('JAXDL_HEARTBEAT_TIMEOUT_S', '100')))
   except (RuntimeError, ValueError) as e:
     raise ConfigError(f'jax.distributed.initialize failed ({" ".join(str(e).split())[:200]}); '
                       f'set {ENV_ADDRESS}, {ENV_NUM} and {ENV_ID}, or run under a '
