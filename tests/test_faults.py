@@ -271,15 +271,33 @@ def test_checkpoint_write_error_names_the_last_good_step():
                     'resume once the cause is fixed')
 
 
+# Launcher flags for the random-kill series: evaluations (which checkpoint)
+# fall between the checkpoint periods in both; long enough for many kills.
+SERIES = {
+    'train': FLAGS + ['--config.num_train_steps=200'],
+    'detect': ['--config=launch/configs/detect.py:smoke', '--config.num_train_steps=64',
+               '--config.log_every_steps=2', '--config.eval_every_steps=4',
+               '--config.checkpoint_every_steps=10'],
+}
+
+
 @pytest.mark.slow
-def test_random_kill_series_always_finishes_bit_equal(tmp_path, procs, straight):
+@pytest.mark.parametrize('launcher,seed', [('train', 0), ('train', 1), ('detect', 0)])
+def test_random_kill_series_always_finishes_bit_equal(launcher, seed, tmp_path, procs):
   """SIGKILL at random moments, half of them while a checkpoint is being
   written (a temporary directory exists), until a rerun finishes."""
-  rng = random.Random(0)
+  import time
+  flags = SERIES[launcher]
+  reference = tmp_path / 'straight'
+  began = time.time()
+  rc, _, err = procs.run(launcher, reference, *flags)
+  assert rc == 0, err[-2000:]
+  wall = time.time() - began
+  rng = random.Random(seed)
   workdir = tmp_path / 'series'
   kills = during_write = 0
   for attempt in range(40):
-    proc = procs.start('train', workdir, *FLAGS)
+    proc = procs.start(launcher, workdir, *flags)
     if rng.random() < 0.5:
       def writing():
         d = workdir / 'checkpoints'
@@ -287,14 +305,15 @@ def test_random_kill_series_always_finishes_bit_equal(tmp_path, procs, straight)
       hit = procs.wait_for(writing, [proc], timeout=120, poll=0.001)
       during_write += hit
     else:
-      procs.wait_for(lambda: False, [proc], timeout=rng.uniform(2.0, 14.0))
+      procs.wait_for(lambda: False, [proc], timeout=rng.uniform(0.1, 0.6) * wall)
     if proc.poll() is not None:
       break
     procs.kill([proc])
     proc.wait()
     kills += 1
-  rc, _, err = procs.run('train', workdir, *FLAGS)  # finishes, or re-reports a finished run
+  rc, _, err = procs.run(launcher, workdir, *flags)  # finishes, or re-reports a finished run
   assert rc == 0, err[-2000:]
   assert kills >= 5, kills
-  print(f'{kills} kills, {during_write} during a checkpoint write')
-  assert_same_run(workdir, straight)
+  print(f'{launcher} seed {seed}: {kills} kills, {during_write} during a checkpoint write, '
+        f'{len(list((workdir / "checkpoints_corrupt").glob("*")))} steps quarantined')
+  assert_same_run(workdir, reference)
