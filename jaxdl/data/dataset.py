@@ -47,8 +47,10 @@ class Dataset:
     return split_size(self.splits[split])
 
 
-def split_size(split: Split) -> int:
-  """Number of examples in a split; raises if its arrays disagree."""
+def split_size(split) -> int:
+  """Number of examples in a split (arrays or a source); raises if its arrays disagree."""
+  if not isinstance(split, dict):
+    return len(split)  # a jaxdl.data.sources source
   sizes = {k: len(v) for k, v in split.items()}
   if not sizes:
     raise ValueError('a split must hold at least one array')
@@ -57,6 +59,9 @@ def split_size(split: Split) -> int:
   return next(iter(sizes.values()))
 
 
-def take(split: Split, indices: np.ndarray) -> Split:
-  """Rows ``indices`` of every array of ``split``."""
+def take(split, indices: np.ndarray):
+  """Rows ``indices`` of every array of ``split`` (of a source: a lazy subset)."""
+  if not isinstance(split, dict):
+    from jaxdl.data.sources import SubsetSource
+    return SubsetSource(split, indices)
   return {k: v[indices] for k, v in split.items()}

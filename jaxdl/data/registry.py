@@ -14,7 +14,7 @@ from jaxdl.data.dataset import Dataset, Split
 from jaxdl.data.dataset import split_size, take
 from jaxdl.data.splits import (check_fractions, hold_out_train_dev, make_splits,
                                 split_indices)
-from jaxdl.data.tfds_source import DatasetUnavailableError, load_tfds
+from jaxdl.data.tfds_source import DatasetUnavailableError, open_tfds
 
 EMBEDDED: dict[str, str] = {
     'digits': 'jaxdl.data.digits:load',
@@ -40,7 +40,11 @@ def load_dataset(name: str, *, seed: int = 0,
   """Loads ``name`` and returns its train/dev/test(/train_dev) splits.
 
   Args:
-    name: an EMBEDDED name or a TFDS catalog name (e.g. 'mnist').
+    name: an EMBEDDED name, a TFDS catalog name (e.g. 'mnist') or the path
+      of a prepared TFDS dataset directory. TFDS splits are lazy sources
+      (jaxdl.data.sources) that the input pipeline streams; a dev or test
+      split carved out of a TFDS train split is a seeded random subset
+      (stratified only for in-memory datasets).
     seed: seeds splitting (and generation, for generated datasets).
     fractions: (train, dev, test) for datasets that come as one pool; None or
       () picks them from the dataset size (notes 3.5: 60/20/20 for thousands
@@ -61,7 +65,7 @@ def load_dataset(name: str, *, seed: int = 0,
   if name in EMBEDDED:
     raw, info = _load_embedded(name, seed)
   else:
-    raw, info = load_tfds(name, data_dir=data_dir, allow_download=allow_download,
+    raw, info = open_tfds(name, data_dir=data_dir, allow_download=allow_download,
                           embedded=EMBEDDED)
   label_key = info.label_key
   if not fractions:
@@ -77,7 +81,9 @@ def load_dataset(name: str, *, seed: int = 0,
   return Dataset(name=name, splits=splits, info=info)
 
 
-def _labels(split: Split, label_key: str):
+def _labels(split, label_key: str):
+  if not isinstance(split, dict):
+    return None  # a streamed source: reading every label would read every image
   labels = split.get(label_key)
   return labels if labels is not None and labels.ndim == 1 else None
 

@@ -1,9 +1,12 @@
-"""Datasets by TFDS name (mnist, cifar10, ...), for users with internet.
+"""Datasets by TFDS name (mnist, cifar10, imagenet2012, ...) or prepared directory.
 
-Read through ``tfds.data_source`` (ArrayRecord, no TensorFlow needed) when the
-prepared files allow it, else through ``as_dataset`` (needs tensorflow-cpu,
-see requirements-tfds.txt). Everything is loaded into memory as numpy: fine
-for the MNIST/CIFAR-sized sets the notes' experiments use.
+``open_tfds`` is what training uses: each split becomes a lazy
+``TFDSSource`` over ``tfds.data_source`` (ArrayRecord, no TensorFlow
+needed), streamed by the input pipeline, so a dataset never has to fit in
+memory. A dataset prepared as TFRecord only (no ArrayRecord files) is read
+into memory through ``as_dataset`` (needs tensorflow-cpu, see
+requirements-tfds.txt). ``load_tfds`` loads every split into memory as
+numpy, for the text corpora whose vocabulary needs all of it.
 
 A download is attempted only when the dataset is not prepared locally, the
 config allows downloads and the TFDS storage host answers within seconds;
@@ -40,6 +43,68 @@ def _to_numpy(source) -> Split:
   return {k: np.stack([np.asarray(r[k]) for r in rows]) for k in rows[0]}
 
 
+def _builder(name: str, data_dir: str | None, allow_download: bool, hint: str):
+  """The prepared TFDS builder of ``name`` (a catalog name or a prepared directory)."""
+  import os
+  import tensorflow_datasets as tfds
+  from jaxdl.data import tfds_builders  # noqa: F401  (registers jaxdl_synthetic_* builders)
+  if os.path.isdir(name):
+    try:
+      return tfds.builder_from_directory(name)
+    except Exception as e:  # noqa: BLE001  (tfds raises several types)
+      raise DatasetUnavailableError(
+          f'{name} is not a prepared TFDS dataset directory (it needs dataset_info.json '
+          f'and the record files: {type(e).__name__}); {hint}') from None
+  try:
+    builder = tfds.builder(name, data_dir=data_dir)
+  except Exception as e:  # tfds raises several types for unknown names
+    raise DatasetUnavailableError(
+        f'unknown dataset {name!r} (not embedded, not in the TFDS catalog, not a '
+        f'prepared directory: {type(e).__name__}); {hint}') from None
+  if not builder.is_prepared():
+    if not allow_download:
+      raise DatasetUnavailableError(
+          f'TFDS dataset {name!r} is not prepared in {builder.data_dir} and '
+          f'downloads are off (config.data.allow_download); {hint}')
+    if not network_reachable():
+      raise DatasetUnavailableError(
+          f'TFDS dataset {name!r} is not prepared in {builder.data_dir} and the '
+          f'network is unreachable, so it cannot be downloaded; {hint}')
+    builder.download_and_prepare(file_format='array_record')
+  return builder
+
+
+def open_tfds(name: str, *, data_dir: str | None, allow_download: bool,
+              embedded: Sequence[str]) -> tuple[dict, DatasetInfo]:
+  """Every split of TFDS dataset ``name`` as a lazy source (nothing loaded).
+
+  ``name`` is a catalog name (prepared in ``data_dir``, or downloaded when
+  allowed and online) or the path of a prepared dataset directory (the one
+  holding dataset_info.json and the ArrayRecord files).
+
+  Returns:
+    ({split name: TFDSSource}, info); images stay uint8, labels int32.
+
+  Raises:
+    DatasetUnavailableError: unknown name, or not prepared and no download.
+  """
+  from jaxdl.data.sources import TFDSSource
+  hint = f'embedded datasets that need no download: {", ".join(sorted(embedded))}'
+  builder = _builder(name, data_dir, allow_download, hint)
+  if 'array_record' not in str(builder.info.file_format).lower():
+    return load_tfds(name, data_dir=data_dir, allow_download=allow_download,
+                     embedded=embedded)
+  splits = {s: TFDSSource(str(builder.data_dir), s) for s in builder.info.splits}
+  return splits, _info(name, builder)
+
+
+def _info(name: str, builder) -> DatasetInfo:
+  features = builder.info.features
+  label = features['label'] if 'label' in features.keys() else None
+  return DatasetInfo(num_classes=getattr(label, 'num_classes', None),
+                     description=f'TFDS {name}')
+
+
 def load_tfds(name: str, *, data_dir: str | None, allow_download: bool,
               embedded: Sequence[str]) -> tuple[dict[str, Split], DatasetInfo]:
   """Loads every split of TFDS dataset ``name`` into memory.
@@ -55,22 +120,7 @@ def load_tfds(name: str, *, data_dir: str | None, allow_download: bool,
     import tensorflow_datasets as tfds
   except ImportError as e:  # pragma: no cover - tfds is a requirement
     raise DatasetUnavailableError(f'tensorflow-datasets is not installed ({e}); {hint}')
-  try:
-    builder = tfds.builder(name, data_dir=data_dir)
-  except Exception as e:  # tfds raises several types for unknown names
-    raise DatasetUnavailableError(
-        f'unknown dataset {name!r} (not embedded, not in the TFDS catalog: '
-        f'{type(e).__name__}); {hint}') from None
-  if not builder.is_prepared():
-    if not allow_download:
-      raise DatasetUnavailableError(
-          f'TFDS dataset {name!r} is not prepared in {builder.data_dir} and '
-          f'downloads are off (config.data.allow_download); {hint}')
-    if not network_reachable():
-      raise DatasetUnavailableError(
-          f'TFDS dataset {name!r} is not prepared in {builder.data_dir} and the '
-          f'network is unreachable, so it cannot be downloaded; {hint}')
-    builder.download_and_prepare()
+  builder = _builder(name, data_dir, allow_download, hint)
   splits = {}
   split_names = list(builder.info.splits) or ['train', 'test']
   for split in split_names:
@@ -79,11 +129,7 @@ def load_tfds(name: str, *, data_dir: str | None, allow_download: bool,
       splits[split] = _to_numpy(source)
     except Exception:  # not ArrayRecord: fall back to tf.data
       splits[split] = tfds.as_numpy(builder.as_dataset(split=split, batch_size=-1))
-  features = builder.info.features
-  label = features['label'] if 'label' in features.keys() else None
-  info = DatasetInfo(num_classes=getattr(label, 'num_classes', None),
-                     description=f'TFDS {name}')
-  return {k: _standardise(v) for k, v in splits.items()}, info
+  return {k: _standardise(v) for k, v in splits.items()}, _info(name, builder)
 
 
 def _standardise(split: Split) -> Split:

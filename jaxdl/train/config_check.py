@@ -64,6 +64,29 @@ def check_train_config(config, num_devices: int, model_given: bool = False) -> N
   require(0 <= data.train_dev_fraction < 1, 'data.train_dev_fraction',
           data.train_dev_fraction, 'must be in [0, 1)')
   require(config.num_devices >= 0, 'num_devices', config.num_devices, 'must be >= 0 (0: all)')
+  _check_input_pipeline(config)
+
+
+PREPROCESSING = ('', 'imagenet')
+
+
+def _check_input_pipeline(config) -> None:
+  """The input pipeline's fields (jaxdl.data.pipeline), all optional."""
+  data = config.get('data', {})
+  for field, low, what in (('num_workers', 0, 'worker processes (0: in the main process)'),
+                           ('prefetch', 1, 'batches moved to the devices ahead'),
+                           ('stats_examples', 1, 'examples for the input statistics')):
+    value = data.get(field, low)
+    require(isinstance(value, int) and not isinstance(value, bool) and value >= low,
+            f'data.{field}', value, f'must be an integer >= {low} ({what})')
+  require_choice('data.preprocess', data.get('preprocess', ''), PREPROCESSING)
+  if data.get('preprocess', ''):
+    size = data.get('image_size', 224)
+    require(isinstance(size, int) and size >= 8, 'data.image_size', size,
+            'must be an integer >= 8 (side of the crops, pixels)')
+  n = config.get('eval_train_examples', 10_000)
+  require(isinstance(n, int) and n >= 0, 'eval_train_examples', n,
+          'must be an integer >= 0 (0: the whole train split)')
 
 
 # Generic helpers for the experiments' own checks (jaxdl/experiment_checks.py

@@ -1,7 +1,8 @@
 """train_and_evaluate: the whole run, resumable at any step.
 
-Order of work per step: host batch (numpy) -> sharded global array -> jitted
-train step (state donated). The host fetches metrics only every
+Order of work per step: the input pipeline (jaxdl.data.pipeline: grain,
+optionally worker processes, batches prefetched onto the mesh by a thread)
+-> jitted train step (state donated). The host fetches metrics only every
 ``log_every_steps``; the NaN check covers every step of that window, and no
 checkpoint is written before the window it closes has been checked.
 
@@ -11,7 +12,8 @@ a checkpoint is written at every evaluation and every
 ``checkpoint_every_steps`` (one orbax manager, jaxdl.train.checkpoint), so
 a rerun after a kill at any moment resumes from the newest good step and
 ends bit-equal to an uninterrupted run: the batch at each step is a pure
-function of (seed, step) and the eval history travels in the checkpoint.
+function of (seed, step), and the input pipeline's iterator state and the
+eval history travel in the checkpoint.
 """
 from __future__ import annotations
 
@@ -28,9 +30,9 @@ import numpy as np
 from absl import logging
 from flax.training.early_stopping import EarlyStopping
 
-from jaxdl.data import batching
-from jaxdl.data.dataset import Dataset, split_size
-from jaxdl.data.normalize import fit_input_stats, identity_stats
+from jaxdl.data import batching, pipeline
+from jaxdl.data.dataset import Dataset, split_size, take
+from jaxdl.data.normalize import fit_source_stats, identity_stats
 from jaxdl.data.registry import load_dataset
 from jaxdl.errors import ConfigError, NonFiniteLossError, WorkdirError
 from jaxdl.logs import quiet_library_logs
@@ -67,13 +69,34 @@ def load_configured_dataset(config) -> Dataset:
                       allow_download=data.get('allow_download', True))
 
 
-def evaluate(state: TrainState, split: dict, eval_fn, mesh, batch_size: int) -> dict[str, float]:
-  """Exact metrics over a whole split (padding masked out)."""
+def evaluate(state: TrainState, split, eval_fn, mesh, batch_size: int, *,
+             transform: pipeline.Transform | None = None, num_workers: int = 0,
+             prefetch: int = 2) -> dict[str, float]:
+  """Exact metrics over a whole split (arrays or a source; padding masked out).
+
+  The split streams through the input pipeline: each process reads only its
+  rows of each padded batch, every example counts once.
+  """
   total = None
-  for batch in batching.eval_batches(split, batch_size, jax.process_index(),
-                                     jax.process_count()):
-    total = steps_lib.sum_metrics(total, eval_fn(state, mesh_lib.shard_batch(batch, mesh)))
+  stream = pipeline.eval_stream(split, batch_size, functools.partial(
+      mesh_lib.shard_batch, mesh=mesh), process_index=jax.process_index(),
+      process_count=jax.process_count(), transform=transform, num_workers=num_workers,
+      prefetch=prefetch)
+  try:
+    for batch in stream:
+      total = steps_lib.sum_metrics(total, eval_fn(state, batch))
+  finally:
+    stream.close()
   return steps_lib.finalize_metrics(total)
+
+
+def bounded_subset(split, max_examples: int, seed: int):
+  """``split`` itself, or a seeded random ``max_examples`` of it (in row order)."""
+  n = split_size(split)
+  if max_examples <= 0 or n <= max_examples:
+    return split
+  rows = np.sort(np.random.default_rng([seed, 11]).choice(n, max_examples, replace=False))
+  return take(split, rows)
 
 
 def _meta(history, early_stop: EarlyStopping, finished: bool) -> dict[str, Any]:
@@ -152,24 +175,43 @@ def _train(config, workdir: str, mesh, *, dataset, model, task, augment_fn,
   model = model or build_model(config.model, info.num_classes, **config.model_kwargs)
   task = task or classification_task(info.num_classes, info.label_key, info.input_key)
   tx = make_optimizer(config.optimizer, spe, total_steps)
-  inputs = train_split[task.input_key]
-  stats = (fit_input_stats(inputs) if config.normalize_inputs and task.normalize_input
-           else identity_stats(inputs.shape[-1]))
+  data_cfg = config.get('data', {})
+  train_tf, eval_tf = _transforms(data_cfg)
+  workers, prefetch = data_cfg.get('num_workers', 0), data_cfg.get('prefetch', 2)
+  example = pipeline.EvalBatchReader(pipeline.as_source(train_split), 1,
+                                     transform=eval_tf)(0)[task.input_key]
+  stats = (fit_source_stats(train_split, task.input_key,
+                            max_examples=data_cfg.get('stats_examples', 10_000),
+                            seed=config.seed, transform=eval_tf)
+           if config.normalize_inputs and task.normalize_input
+           else identity_stats(example.shape[-1]))
 
   repl = mesh_lib.replicated(mesh)
   init = jax.jit(functools.partial(create_train_state, model, tx), out_shardings=repl)
-  state = init(jnp.zeros((1,) + inputs.shape[1:], inputs.dtype),
-               jax.random.key(config.seed), stats)
+  # uint8 images reach the model as float32 in [0, 1] (converted in the step).
+  dtype = jnp.float32 if example.dtype == np.uint8 else example.dtype
+  state = init(jnp.zeros(example.shape, dtype), jax.random.key(config.seed), stats)
+  put = functools.partial(mesh_lib.shard_batch, mesh=mesh)
+
+  def eval_split(state, split):
+    return evaluate(state, split, eval_fn, mesh, eval_bs, transform=eval_tf,
+                    num_workers=workers, prefetch=prefetch)
+
+  # Train is re-evaluated on at most eval_train_examples of it: the curve
+  # needs a sample, not another pass over a large training set.
+  splits = dict(dataset.splits)
+  splits['train'] = bounded_subset(train_split, config.get('eval_train_examples', 10_000),
+                                   config.seed)
 
   train_fn = steps_lib.jit_train_step(mesh, task=task, augment_fn=augment_fn)
   eval_fn = steps_lib.jit_eval_step(mesh, task=task)
   # Train is re-evaluated in eval mode (no dropout, running BN stats) so the
   # train-vs-dev curves compare like with like; off for large datasets.
-  eval_splits = [s for s in ('train', 'train_dev', 'dev') if s in dataset.splits
+  eval_splits = [s for s in ('train', 'train_dev', 'dev') if s in splits
                  and (s != 'train' or config.get('eval_train', True))]
   es_cfg = config.early_stopping
-  _check_eval_metric(es_cfg.metric, eval_splits, dataset.splits, eval_fn, state, mesh,
-                     eval_bs)
+  _check_eval_metric(es_cfg.metric, eval_splits, splits, eval_fn, state, mesh, eval_bs,
+                     eval_tf)
 
   early_stop = EarlyStopping(min_delta=es_cfg.min_delta, patience=es_cfg.patience)
   sign = 1.0 if es_cfg.mode == 'min' else -1.0  # flax's EarlyStopping minimises
@@ -177,9 +219,11 @@ def _train(config, workdir: str, mesh, *, dataset, model, task, augment_fn,
   ckpt = Checkpointer(workdir, keep_best=config.keep_best, best_metric=es_cfg.metric,
                       best_mode=es_cfg.mode)
   restored = ckpt.restore_latest(abstract_like(state))
+  data_state = None
   if restored is not None:
     state, meta = restored
     history = meta['history']
+    data_state = meta.get('data')
     early_stop = EarlyStopping(**meta['early_stopping'])
     logging.info('resumed from %s at step %d of %d', workdir, int(state.step), total_steps)
   last_ckpt_step = int(state.step) if restored is not None else None
@@ -195,8 +239,10 @@ def _train(config, workdir: str, mesh, *, dataset, model, task, augment_fn,
       history.setdefault(k, []).append(v)
     writer.scalars(step, values)
 
-  batches = batching.train_batches(train_split, config.batch_size, config.seed, step,
-                                   jax.process_index(), jax.process_count())
+  batches = pipeline.TrainStream(
+      train_split, config.batch_size, config.seed, put, start_step=step,
+      process_index=jax.process_index(), process_count=jax.process_count(),
+      transform=train_tf, num_workers=workers, prefetch=prefetch, resume=data_state)
   window, objectives = None, []
   t_window = time.perf_counter()
   stopped_early = bool(early_stop.should_stop)
@@ -219,8 +265,7 @@ def _train(config, workdir: str, mesh, *, dataset, model, task, augment_fn,
 
   try:
     while step < total_steps and not stopped_early:
-      batch = mesh_lib.shard_batch(next(batches), mesh)
-      state, metrics = train_fn(state, batch)
+      state, metrics = train_fn(state, next(batches))
       objectives.append(metrics.pop('objective')[0])
       window = steps_lib.sum_metrics(window, metrics)
       step += 1
@@ -249,7 +294,7 @@ def _train(config, workdir: str, mesh, *, dataset, model, task, augment_fn,
       if do_eval:
         values = {}
         for name in eval_splits:
-          for k, v in evaluate(state, dataset.splits[name], eval_fn, mesh, eval_bs).items():
+          for k, v in eval_split(state, splits[name]).items():
             values[f'{name}/{k}'] = v
         record(step, values)
         if on_eval is not None:
@@ -263,7 +308,8 @@ def _train(config, workdir: str, mesh, *, dataset, model, task, augment_fn,
       if do_eval or do_ckpt or stopped_early:
         # One save per step, after the early-stopping update, so a resumed run
         # continues from exactly the state an uninterrupted one holds here.
-        ckpt.save(step, state, _meta(history, early_stop, is_last or stopped_early), values)
+        meta = _meta(history, early_stop, is_last or stopped_early)
+        ckpt.save(step, state, dict(meta, data=batches.checkpoint_state()), values)
         last_ckpt_step = step
         writer.flush()  # the curves survive a kill as far as the checkpoint does
         t_window = time.perf_counter()  # throughput counts training steps only
@@ -276,9 +322,10 @@ def _train(config, workdir: str, mesh, *, dataset, model, task, augment_fn,
         logging.info('restored the best checkpoint (step %d) by %s', int(state.step),
                      es_cfg.metric)
 
+    batches.close()
     final, counts = {}, {}
-    for name, split in dataset.splits.items():
-      final[name] = evaluate(state, split, eval_fn, mesh, eval_bs)
+    for name, split in splits.items():
+      final[name] = eval_split(state, split)
       counts[name] = split_size(split)
     writer.scalars(int(state.step), {f'final/{s}/{k}': v for s, m in final.items()
                                      for k, v in m.items()})
@@ -286,22 +333,32 @@ def _train(config, workdir: str, mesh, *, dataset, model, task, augment_fn,
     if jax.process_index() == 0:
       _write_outputs(workdir, history, table)
   finally:
+    batches.close()
     writer.close()
     ckpt.close()
   return RunResult(state=state, final=final, history=history, table=table,
                    stopped_early=stopped_early, start_step=start_step)
 
 
+def _transforms(data_cfg):
+  """(train, eval) host transforms of config.data.preprocess ('' = none)."""
+  name = data_cfg.get('preprocess', '')
+  if not name:
+    return None, None
+  from jaxdl.data.image_ops import make_transforms
+  return make_transforms(name, data_cfg.get('image_size', 224))
+
+
 def _check_eval_metric(metric: str, eval_splits, splits, eval_fn, state, mesh,
-                       batch_size: int) -> None:
+                       batch_size: int, transform=None) -> None:
   """The early-stopping/best metric must be one that evaluation records.
 
   The names come from the shapes of one eval step (jax.eval_shape: no
   compute), so a typo fails before training, not at the first evaluation.
   """
   name = eval_splits[0] if eval_splits else next(iter(splits))
-  batch = next(batching.eval_batches(splits[name], batch_size, jax.process_index(),
-                                     jax.process_count()))
+  batch = pipeline.EvalBatchReader(pipeline.as_source(splits[name]), batch_size,
+                                   jax.process_index(), jax.process_count(), transform)(0)
   shapes = jax.eval_shape(eval_fn, state, mesh_lib.shard_batch(batch, mesh))
   names = sorted(f'{s}/{k}' for s in eval_splits for k in shapes)
   if metric not in names:

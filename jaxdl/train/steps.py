@@ -15,7 +15,7 @@ import jax
 import jax.numpy as jnp
 from jax.sharding import Mesh
 
-from jaxdl.data.normalize import normalize
+from jaxdl.data.normalize import normalize, to_unit_float
 from jaxdl.parallel.dispatch import MAX_IN_FLIGHT, DispatchLimiter
 from jaxdl.parallel.mesh import data_sharded, replicated
 from jaxdl.train.state import TrainState
@@ -25,8 +25,13 @@ AugmentFn = Callable[[dict, jax.Array], dict]  # (batch, rng) -> batch
 
 
 def _model_inputs(state: TrainState, batch: dict, task: Task):
-  x = batch[task.input_key]
+  x = to_unit_float(batch[task.input_key])
   return normalize(x, state.input_stats) if task.normalize_input else x
+
+
+def _unit_float_inputs(batch: dict, task: Task) -> dict:
+  # Images travel as uint8 (a quarter of float32's bytes) until here.
+  return {**batch, task.input_key: to_unit_float(batch[task.input_key])}
 
 
 def train_step(state: TrainState, batch: dict, *, task: Task,
@@ -40,7 +45,7 @@ def train_step(state: TrainState, batch: dict, *, task: Task,
   rng = jax.random.fold_in(state.rng, state.step)
   aug_rng, dropout_rng = jax.random.split(rng)
   if augment_fn is not None:
-    batch = augment_fn(batch, aug_rng)  # on the device, inside the step
+    batch = augment_fn(_unit_float_inputs(batch, task), aug_rng)  # on the device
   inputs = _model_inputs(state, batch, task)
   has_bn = bool(jax.tree.leaves(state.batch_stats))
 

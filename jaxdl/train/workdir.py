@@ -33,6 +33,7 @@ RUN_FIELDS = frozenset({
     'checkpoint_every_steps', 'eval_batch_size', 'eval_train', 'keep_best',
     'restore_best', 'human_error', 'num_devices', 'distributed',
     'data.data_dir', 'data.allow_download', 'data_dir', 'allow_download',
+    'data.num_workers', 'data.prefetch', 'eval_train_examples',
 })
 
 

@@ -20,6 +20,11 @@ def get_config(variant: str = '') -> ml_collections.ConfigDict:
   c.data.train_dev_fraction = 0.0  # share of train held out as train-dev (notes 3.12)
   c.data.data_dir = ''  # TFDS data_dir ('' = TFDS default)
   c.data.allow_download = True  # TFDS may download when online and not prepared
+  c.data.num_workers = 0  # input worker processes (grain); 0 = read in the main process
+  c.data.prefetch = 2  # batches moved to the devices ahead of the step
+  c.data.stats_examples = 10_000  # examples the normalisation statistics are fitted on
+  c.data.preprocess = ''  # host image transforms: '' (fixed-size images) | imagenet
+  c.data.image_size = 224  # crop side for preprocess=imagenet (pixels)
   c.model = 'cnn'  # a name in jaxdl/models/registry.py
   c.model_kwargs = ml_collections.ConfigDict()  # extra fields of the model
   c.normalize_inputs = True  # fit mean/std on train (notes 2.3.4)
@@ -36,6 +41,7 @@ def get_config(variant: str = '') -> ml_collections.ConfigDict:
   c.log_every_steps = 25  # host fetch of train metrics + NaN check
   c.eval_every_steps = 75  # dev evaluation (and early stopping) period
   c.eval_train = True  # re-evaluate train at each eval for the curves
+  c.eval_train_examples = 10_000  # ... on a seeded subset of this size (0 = all of train)
   c.checkpoint_every_steps = 150  # latest-checkpoint period
   c.keep_best = 1  # best checkpoints kept by early_stopping.metric
   c.restore_best = False  # end on the best dev checkpoint even without early stopping
@@ -58,6 +64,30 @@ def get_config(variant: str = '') -> ml_collections.ConfigDict:
     c.checkpoint_every_steps = 10
     c.model_kwargs.features = (4, 8)
     c.model_kwargs.dense = 16
+  elif variant == 'imagenet':
+    # ResNet-50 on TFDS imagenet2012 prepared in data_dir (the data must be
+    # downloaded by hand: TFDS cannot fetch it). Schedule of Goyal et al.
+    # (2017): SGD momentum 0.9, lr 0.1 per 256 images, 5 warm-up epochs, 90
+    # epochs, weight decay 1e-4; Inception crops and flips on the host.
+    c.dataset = 'imagenet2012'
+    c.data.allow_download = False
+    c.data.preprocess = 'imagenet'
+    c.data.image_size = 224
+    c.data.num_workers = 8
+    c.model = 'resnet50'
+    c.optimizer.name = 'momentum'
+    c.optimizer.learning_rate = 0.1
+    c.optimizer.schedule = 'warmup_cosine'
+    c.optimizer.warmup_epochs = 5
+    c.optimizer.weight_decay = 1e-4
+    c.batch_size = 256
+    c.num_epochs = 90
+    c.eval_every_steps = 5000
+    c.checkpoint_every_steps = 1000
+    c.log_every_steps = 100
+    c.eval_train = False
+    c.early_stopping.metric = 'dev/error'
   elif variant:
-    raise ValueError(f"unknown config variant {variant!r}; accepted: '', 'mlp', 'smoke'")
+    raise ValueError(f"unknown config variant {variant!r}; accepted: '', 'imagenet', 'mlp', "
+                     "'smoke'")
   return c
