@@ -16,7 +16,6 @@ import inspect
 import os
 from typing import Any, Iterable
 
-from jaxdl.errors import ConfigError
 from jaxdl.train.config_check import (check_train_config, require, require_choice,
                                       require_int, require_interval, require_range)
 

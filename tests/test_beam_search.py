@@ -126,7 +126,7 @@ def test_length_penalty_reorders_final_beam():
   assert tokens[0, 0].tolist() == [3, EOS, PAD]
 
 
-def test_bad_arguments_raise():
+def test_bad_arguments_raise_on_a_single_row():
   step, init = _make_step(_table(0), [0])
   with pytest.raises(ValueError, match='beam_size'):
     bs.beam_search(step, init, batch_size=1, beam_size=0, max_len=3,

@@ -4,7 +4,6 @@ known optimum."""
 import importlib.util
 import os
 
-import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest

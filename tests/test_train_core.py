@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from helpers import small_config
-from jaxdl.data.dataset import Dataset, DatasetInfo
 from jaxdl.errors import ConfigError, DatasetUnavailableError, NonFiniteLossError
 from jaxdl.parallel.mesh import make_mesh, shard_batch
 from jaxdl.train import loop

@@ -5,6 +5,8 @@ examples, e.g. ``{'image': [N, H, W, C] float32 in [0, 1], 'label': [N] int32}``
 The same shape serves every task of the notes: boxes are padded ``[N, K, 4]``
 arrays with a ``[N, K]`` mask, sequences are padded int32 tokens with lengths,
 multi-task labels carry a ``label_mask`` for missing ("?") labels (notes 3.15).
+A split may also be a lazy source (jaxdl.data.sources: a TFDS dataset on
+disk); the input pipeline streams both kinds the same way.
 """
 from __future__ import annotations
 

@@ -47,7 +47,8 @@ def _builder(name: str, data_dir: str | None, allow_download: bool, hint: str):
   """The prepared TFDS builder of ``name`` (a catalog name or a prepared directory)."""
   import os
   import tensorflow_datasets as tfds
-  from jaxdl.data import tfds_builders  # noqa: F401  (registers jaxdl_synthetic_* builders)
+  from jaxdl.data import tfds_builders
+  del tfds_builders  # imported for its side effect: registers the jaxdl_synthetic_* builders
   if os.path.isdir(name):
     try:
       return tfds.builder_from_directory(name)

@@ -18,7 +18,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from jaxdl.data import batching
+from jaxdl.data import pipeline
 from jaxdl.data.dataset import Dataset
 from jaxdl.data.normalize import fit_input_stats, identity_stats
 from jaxdl.parallel import mesh as mesh_lib
@@ -79,17 +79,22 @@ def finetune(dataset: Dataset, model: Any,
   state = init(example, rng, jax.tree.map(jnp.asarray, input_stats))
   train_fn = steps_lib.jit_train_step(mesh, task=task)
   eval_fn = steps_lib.jit_eval_step(mesh, task=task)
-  batches = batching.train_batches(train, batch_size, seed, 0, jax.process_index(),
-                                   jax.process_count())
+  batches = pipeline.TrainStream(train, batch_size, seed,
+                                 functools.partial(mesh_lib.shard_batch, mesh=mesh),
+                                 process_index=jax.process_index(),
+                                 process_count=jax.process_count())
   history: dict[str, list] = {'step': [], 'dev/error': []}
-  for step in range(1, num_steps + 1):
-    state, _ = train_fn(state, mesh_lib.shard_batch(next(batches), mesh))
-    if eval_every_steps and step % eval_every_steps == 0 and 'dev' in dataset.splits:
-      dev = evaluate(state, dataset.splits['dev'], eval_fn, mesh, batch_size)
-      history['step'].append(step)
-      history['dev/error'].append(dev['error'])
-      if writer is not None:
-        writer.scalars(step, {f'{prefix}dev/{k}': v for k, v in dev.items()})
+  try:
+    for step in range(1, num_steps + 1):
+      state, _ = train_fn(state, next(batches))
+      if eval_every_steps and step % eval_every_steps == 0 and 'dev' in dataset.splits:
+        dev = evaluate(state, dataset.splits['dev'], eval_fn, mesh, batch_size)
+        history['step'].append(step)
+        history['dev/error'].append(dev['error'])
+        if writer is not None:
+          writer.scalars(step, {f'{prefix}dev/{k}': v for k, v in dev.items()})
+  finally:
+    batches.close()
   final = {name: evaluate(state, split, eval_fn, mesh, batch_size)
            for name, split in dataset.splits.items()}
   if writer is not None:
