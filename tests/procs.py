@@ -48,11 +48,15 @@ class Procs:
 
   def start(self, script: str, workdir, *flags: str, devices: int = 8,
             env: dict | None = None, preexec_fn=None) -> subprocess.Popen:
-    """python launch/<script>.py --workdir=... flags, with ``devices`` CPU devices."""
+    """python launch/<script>.py --workdir=... flags, with ``devices`` CPU devices.
+
+    A ``script`` ending in .py is a path from the repository root instead.
+    """
     full_env = {**os.environ, 'PYTHONPATH': str(ROOT), 'JAX_PLATFORMS': 'cpu',
                 'XLA_FLAGS': f'--xla_force_host_platform_device_count={devices}',
                 **(env or {})}
-    cmd = [sys.executable, f'launch/{script}.py', f'--workdir={workdir}', *flags]
+    path = script if script.endswith('.py') else f'launch/{script}.py'
+    cmd = [sys.executable, path, f'--workdir={workdir}', *flags]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=full_env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True,
                             preexec_fn=preexec_fn)

@@ -101,3 +101,19 @@ def test_stopped_job_exits_and_its_rerun_ends_bit_equal(sig, stopped, tmp_path, 
   assert a['integrity']['state'] == b['integrity']['state'], 'final states differ'
   assert a['history'] == b['history']
   assert (workdir / 'results.md').read_text() == (two_processes / 'results.md').read_text()
+
+
+def test_each_process_reads_only_its_share_of_the_epoch(procs, tmp_path):
+  """The union of the rows the two processes read is the epoch, with no overlap,
+  and the global batches on the mesh are the single-process ones."""
+  import json
+  from jaxdl.data import batching
+  from multihost_reads import BATCH, N, SEED
+  _finish_job(procs, procs.start_job('tests/multihost_reads.py', tmp_path))
+  reads = [json.loads((tmp_path / f'reads_{i}.json').read_text()) for i in range(2)]
+  assert not set(reads[0]['reads']) & set(reads[1]['reads'])
+  epoch = batching.epoch_permutation(N, SEED, 0)[:(N // BATCH) * BATCH]
+  assert sorted(reads[0]['reads'] + reads[1]['reads']) == sorted(epoch.tolist())
+  expected = epoch.reshape(-1, BATCH)
+  for r in reads:
+    assert [sorted(g) for g in r['global']] == [sorted(b) for b in expected.tolist()]
