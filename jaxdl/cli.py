@@ -1,4 +1,4 @@
-"""What every launcher shares: tuned XLA:CPU flags and malloc, one line for a mistake."""
+"""What every launcher shares: the CPU tuning (jaxdl.cpu), one line for a mistake."""
 from __future__ import annotations
 
 import errno
@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 from absl import app, flags, logging
 
-from jaxdl import host_memory, xla_cpu
+from jaxdl import cpu
 from jaxdl.errors import JaxdlError
 
 _ALLOW_CONFIG_CHANGE = flags.DEFINE_bool(
@@ -104,21 +104,18 @@ def _parse_flags(argv: list[str]) -> list[str]:
 
 
 def launch(main: Callable[[list[str]], Any]) -> None:
-  """app.run(main) after the XLA:CPU and malloc tuning (before jax starts).
+  """app.run(main) after the CPU tuning (before jax starts).
 
-  Launchers call this instead of app.run so that every experiment gets the
-  measured XLA:CPU flags (jaxdl.xla_cpu; JAXDL_XLA_CPU_TUNING=0 turns them
-  off), JAXDL_HOST_DEVICES=N, which splits the CPU into N devices, and the
-  malloc and CPU-dispatch settings that let XLA reuse its buffers
-  (jaxdl.host_memory, after the XLA flags it reads the device count from;
-  JAXDL_MALLOC_TUNING=0 turns them off).
+  Launchers call this instead of app.run so that every experiment gets
+  jaxdl.cpu.tune_process: the XLA:CPU flags, JAXDL_HOST_DEVICES=N and the
+  malloc and CPU-dispatch settings (JAXDL_XLA_CPU_TUNING=0 and
+  JAXDL_MALLOC_TUNING=0 turn them off; nothing changes off the CPU).
   """
-  run_or_exit(xla_cpu.tune_xla_cpu)
-  mode = host_memory.tune_malloc()
+  tuning = run_or_exit(cpu.tune_process)
 
   def logged_main(argv: list[str]) -> Any:
     # After flag parsing, so the line goes where absl's logging is set to go.
-    logging.info('host memory mode: %s (jaxdl.host_memory)', mode)
+    logging.info('host memory mode: %s (jaxdl.cpu.host_memory)', tuning.host_memory)
     if _ALLOW_CONFIG_CHANGE.value:
       from jaxdl.train.workdir import ALLOW_CHANGE_ENV
       os.environ[ALLOW_CHANGE_ENV] = '1'  # read where each run opens its workdir

@@ -12,7 +12,7 @@ bounds it.) --host_devices=N splits the CPU into N single-threaded XLA devices
 and lets the core's data-parallel step shard the batch over them (what
 JAXDL_HOST_DEVICES=N does for every launcher).
 
-Every launcher adds jaxdl.xla_cpu's tuned flags and jaxdl.host_memory's
+Every launcher adds jaxdl.cpu's tuned XLA flags and host_memory's
 malloc and dispatch settings (which depend on the CPU and device counts);
 run with JAXDL_XLA_CPU_TUNING=0 / JAXDL_MALLOC_TUNING=0 to time jaxlib's,
 glibc's and jax's defaults instead. The header line says which were in
@@ -27,7 +27,7 @@ import os
 
 from absl import flags, logging
 
-from jaxdl import host_memory
+from jaxdl.cpu import host_memory, xla_flags
 from jaxdl.cli import launch, run_or_exit
 
 _MODELS = flags.DEFINE_list('models', ['lenet5', 'lenet5_xla', 'cifar_resnet18'],
@@ -58,9 +58,8 @@ def main(argv):
     cpus = sorted(os.sched_getaffinity(0))
     os.sched_setaffinity(0, cpus[:_CORES.value])
   if _HOST_DEVICES.value:
-    from jaxdl import xla_cpu  # pylint: disable=import-outside-toplevel
-    os.environ['XLA_FLAGS'] = xla_cpu.tuned_xla_flags(
-        os.environ.get('XLA_FLAGS', ''), xla_cpu.host_device_flags(_HOST_DEVICES.value))
+    os.environ['XLA_FLAGS'] = xla_flags.tuned_xla_flags(
+        os.environ.get('XLA_FLAGS', ''), xla_flags.host_device_flags(_HOST_DEVICES.value))
   # Again, as launch() saw every CPU and one device; jax has not started yet.
   # The mode says what is in effect.
   host_mode = host_memory.tune_malloc()

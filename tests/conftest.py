@@ -2,7 +2,7 @@
 
 XLA reads XLA_FLAGS once, when the backend starts, so the flag is set here,
 before any test module imports jax. The tests also get the XLA:CPU flags that
-every launcher adds (jaxdl.xla_cpu), so they run what users run.
+every launcher adds (jaxdl.cpu.xla_flags), so they run what users run.
 """
 import os
 
@@ -11,9 +11,9 @@ os.environ.setdefault("JAX_PLATFORMS", "cpu")
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from jaxdl import xla_cpu  # noqa: E402  (imports no jax)
+from jaxdl.cpu import xla_flags  # noqa: E402  (imports no jax)
 
-xla_cpu.tune_xla_cpu()
+xla_flags.tune_xla_cpu()
 
 import pytest  # noqa: E402
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jaxdl.models import banded_conv
+from jaxdl.cpu import banded_conv
 from jaxdl.models.registry import build_model
 
 _DIMS = ('NHWC', 'HWIO', 'NHWC')

@@ -1,4 +1,4 @@
-"""jaxdl.models.batch_norm against a numpy reference and flax's BatchNorm."""
+"""jaxdl.cpu.batch_norm against a numpy reference and flax's BatchNorm."""
 import flax.linen as nn
 import hypothesis.strategies as st
 import jax
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 
-from jaxdl.models import batch_norm
+from jaxdl.cpu import batch_norm, layers
 
 
 def _numpy_bn(x, scale, bias, eps):
@@ -126,4 +126,4 @@ def test_bad_stats_name_is_refused():
   with pytest.raises(ValueError, match='stats must be one of'):
     batch_norm.BatchNorm(stats='fast').init(jax.random.key(0), jnp.ones((2, 3)))
   assert batch_norm.resolve_stats('auto') == (
-      'gemm' if jax.default_backend() == 'cpu' else 'xla')
+      'gemm' if layers.on_cpu() else 'xla')

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from jaxdl.models import conv_reference as ref
-from jaxdl.models import patch_conv
+from jaxdl.cpu import patch_conv
 
 
 def test_hand_computed_cell():

@@ -1,11 +1,11 @@
-"""jaxdl.models.gemm_copy: an exact identity, a pass-through gradient, and
+"""jaxdl.cpu.gemm_copy: an exact identity, a pass-through gradient, and
 that ResNet gives the same values and gradients with and without it."""
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from jaxdl.models import gemm_copy
+from jaxdl.cpu import gemm_copy
 from jaxdl.models.zoo import resnet
 
 

@@ -1,4 +1,4 @@
-"""jaxdl.host_memory: which mode applies where, and that XLA then stops page-faulting."""
+"""jaxdl.cpu.host_memory: which mode applies where, and that XLA then stops page-faulting."""
 import json
 import os
 import platform
@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from jaxdl import host_memory
+from jaxdl.cpu import host_memory
 
 _GLIBC = platform.libc_ver()[0] == 'glibc'
 
@@ -16,7 +16,7 @@ _GLIBC = platform.libc_ver()[0] == 'glibc'
 # minor page faults of a call after warm-up. argv[1] == 'pin': one CPU only.
 _PROBE = r'''
 import json, os, resource, sys
-from jaxdl import host_memory
+from jaxdl.cpu import host_memory
 if sys.argv[1] == 'pin':
   os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[:1])
 mode = host_memory.tune_malloc()
@@ -43,7 +43,7 @@ import os
 import jax
 jax.config.update('jax_cpu_enable_async_dispatch', False)
 os.environ['XLA_FLAGS'] = '--xla_force_host_platform_device_count=8'
-from jaxdl import host_memory
+from jaxdl.cpu import host_memory
 mode = host_memory.tune_malloc()
 import jax.numpy as jnp
 from jax.sharding import NamedSharding, PartitionSpec as P

@@ -7,7 +7,7 @@ rounds is reported, so load from other processes hits both sides alike.
 
 PyTorch runs in a child process of its own (`TorchProcess`), started the way
 a PyTorch user starts it: jaxdl's launchers tune glibc malloc for their whole
-process (jaxdl.host_memory), which would also change PyTorch's speed, so a
+process (jaxdl.cpu.host_memory), which would also change PyTorch's speed, so a
 shared process would not time the PyTorch a user runs.
 `torch_malloc='tuned'` gives the child host_memory's one-CPU settings (one
 arena, high thresholds) on any number of CPUs: PyTorch, which allocates from
@@ -33,7 +33,7 @@ import jax.numpy as jnp
 import ml_collections
 import numpy as np
 
-from jaxdl import host_memory
+from jaxdl.cpu import host_memory
 from jaxdl.models.registry import build_model
 from jaxdl.optim.factory import make_optimizer
 from jaxdl.parallel import mesh as mesh_lib
@@ -45,11 +45,11 @@ from jaxdl.train.task import classification_task
 # name -> (registry name, model fields, input shape without batch, classes).
 MODELS = {
     # The zoo's default: on CPU its convolutions are banded (Toeplitz) matrix
-    # products (jaxdl.models.banded_conv).
+    # products (jaxdl.cpu.banded_conv).
     'lenet5': ('lenet5', {}, (32, 32, 1), 10),
     # The same LeNet-5 with XLA's convolution (nn.Conv) ...
     'lenet5_xla': ('lenet5', {'conv_impl': 'xla'}, (32, 32, 1), 10),
-    # ... and with convolutions as patch matmuls (jaxdl.models.patch_conv).
+    # ... and with convolutions as patch matmuls (jaxdl.cpu.patch_conv).
     'lenet5_patches': ('lenet5', {'conv_impl': 'patches'}, (32, 32, 1), 10),
     'cifar_resnet18': ('cifar_resnet18', {}, (32, 32, 3), 10),
 }
@@ -292,7 +292,7 @@ def compare(name: str, batch_size: int = 128, steps: int = 10,
   `torch_threads` (0: PyTorch's default) should match the CPUs XLA may use
   (see launch/bench_vs_torch.py --cores) for a like-for-like run;
   `torch_malloc` is 'default' (as a PyTorch user runs it) or 'tuned'
-  (jaxdl.host_memory.SETTINGS in PyTorch's process, whatever the CPU count).
+  (jaxdl.cpu.host_memory.SETTINGS in PyTorch's process, whatever the CPU count).
   """
   if name not in MODELS:
     raise ValueError(f'model must be one of {sorted(MODELS)}, got {name!r}')

@@ -14,7 +14,8 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from jaxdl.models import batch_norm, pooling
+from jaxdl.cpu import layers as cpu_layers
+from jaxdl.models import pooling
 from jaxdl.models.zoo import resnet
 
 
@@ -39,9 +40,9 @@ class CifarResNet(nn.Module):
     x = nn.Conv(self.width, (3, 3), padding=((1, 1), (1, 1)), use_bias=False,
                 dtype=self.dtype, kernel_init=resnet.CONV_INIT,
                 name='conv1')(x)
-    x = batch_norm.BatchNorm(use_running_average=not train, momentum=0.9,
-                             epsilon=1e-5, dtype=self.dtype, stats=self.impl,
-                             name='bn1')(x)
+    x = cpu_layers.norm_class(self.impl)(
+        use_running_average=not train, momentum=0.9, epsilon=1e-5,
+        dtype=self.dtype, name='bn1')(x)
     x = nn.relu(x)
     for i in range(3):
       for j in range(n):

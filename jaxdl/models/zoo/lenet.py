@@ -11,8 +11,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from jaxdl.models import banded_conv
-from jaxdl.models import patch_conv
+from jaxdl.cpu import layers as cpu_layers
 from jaxdl.models import pooling
 
 _ACTIVATIONS = {'relu': nn.relu, 'tanh': jnp.tanh, 'sigmoid': nn.sigmoid}
@@ -25,7 +24,7 @@ class LeNet5(nn.Module):
   hidden: tuple[int, int] = (120, 84)  # fc1, fc2 widths
   activation: str = 'relu'  # 'relu' (modern) | 'tanh' | 'sigmoid' (1998)
   pool: str = 'max'  # 'max' (modern) | 'avg' (1998's subsampling)
-  conv_impl: str = 'auto'  # 'auto' | 'xla' (lax conv) | 'patches' (im2col) | 'banded' (Toeplitz)
+  conv_impl: str = 'auto'  # 'xla' (nn.Conv) | 'auto', 'patches', 'banded': jaxdl.cpu.layers
   dtype: Any = jnp.float32  # computation dtype; params stay float32
 
   @nn.compact
@@ -39,21 +38,12 @@ class LeNet5(nn.Module):
       raise ValueError(f'activation must be one of {sorted(_ACTIVATIONS)}, '
                        f'got {self.activation!r}')
     act = _ACTIVATIONS[self.activation]
-    convs = {'xla': nn.Conv, 'patches': patch_conv.PatchConv,
-             'banded': banded_conv.BandedConv}
-    impl = self.conv_impl
-    if impl == 'auto':
-      # Same parameters and outputs either way. On CPU the banded product ran
-      # LeNet-5 1.5x faster than XLA's convolution (few channels; BUILD.md);
-      # elsewhere its W/f times more multiply-adds would not pay.
-      impl = 'banded' if jax.default_backend() == 'cpu' else 'xla'
-    if impl not in convs:
-      raise ValueError(f"conv_impl must be 'auto' or one of {sorted(convs)}, "
-                       f'got {self.conv_impl!r}')
+    # nn.Conv, or on CPU a variant with nn.Conv's variables and outputs.
+    conv = cpu_layers.conv_class(self.conv_impl)
     x = x.astype(self.dtype)
     for i, f in enumerate(self.filters, start=1):
-      x = act(convs[impl](f, (5, 5), padding='VALID', dtype=self.dtype,
-                          name=f'conv{i}')(x))
+      x = act(conv(f, (5, 5), padding='VALID', dtype=self.dtype,
+                   name=f'conv{i}')(x))
       x = pooling.make_pool(self.pool, 2, 2, name=f'pool{i}')(x)
     x = x.reshape((x.shape[0], -1))
     for i, h in enumerate(self.hidden, start=1):

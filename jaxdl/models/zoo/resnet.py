@@ -13,11 +13,9 @@ Layout and counts follow torchvision (v1.5: the stride sits on the bottleneck's
 ResNet-34 21,797,672, ResNet-50 25,557,032 parameters. `stem='cifar'` swaps the
 7x7/2 conv + max pool for one 3x3/1 conv, the usual ResNet-18 for 32x32 inputs.
 
-`impl='auto'` (the default) picks, on CPU, BatchNorm batch sums as GEMMs
-(jaxdl.models.batch_norm) and GEMM copies of conv inputs
-(jaxdl.models.gemm_copy), which made CIFAR ResNet-18 training 1.2x faster
-there; elsewhere, and with impl='xla', plain XLA ops. Values and variables
-are the same either way.
+BatchNorm is flax's; `impl='auto'` (the default) lets jaxdl.cpu.layers swap
+in its CPU variants on the CPU backend, and impl='xla' never does. Values and
+variables are the same either way.
 """
 import functools
 from collections.abc import Sequence
@@ -27,7 +25,8 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from jaxdl.models import batch_norm, gemm_copy, pooling
+from jaxdl.cpu import layers as cpu_layers
+from jaxdl.models import pooling
 
 # torchvision: He-normal over fan_out for convs; BN momentum 0.1 in PyTorch's
 # convention is 0.9 in flax's (the weight of the old running average).
@@ -37,17 +36,11 @@ _SHORTCUTS = ('A', 'B')
 
 def _norm(train: bool, dtype: Any, name: str, zero_scale: bool = False,
           impl: str = 'auto'):
-  return batch_norm.BatchNorm(
+  # nn.BatchNorm, or on CPU a variant with its variables (jaxdl.cpu.layers).
+  return cpu_layers.norm_class(impl)(
       use_running_average=not train, momentum=0.9, epsilon=1e-5, dtype=dtype,
-      name=name, stats=impl,
+      name=name,
       scale_init=nn.initializers.zeros if zero_scale else nn.initializers.ones)
-
-
-def conv_input(x: jax.Array, impl: str) -> jax.Array:
-  """x, as a GEMM copy where that speeds up the conv's kernel gradient."""
-  if batch_norm.resolve_stats(impl) == 'gemm' and gemm_copy.worth_copy(x):
-    return gemm_copy.gemm_copy(x)
-  return x
 
 
 def _conv(filters: int, kernel: int, strides: int, dtype: Any, name: str):
@@ -65,7 +58,7 @@ def shortcut(x: jax.Array, filters: int, strides: int, kind: str,
 
   Must be called inside a compact module (it creates the projection layers).
   `impl` is the BatchNorm's (the block has already passed x through
-  `conv_input`).
+  `cpu_layers.conv_input`).
   """
   if kind == 'A':
     # Zero-padding shortcut: parameter-free; subsample, then pad channels.
@@ -87,15 +80,17 @@ class BasicBlock(nn.Module):
   shortcut: str = 'B'  # 'A' zero-pad | 'B' projection, when the shape changes
   zero_init_residual: bool = False  # last BN scale 0: block starts as identity
   dtype: Any = jnp.float32  # computation dtype
-  impl: str = 'auto'  # 'auto' | 'gemm' (CPU speed-ups) | 'xla'; same values
+  impl: str = 'auto'  # 'auto' | 'gemm' (CPU variants) | 'xla' (flax); same values
   expansion = 1
 
   @nn.compact
   def __call__(self, x: jax.Array, train: bool = False) -> jax.Array:
-    x = conv_input(x, self.impl)
+    # x itself, except on CPU (jaxdl.cpu.layers.conv_input).
+    conv_in = functools.partial(cpu_layers.conv_input, impl=self.impl)
+    x = conv_in(x)
     y = _conv(self.filters, 3, self.strides, self.dtype, 'conv1')(x)
     y = nn.relu(_norm(train, self.dtype, 'bn1', impl=self.impl)(y))
-    y = _conv(self.filters, 3, 1, self.dtype, 'conv2')(conv_input(y, self.impl))
+    y = _conv(self.filters, 3, 1, self.dtype, 'conv2')(conv_in(y))
     y = _norm(train, self.dtype, 'bn2', self.zero_init_residual, self.impl)(y)
     if not self.residual:
       return nn.relu(y)
@@ -113,20 +108,21 @@ class Bottleneck(nn.Module):
   shortcut: str = 'B'  # 'A' zero-pad | 'B' projection, when the shape changes
   zero_init_residual: bool = False  # last BN scale 0: block starts as identity
   dtype: Any = jnp.float32  # computation dtype
-  impl: str = 'auto'  # 'auto' | 'gemm' (CPU speed-ups) | 'xla'; same values
+  impl: str = 'auto'  # 'auto' | 'gemm' (CPU variants) | 'xla' (flax); same values
   expansion = 4
 
   @nn.compact
   def __call__(self, x: jax.Array, train: bool = False) -> jax.Array:
     out = self.filters * self.expansion
     norm = functools.partial(_norm, train, self.dtype, impl=self.impl)
-    x = conv_input(x, self.impl)
+    # x itself, except on CPU (jaxdl.cpu.layers.conv_input).
+    conv_in = functools.partial(cpu_layers.conv_input, impl=self.impl)
+    x = conv_in(x)
     y = _conv(self.filters, 1, 1, self.dtype, 'conv1')(x)
     y = nn.relu(norm('bn1')(y))
-    y = _conv(self.filters, 3, self.strides, self.dtype, 'conv2')(
-        conv_input(y, self.impl))
+    y = _conv(self.filters, 3, self.strides, self.dtype, 'conv2')(conv_in(y))
     y = nn.relu(norm('bn2')(y))
-    y = _conv(out, 1, 1, self.dtype, 'conv3')(conv_input(y, self.impl))
+    y = _conv(out, 1, 1, self.dtype, 'conv3')(conv_in(y))
     y = norm('bn3', self.zero_init_residual)(y)
     if not self.residual:
       return nn.relu(y)
@@ -150,7 +146,7 @@ class ResNet(nn.Module):
   shortcut: str = 'B'  # 'A' zero-pad | 'B' projection
   zero_init_residual: bool = False  # torchvision's option of the same name
   dtype: Any = jnp.float32  # computation dtype; params stay float32
-  impl: str = 'auto'  # 'auto' | 'gemm' (CPU speed-ups) | 'xla'; same values
+  impl: str = 'auto'  # 'auto' | 'gemm' (CPU variants) | 'xla' (flax); same values
 
   @nn.compact
   def __call__(self, x: jax.Array, train: bool = False) -> jax.Array:

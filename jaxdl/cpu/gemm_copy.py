@@ -4,14 +4,12 @@ XLA:CPU computes a convolution's kernel gradient as a convolution with batch
 and features swapped, whose input must be laid out [C, H, W, N]; the copy
 from [N, H, W, C] is fused with the element-wise ops that made the
 activation (BN, ReLU, the residual additions of the blocks before it), and
-that fused transposing loop is slow. In CIFAR ResNet-18 on one core each
-[128, 32, 32, 64] one took 85-168 ms, against ~17 ms for the same copy from
-a materialised array; all 56 took 811 ms of a 5.5 s step.
+that fused transposing loop is several times slower than the same copy
+from a materialised array (BUILD.md has the CIFAR ResNet-18 timings).
 
 `gemm_copy(x)` returns x as the product x @ I. XLA cannot fuse through a
 GEMM, so the activation is materialised once and its transposed copy is a
-plain one: 23 ms for the product plus 17 ms for the copy at 64 channels.
-The product costs 2 C flops per element, so it pays at 64 and 128 channels
+plain one. The product costs 2 C flops per element, so it pays at 64 and 128 channels
 and not above (`worth_copy`). The custom VJP passes the cotangent straight
 through: the backward needs no product. Values are exact: each output is
 one input times 1.0 plus zeros, except that -0 and subnormal inputs come out

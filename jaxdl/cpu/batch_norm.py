@@ -1,19 +1,18 @@
 """Batch normalisation (notes 2.9) whose batch sums are matrix products on CPU.
 
-XLA:CPU reduces a [128, 32, 32, 64] activation over its first three axes in
-12 ms on one core, and as a product with a ones matrix (Eigen's GEMM) in
-2.6 ms; at [128, 8, 8, 256] it is 4.0 against 0.15 ms. Training BN needs four
-such sums per layer: sum(x) and sum(x^2) forward, sum(dy) and sum(dy * x_hat)
+XLA:CPU reduces a large activation over its batch and spatial axes several
+times slower than it computes the same sums as a product with a ones matrix
+(Eigen's GEMM; BUILD.md has the timings). Training BN needs four such sums
+per layer: sum(x) and sum(x^2) forward, sum(dy) and sum(dy * x_hat)
 backward. `batch_norm` computes all four as products, the backward through a
 custom VJP (autodiff of the forward would bring the slow reductions back).
-In CIFAR ResNet-18 this cut the reductions from 628 to 113 ms per step on
-one core (BUILD.md).
 
 `BatchNorm` is a drop-in for the `flax.linen.BatchNorm` options jaxdl uses,
 with the same variables ('scale', 'bias' params; 'mean', 'var' batch_stats),
-so checkpoints and parameter counts are unchanged. `stats='auto'` uses the
-products on CPU only: on GPU and TPU, XLA's reductions are fast and a float32
-product may run at reduced precision.
+so checkpoints and parameter counts are unchanged (the ResNets get it from
+jaxdl.cpu.layers.norm_class). `stats='auto'` uses the products on CPU only:
+on GPU and TPU, XLA's reductions are fast and a float32 product may run at
+reduced precision.
 """
 from __future__ import annotations
 

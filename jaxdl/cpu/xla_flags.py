@@ -1,26 +1,23 @@
-"""XLA:CPU settings that make convolutions use every core (measured, jaxlib 0.10).
+"""XLA:CPU flags that keep convolutions, dots and reductions in XLA's own kernels.
 
 jaxlib 0.10 hands each convolution, dot and reduction to YNNPACK
-("__ynn_fusion" in the compiled HLO). For 64-channel 3x3 convolutions, the
-bulk of a CIFAR ResNet, YNNPACK ran on one core of two: 69 GFLOP/s forward
-and 39 GFLOP/s for the kernel gradient, against 152 and 73 GFLOP/s once XLA
-keeps them for its own (Eigen) convolution, which splits them over the
-intra-op thread pool. On this 2-core machine keeping convolutions and dots
-in XLA took CIFAR ResNet-18 training from 27 to 38 images/s and LeNet-5 from
-8,600 to 10,200 (launch/bench_vs_torch.py; BUILD.md has the table).
+("__ynn_fusion" in the compiled HLO), which ran the 64-channel 3x3
+convolutions of a CIFAR ResNet on one core where XLA's Eigen convolution
+splits them over the intra-op thread pool; keeping them in XLA made CIFAR
+ResNet-18 and LeNet-5 training faster (launch/bench_vs_torch.py; BUILD.md
+has the table).
 
 XLA reads XLA_FLAGS once, when jax starts its first backend, so the flags
 must be in the environment before the first computation; `tune_xla_cpu` is
-called by every launcher (jaxdl.cli.launch) and may be called first
-thing by library users. An XLA flag that a jaxlib does not know aborts the
-process, so the flags are only added for jaxlib versions where they were
-measured (`TUNED_JAXLIB`); a flag the user already set in XLA_FLAGS wins.
-Set JAXDL_XLA_CPU_TUNING=0 to turn the tuning off.
+called by jaxdl.cpu.tune_process (every launcher, through jaxdl.cli.launch)
+and may be called first thing by library users. An XLA flag that a jaxlib
+does not know aborts the process, so the flags are only added for jaxlib
+versions where they were measured (`TUNED_JAXLIB`); a flag the user already
+set in XLA_FLAGS wins. Set JAXDL_XLA_CPU_TUNING=0 to turn the tuning off.
 
 JAXDL_HOST_DEVICES=N (opt-in) also splits the CPU into N single-threaded XLA
 devices, over which the core's data-parallel step shards every batch: XLA
-gains little from a second thread, so on 2 cores this ran CIFAR ResNet-18 at
-41 instead of 34 images/s (the batch size must divide by N).
+gains little from a second thread (the batch size must divide by N).
 """
 from __future__ import annotations
 
@@ -32,11 +29,9 @@ from jaxdl.errors import ConfigError
 # jaxlib (major, minor) versions whose XLA knows these flags and was measured.
 TUNED_JAXLIB = ((0, 10),)
 # Keep convolutions, dots and reductions away from YNNPACK: XLA's Eigen
-# kernels use both cores where YNNPACK used one (figures in the docstring).
-# Reductions: XLA's own fused into LeNet-5's pooling made it 1.11x faster.
-# XLA's large reductions are slow (BatchNorm's statistics over
-# [128, 32, 32, 64]: 41 ms on one core, YNNPACK 2.7 ms), so the ResNets sum
-# them as GEMMs instead (jaxdl.models.batch_norm).
+# kernels use every core where YNNPACK used one. Reductions: XLA's own fuse
+# into LeNet-5's pooling. XLA's large reductions are slow, so the ResNets'
+# BatchNorm sums them as GEMMs instead (jaxdl.cpu.batch_norm).
 TUNED_FLAGS = (
     '--xla_cpu_experimental_ynn_fusion_type='
     '-individual_convolution,-individual_dot,-reduce',

@@ -1,28 +1,21 @@
 """glibc malloc settings (and CPU dispatch) that let XLA:CPU reuse its memory between steps.
 
-XLA:CPU allocates each execution's temporary buffer (654 MB for a CIFAR
-ResNet-18 step at batch 128) and Eigen's convolution scratch buffers with
-malloc, and frees them at the end of the step. glibc serves such large
-requests with a fresh mmap outside its heap, and a worker thread's arena
-cannot hold them anyway, so every step page-faults all of that memory in
-again: 768 MB of minor faults per ResNet-18 step, measured with getrusage.
-What keeps the memory depends on how many CPUs the process may use (its
-affinity mask, as `taskset -c 0` or a batch job sets it):
+XLA:CPU allocates each execution's temporary buffer and Eigen's convolution
+scratch buffers with malloc, and frees them at the end of the step. glibc
+serves such large requests with a fresh mmap outside its heap, and a worker
+thread's arena cannot hold them anyway, so every step page-faults all of
+that memory in again. What keeps the memory depends on how many CPUs the
+process may use (its affinity mask, as `taskset -c 0` or a batch job sets
+it); BUILD.md has the page faults and images/s of each case:
 
 - One CPU: one arena for all threads, and mmap and trim thresholds above
-  the buffer sizes (`SETTINGS`). The freed memory stays in the main heap:
-  faults 0, ResNet-18 24 -> 25-26 images/s (jaxlib 0.10, glibc 2.36,
-  BUILD.md).
+  the buffer sizes (`SETTINGS`). The freed memory stays in the main heap.
 - Several CPUs, one CPU device: one arena would make all threads share one
-  malloc lock, and XLA's threads allocate at the same time. Each wait is a
-  sleep and a wake-up: on 2 cores LeNet-5 made ~100 voluntary context
-  switches per step instead of ~12 and ran at 11,000-13,600 instead of
-  13,600-17,500 images/s. So only the two thresholds are set, and CPU
+  malloc lock, and XLA's threads allocate at the same time, so each wait is
+  a sleep and a wake-up. So only the two thresholds are set, and CPU
   dispatch is made synchronous (`jax_cpu_enable_async_dispatch=False`).
   XLA then runs each step, and allocates its temporary buffer, on the
-  calling thread, whose main arena keeps it: ResNet-18 faulted 19,000
-  instead of 209,000 pages per step and ran at 44-48 instead of 42-45
-  images/s on 2 cores; LeNet-5 was unchanged (BUILD.md).
+  calling thread, whose main arena keeps it.
 - Several CPU devices (XLA_FLAGS=--xla_force_host_platform_device_count=N,
   JAXDL_HOST_DEVICES=N): nothing. Synchronous dispatch would run one
   device's part on the calling thread while the others wait for it in
@@ -32,9 +25,9 @@ affinity mask, as `taskset -c 0` or a batch job sets it):
 
 mallopt only governs allocations made after the call, and jax reads the
 dispatch setting when it starts its CPU backend, so `tune_malloc` runs
-before that (jaxdl.cli.launch does this for every launcher, after
-jaxdl.xla_cpu has set XLA_FLAGS). Set JAXDL_MALLOC_TUNING=0 to leave both
-alone.
+before that (jaxdl.cpu.tune_process does this for every launcher, after
+jaxdl.cpu.xla_flags has set XLA_FLAGS). Set JAXDL_MALLOC_TUNING=0 to leave
+both alone.
 """
 from __future__ import annotations
 
@@ -47,7 +40,7 @@ import pkgutil
 import platform
 from collections.abc import Mapping
 
-from jaxdl import xla_cpu
+from jaxdl.cpu import xla_flags
 
 OPT_OUT_VARIABLE = 'JAXDL_MALLOC_TUNING'
 # mallopt parameter numbers from glibc's <malloc.h>.
@@ -160,7 +153,7 @@ def tune_malloc(environ: Mapping[str, str] | None = None,
   import jax  # pylint: disable=import-outside-toplevel
   environ = os.environ if environ is None else environ
   cpus = usable_cpus() if cpus is None else cpus
-  devices = xla_cpu.cpu_device_count(environ)
+  devices = xla_flags.cpu_device_count(environ)
   mode = choose_mode(environ, platform.libc_ver()[0], cpus, devices,
                      cpu_backend(environ))
   if mode == ONE_ARENA:

@@ -10,9 +10,8 @@ T[(i, w_in, c), (w_out, k)] = kernel[i, w_in - w_out, c, k] inside the band
 
 T does W/f times the multiply-adds of the direct convolution, but the product
 has long rows even when C and K are tiny (LeNet-5: 1 -> 6 and 6 -> 16 channels),
-which is the case that XLA:CPU's convolution handles worst: on one core
-LeNet-5's first layer ran forward in 2.1 instead of 6.9 ms, and the input
-gradient of its second in 1.8 instead of 7.1 ms (batch 128; BUILD.md). The
+which is the case that XLA:CPU's convolution handles worst: LeNet-5's
+forward and input gradients ran several times faster this way (BUILD.md). The
 kernel gradient is left to XLA's convolution (a custom VJP), which is faster
 there than T's gradient. Parameters have nn.Conv's names and shapes, so checkpoints and
 layer tables match nn.Conv and PatchConv. Only for small images: T has
