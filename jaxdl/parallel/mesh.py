@@ -1,9 +1,12 @@
-"""Data parallelism as a device mesh: batch sharded on 'data', state replicated.
+"""The device mesh: batch sharded over every axis, state replicated or FSDP.
 
-``jax.jit`` with these shardings compiles one SPMD program: XLA inserts the
-all-reduce of gradients (and of BatchNorm batch statistics, which are thus
-those of the *global* batch) where the math needs them. The same code runs
-on 1 CPU, 8 simulated CPU devices, a GPU, or many hosts.
+A 1-D mesh ('data') or a 2-D one ('data', 'fsdp'). The batch is split over
+all of its devices; the state is replicated, or its large leaves are split
+over 'fsdp' (jaxdl.parallel.sharding). ``jax.jit`` with these shardings
+compiles one SPMD program: XLA inserts the all-reduce of gradients (and of
+BatchNorm batch statistics, which are thus those of the *global* batch), or
+the all-gathers and reduce-scatters of FSDP, where the math needs them. The
+same code runs on 1 CPU, 8 simulated CPU devices, a GPU, or many hosts.
 """
 from __future__ import annotations
 
@@ -17,6 +20,8 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
 from jaxdl.errors import ConfigError
 
 DATA_AXIS = 'data'
+FSDP_AXIS = 'fsdp'
+MESH_AXES = (DATA_AXIS, FSDP_AXIS)  # outer to inner: an fsdp group is adjacent devices
 
 
 ENV_ADDRESS, ENV_NUM, ENV_ID = 'JAX_COORDINATOR_ADDRESS', 'JAX_NUM_PROCESSES', 'JAX_PROCESS_ID'
@@ -81,14 +86,66 @@ def maybe_initialize_distributed(enabled: bool) -> None:
   signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-def make_mesh(num_devices: int = 0) -> Mesh:
-  """A 1-D mesh over the first ``num_devices`` devices (0: all of them)."""
+def mesh_shape(shape, num_devices: int) -> dict[str, int]:
+  """``config.mesh`` resolved to sizes: {'data': d, 'fsdp': f}, d * f == num_devices.
+
+  Args:
+    shape: a mapping from axis names (MESH_AXES) to sizes; one size may be
+      -1 (all the devices the others leave); absent axes have size 1.
+    num_devices: the devices the mesh must cover.
+
+  Raises:
+    ConfigError: one line naming config.mesh (unknown axis, a size that is
+      not a positive integer or -1, two -1s, sizes that do not fit the
+      devices).
+  """
+  given = dict(shape.items()) if hasattr(shape, 'items') else None
+  if given is None:
+    raise ConfigError(f'config.mesh={shape!r}: must be a mapping of axis names '
+                      f'({", ".join(MESH_AXES)}) to sizes')
+  unknown = sorted(set(given) - set(MESH_AXES))
+  if unknown:
+    raise ConfigError(f'config.mesh={given!r}: unknown axis {", ".join(map(repr, unknown))} '
+                      f'(axes: {", ".join(MESH_AXES)})')
+  sizes = {a: given.get(a, 1) for a in MESH_AXES}
+  for axis, size in sizes.items():
+    if not isinstance(size, int) or isinstance(size, bool) or not (size >= 1 or size == -1):
+      raise ConfigError(f'config.mesh.{axis}={size!r}: must be an integer >= 1, or -1 '
+                        '(all remaining devices)')
+  free = [a for a, n in sizes.items() if n == -1]
+  if len(free) > 1:
+    raise ConfigError(f'config.mesh={given!r}: at most one axis may be -1, got '
+                      f'{", ".join(free)}')
+  fixed = int(np.prod([n for n in sizes.values() if n != -1]))
+  if free:
+    if num_devices % fixed:
+      raise ConfigError(f'config.mesh={given!r}: the fixed sizes multiply to {fixed}, which '
+                        f'does not divide the {num_devices} devices')
+    sizes[free[0]] = num_devices // fixed
+  elif fixed != num_devices:
+    raise ConfigError(f'config.mesh={given!r}: the sizes multiply to {fixed}, not the '
+                      f'{num_devices} devices (set one axis to -1 to fill them)')
+  return sizes
+
+
+def make_mesh(num_devices: int = 0, shape=None) -> Mesh:
+  """A mesh over the first ``num_devices`` devices (0: all of them).
+
+  Args:
+    num_devices: how many of ``jax.devices()`` the mesh covers (0: all).
+    shape: None for the 1-D mesh ('data',); else ``config.mesh``, e.g.
+      ``{'data': -1, 'fsdp': 4}``, for the 2-D mesh ('data', 'fsdp') (see
+      mesh_shape).
+  """
   devices = jax.devices()
   if num_devices < 0 or num_devices > len(devices):
     raise ConfigError(f'config.num_devices={num_devices}: must be in [0, {len(devices)}] '
                       f'(0: all {len(devices)} devices of this job)')
   chosen = devices[:num_devices] if num_devices else devices
-  return Mesh(np.array(chosen), (DATA_AXIS,))
+  if shape is None:
+    return Mesh(np.array(chosen), (DATA_AXIS,))
+  sizes = mesh_shape(shape, len(chosen))
+  return Mesh(np.array(chosen).reshape([sizes[a] for a in MESH_AXES]), MESH_AXES)
 
 
 def replicated(mesh: Mesh) -> NamedSharding:
@@ -96,9 +153,15 @@ def replicated(mesh: Mesh) -> NamedSharding:
   return NamedSharding(mesh, P())
 
 
+def batch_axes(mesh: Mesh) -> tuple[str, ...]:
+  """The mesh axes a batch is split over: all of them ('data', and 'fsdp' if present)."""
+  return tuple(a for a in MESH_AXES if a in mesh.axis_names)
+
+
 def data_sharded(mesh: Mesh) -> NamedSharding:
-  """Leading (batch) axis split over the 'data' axis."""
-  return NamedSharding(mesh, P(DATA_AXIS))
+  """Leading (batch) axis split over every device: P('data') or P(('data', 'fsdp'))."""
+  axes = batch_axes(mesh)
+  return NamedSharding(mesh, P(axes[0] if len(axes) == 1 else axes))
 
 
 def shard_batch(batch, mesh: Mesh):

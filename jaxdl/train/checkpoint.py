@@ -69,7 +69,13 @@ def rank_best(checkpoints: Sequence[Any], metric: str, mode: str) -> list[int]:
 
 
 def _leaf_bytes(leaf) -> np.ndarray:
-  """The host bytes of one state leaf that every process holds identically."""
+  """The host bytes of one whole state leaf, whatever its sharding.
+
+  The fingerprint must not depend on the layout: a checkpoint saved with the
+  state split over 'fsdp' is checked when it is restored onto another mesh.
+  A leaf split across processes is gathered (a collective: every process
+  fingerprints the same state at the same point).
+  """
   if isinstance(leaf, jax.Array):
     if jax.dtypes.issubdtype(leaf.dtype, jax.dtypes.prng_key):
       leaf = jax.random.key_data(leaf)
@@ -77,8 +83,8 @@ def _leaf_bytes(leaf) -> np.ndarray:
       return np.asarray(leaf.addressable_data(0))
     if leaf.is_fully_addressable:
       return np.asarray(leaf)
-    # A sharded leaf of a multi-process run: its shape and dtype only.
-    return np.zeros((0,), leaf.dtype)
+    from jax.experimental import multihost_utils
+    return np.asarray(multihost_utils.process_allgather(leaf, tiled=True))
   return np.asarray(leaf)
 
 
@@ -253,7 +259,11 @@ class Checkpointer:
             state=ocp.args.StandardRestore(abstract_state), meta=ocp.args.JsonRestore()))
       state, meta = out['state'], dict(out['meta'])
     except Exception as e:  # noqa: BLE001  (truncated/missing files: many types)
+      self._agree(False)
       return None, _one_line(_root_cause(e))
+    # The fingerprint gathers leaves split across processes: all must get there.
+    if not self._agree(True):
+      return None, 'unreadable on another process'
     stored = meta.pop('integrity', None)
     if stored is None:
       return None, 'no integrity fingerprint stored'
@@ -369,8 +379,17 @@ def _root_cause(e: BaseException) -> BaseException:
 
 
 def abstract_like(state):
-  """ShapeDtypeStructs (with shardings) of a state, the target of a restore."""
-  return jax.tree.map(ocp.utils.to_shape_dtype_struct, state)
+  """ShapeDtypeStructs (with shardings) of a state, the target of a restore.
+
+  Orbax restores each leaf onto the sharding given here, not the one it was
+  saved with, so a checkpoint of any mesh shape restores onto the mesh of
+  ``state`` (e.g. saved with fsdp=4, restored replicated).
+  """
+  def one(leaf):
+    if isinstance(leaf, jax.Array):
+      return jax.ShapeDtypeStruct(leaf.shape, leaf.dtype, sharding=leaf.sharding)
+    return ocp.utils.to_shape_dtype_struct(leaf)
+  return jax.tree.map(one, state)
 
 
 def has_checkpoints(workdir: str) -> bool:

@@ -64,7 +64,20 @@ def check_train_config(config, num_devices: int, model_given: bool = False) -> N
   require(0 <= data.train_dev_fraction < 1, 'data.train_dev_fraction',
           data.train_dev_fraction, 'must be in [0, 1)')
   require(config.num_devices >= 0, 'num_devices', config.num_devices, 'must be >= 0 (0: all)')
+  check_mesh_config(config, num_devices)
   _check_input_pipeline(config)
+
+
+def check_mesh_config(config, num_devices: int) -> None:
+  """config.mesh (optional: absent = the 1-D 'data' mesh) must fit ``num_devices``.
+
+  Raises ConfigError naming the field: an axis other than data/fsdp, a size
+  that is not a positive integer or -1, two -1s, or sizes whose product does
+  not divide (with a -1) or equal (without) the device count.
+  """
+  from jaxdl.parallel.mesh import mesh_shape
+  if config.get('mesh') is not None:
+    mesh_shape(config.mesh, num_devices)
 
 
 PREPROCESSING = ('', 'imagenet')

@@ -39,6 +39,7 @@ from jaxdl.logs import quiet_library_logs
 from jaxdl.models.registry import build_model
 from jaxdl.optim.factory import make_optimizer
 from jaxdl.parallel import mesh as mesh_lib
+from jaxdl.parallel import sharding as sharding_lib
 from jaxdl.train import steps as steps_lib
 from jaxdl.train import workdir as workdir_lib
 from jaxdl.train.checkpoint import Checkpointer, abstract_like, has_checkpoints
@@ -143,7 +144,7 @@ def train_and_evaluate(config, workdir: str, *, dataset: Dataset | None = None,
   """
   quiet_library_logs()
   mesh_lib.maybe_initialize_distributed(config.get('distributed', False))
-  mesh = mesh_lib.make_mesh(config.num_devices)
+  mesh = mesh_lib.make_mesh(config.num_devices, config.get('mesh'))
   num_devices = mesh.devices.size
   check_train_config(config, num_devices, model_given=model is not None)
   workdir = workdir_lib.prepare(workdir)
@@ -186,8 +187,12 @@ def _train(config, workdir: str, mesh, *, dataset, model, task, augment_fn,
            if config.normalize_inputs and task.normalize_input
            else identity_stats(example.shape[-1]))
 
-  repl = mesh_lib.replicated(mesh)
-  init = jax.jit(functools.partial(create_train_state, model, tx), out_shardings=repl)
+  init_fn = functools.partial(create_train_state, model, tx)
+
+  def init(*args):
+    # Created in its layout (large leaves split over 'fsdp'), never whole on one device.
+    shardings = sharding_lib.state_shardings(jax.eval_shape(init_fn, *args), mesh)
+    return jax.jit(init_fn, out_shardings=shardings)(*args)
   # uint8 images reach the model as float32 in [0, 1] (converted in the step).
   dtype = jnp.float32 if example.dtype == np.uint8 else example.dtype
   state = init(jnp.zeros(example.shape, dtype), jax.random.key(config.seed), stats)
@@ -203,8 +208,10 @@ def _train(config, workdir: str, mesh, *, dataset, model, task, augment_fn,
   splits['train'] = bounded_subset(train_split, config.get('eval_train_examples', 10_000),
                                    config.seed)
 
-  train_fn = steps_lib.jit_train_step(mesh, task=task, augment_fn=augment_fn)
-  eval_fn = steps_lib.jit_eval_step(mesh, task=task)
+  state_sharding = sharding_lib.state_shardings(state, mesh)
+  train_fn = steps_lib.jit_train_step(mesh, task=task, augment_fn=augment_fn,
+                                      state_sharding=state_sharding)
+  eval_fn = steps_lib.jit_eval_step(mesh, task=task, state_sharding=state_sharding)
   # Train is re-evaluated in eval mode (no dropout, running BN stats) so the
   # train-vs-dev curves compare like with like; off for large datasets.
   eval_splits = [s for s in ('train', 'train_dev', 'dev') if s in splits

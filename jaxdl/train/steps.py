@@ -85,16 +85,20 @@ def predict(state: TrainState, inputs: jax.Array, *, task: Task) -> Any:
                         train=False)
 
 
-def jit_train_step(mesh: Mesh, *, task: Task, augment_fn: AugmentFn | None = None):
-  """train_step compiled for the mesh: state replicated, batch sharded, state donated.
+def jit_train_step(mesh: Mesh, *, task: Task, augment_fn: AugmentFn | None = None,
+                   state_sharding: Any = None):
+  """train_step compiled for the mesh: batch sharded, state donated.
 
+  The state keeps ``state_sharding`` (a pytree of NamedShardings, e.g.
+  jaxdl.parallel.sharding.state_shardings) in and out; None: replicated.
   The returned callable bounds how many of its calls may be unfinished at
   once (jaxdl.parallel.dispatch), so a plain Python loop over it cannot queue
   enough collectives to deadlock XLA:CPU's simulated devices.
   """
   repl = replicated(mesh)
+  state_sh = repl if state_sharding is None else state_sharding
   step = jax.jit(functools.partial(train_step, task=task, augment_fn=augment_fn),
-                 in_shardings=(repl, data_sharded(mesh)), out_shardings=(repl, repl),
+                 in_shardings=(state_sh, data_sharded(mesh)), out_shardings=(state_sh, repl),
                  donate_argnums=0)
   return BoundedStep(step)
 
@@ -120,11 +124,15 @@ class BoundedStep:
     return getattr(self._jitted, name)
 
 
-def jit_eval_step(mesh: Mesh, *, task: Task):
-  """eval_step compiled for the mesh; calls bounded in flight like the train step."""
+def jit_eval_step(mesh: Mesh, *, task: Task, state_sharding: Any = None):
+  """eval_step compiled for the mesh; calls bounded in flight like the train step.
+
+  ``state_sharding``: the state's layout as in jit_train_step (None: replicated).
+  """
   repl = replicated(mesh)
+  state_sh = repl if state_sharding is None else state_sharding
   return BoundedStep(jax.jit(functools.partial(eval_step, task=task),
-                             in_shardings=(repl, data_sharded(mesh)), out_shardings=repl))
+                             in_shardings=(state_sh, data_sharded(mesh)), out_shardings=repl))
 
 
 def sum_metrics(a: dict | None, b: dict) -> dict:

@@ -51,6 +51,7 @@ def get_config(variant: str = '') -> ml_collections.ConfigDict:
   c.early_stopping.metric = 'dev/error'  # any recorded eval metric
   c.early_stopping.mode = 'min'  # min | max
   c.num_devices = 0  # devices in the data mesh; 0 = all
+  c.mesh = ml_collections.ConfigDict({'data': -1, 'fsdp': 1})  # axis sizes (-1: rest); fsdp>1: FSDP
   c.distributed = False  # jax.distributed.initialize() for multi-host
   c.human_error = -1.0  # human-level error for the diagnosis; < 0 = unknown
 
