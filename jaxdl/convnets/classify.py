@@ -17,6 +17,7 @@ from jaxdl.data.dataset import Dataset
 from jaxdl.data.digits import resize_bilinear
 from jaxdl.models import layer_table
 from jaxdl.models.registry import build_model
+from jaxdl.train import precision
 from jaxdl.train import loop
 from jaxdl.train.config_check import require_int
 
@@ -65,7 +66,7 @@ def run(config, workdir: str) -> ClassifyResult:
   if config.image_size:
     dataset = resize_dataset(dataset, config.image_size)
   model = build_model(config.model, dataset.info.num_classes,
-                      **config.model_kwargs)
+                      dtype=precision.model_dtype(config), **config.model_kwargs)
   example = dataset.splits['train'][dataset.info.input_key]
   rows = layer_table.layer_table(model, (1, *example.shape[1:]))
   table = layer_table.format_layer_table(rows)

@@ -27,6 +27,7 @@ from jaxdl.detection import plot
 from jaxdl.detection import yolo
 from jaxdl.detection.task import yolo_task
 from jaxdl.models.registry import build_model
+from jaxdl.train import precision
 from jaxdl.train import steps as steps_lib
 from jaxdl.train.config_check import (require, require_choice, require_int,
                                       require_range)
@@ -173,7 +174,8 @@ def run(config, workdir):
   names = info.class_names or tuple(str(c) for c in range(info.num_classes))
   train = dataset.splits['train']
   anchors, mean_iou = choose_anchors(train, config.yolo, config.seed)
-  model = build_model(config.model, info.num_classes, num_anchors=len(anchors), **config.model_kwargs)
+  model = build_model(config.model, info.num_classes, num_anchors=len(anchors),
+                      dtype=precision.model_dtype(config), **config.model_kwargs)
   out_shape = jax.eval_shape(lambda x: model.init_with_output(jax.random.key(0), x)[0],
                              jax.ShapeDtypeStruct((1,) + train['image'].shape[1:], jnp.float32)).shape
   y = config.yolo

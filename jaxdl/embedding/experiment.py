@@ -258,6 +258,7 @@ def run(config, workdir: str) -> VerificationResult:
   from jaxdl.train.loop import train_and_evaluate  # heavy import, after flags
   from jaxdl.train.state import create_train_state
   from jaxdl.models.registry import build_model
+  from jaxdl.train import precision
   from jaxdl.optim.factory import make_optimizer
 
   check_config(config)
@@ -268,7 +269,8 @@ def run(config, workdir: str) -> VerificationResult:
   splits = dataset.splits
   trained = {k: embed_split(result.state, task, v['image']) for k, v in splits.items()}
   # Baseline: the same architecture with its random initial weights.
-  model = build_model(config.model, None, **config.model_kwargs)
+  model = build_model(config.model, None, dtype=precision.model_dtype(config),
+                      **config.model_kwargs)
   x0 = jnp.zeros((1,) + splits['train']['image'].shape[1:], jnp.float32)
   untrained = create_train_state(model, make_optimizer(config.optimizer, 1, 1), x0,
                                  jax.random.key(config.seed + 1), result.state.input_stats)

@@ -18,6 +18,7 @@ from jaxdl.data import batching
 from jaxdl.data.dataset import Dataset
 from jaxdl.data.normalize import identity_stats
 from jaxdl.models.registry import build_model
+from jaxdl.train import precision
 from jaxdl.optim.factory import make_optimizer
 from jaxdl.parallel import mesh as mesh_lib
 from jaxdl.train import steps as steps_lib
@@ -49,7 +50,8 @@ def restore_run(config, workdir: str, which: str = 'best',
   dataset = dataset or load_configured_dataset(config)
   train = dataset.splits['train']
   inputs = train[dataset.info.input_key]
-  model = build_model(config.model, dataset.info.num_classes, **config.model_kwargs)
+  model = build_model(config.model, dataset.info.num_classes,
+                      dtype=precision.model_dtype(config), **config.model_kwargs)
   spe = batching.steps_per_epoch(len(inputs), config.batch_size)
   total = config.get('num_train_steps', 0) or config.num_epochs * spe
   tx = make_optimizer(config.optimizer, spe, total)

@@ -19,6 +19,7 @@ from jaxdl.data.dataset import Dataset
 from jaxdl.sequence import char_lm
 from jaxdl.sequence import corpus
 from jaxdl.train.config_check import require, require_choice
+from jaxdl.train import precision
 from jaxdl.train.loop import train_and_evaluate
 from jaxdl.viz.curves import plot_curves
 
@@ -91,7 +92,8 @@ def run(config, workdir: str, print_fn=print) -> CharLMResult:
   """Trains a CharLM on config.corpus; resumes from workdir's checkpoint."""
   check_config(config)
   splits, info = load_corpus(config)
-  model = char_lm.CharLM(info.num_classes, **config.model_kwargs)
+  model = char_lm.CharLM(info.num_classes, dtype=precision.model_dtype(config),
+                         **config.model_kwargs)
 
   def on_eval(step, state, values):
     print_fn(f'step {step}: dev perplexity {math.exp(values["dev/loss"]):.2f}')

@@ -18,6 +18,7 @@ import numpy as np
 from jaxdl import experiment_checks as checks
 from jaxdl.data.dataset import Dataset
 from jaxdl.models.registry import build_model
+from jaxdl.train import precision
 from jaxdl.sequence import attention_plot
 from jaxdl.sequence import dates
 from jaxdl.sequence import translation
@@ -98,8 +99,8 @@ def run(config, workdir: str) -> TranslateResult:
     decode_source, decode_target = data.decode_source, data.decode_target
     print(f'{info.description}\n{data.truncation_report()}')
   dataset = Dataset(name=config.dataset, splits=splits, info=info)
-  model = build_model(config.model, info.num_classes, **config.model_kwargs,
-                      **model_extra)
+  model = build_model(config.model, info.num_classes, dtype=precision.model_dtype(config),
+                      **config.model_kwargs, **model_extra)
   result = train_and_evaluate(config, workdir, dataset=dataset, model=model,
                               task=translation.translation_task())
   params = result.state.params

@@ -25,9 +25,13 @@ def check_train_config(config, num_devices: int, model_given: bool = False) -> N
   """
   from jaxdl.models.registry import MODELS
   from jaxdl.optim.factory import OPTIMIZERS, SCHEDULES
+  from jaxdl.train.precision import DTYPES
 
   if not model_given:
     require_choice('model', config.model, MODELS)
+  require_choice('dtype', config.get('dtype', 'float32'), DTYPES)
+  require('dtype' not in config.get('model_kwargs', {}), 'model_kwargs.dtype',
+          config.get('model_kwargs', {}).get('dtype'), 'set config.dtype instead')
   opt = config.optimizer
   require_choice('optimizer.name', opt.name, OPTIMIZERS)
   require_choice('optimizer.schedule', opt.get('schedule', 'constant'), SCHEDULES)
@@ -51,6 +55,9 @@ def check_train_config(config, num_devices: int, model_given: bool = False) -> N
   human = config.get('human_error', -1.0)
   require(human is None or human < 0 or human < 1, 'human_error', human,
           'must be a fraction in [0, 1) (e.g. 0.02 for 2 %), or < 0 for unknown')
+  for field in ('profile_steps', 'profile_start_step'):
+    value = config.get(field, 0)
+    require(isinstance(value, int) and value >= 0, field, value, 'must be an integer >= 0')
   for field in ('log_every_steps', 'eval_every_steps', 'checkpoint_every_steps'):
     require(config[field] > 0, field, config[field], 'must be > 0')
   es = config.early_stopping

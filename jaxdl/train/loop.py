@@ -37,9 +37,12 @@ from jaxdl.data.registry import load_dataset
 from jaxdl.errors import ConfigError, NonFiniteLossError, WorkdirError
 from jaxdl.logs import quiet_library_logs
 from jaxdl.models.registry import build_model
-from jaxdl.optim.factory import make_optimizer
+from jaxdl.optim.factory import make_optimizer, make_schedule
 from jaxdl.parallel import mesh as mesh_lib
 from jaxdl.parallel import sharding as sharding_lib
+from jaxdl.train import flops as flops_lib
+from jaxdl.train import observe
+from jaxdl.train import precision
 from jaxdl.train import steps as steps_lib
 from jaxdl.train import workdir as workdir_lib
 from jaxdl.train.checkpoint import Checkpointer, abstract_like, has_checkpoints
@@ -173,7 +176,9 @@ def _train(config, workdir: str, mesh, *, dataset, model, task, augment_fn,
   total_steps = config.get('num_train_steps', 0) or config.num_epochs * spe
   eval_bs = config.get('eval_batch_size', 0) or config.batch_size
 
-  model = model or build_model(config.model, info.num_classes, **config.model_kwargs)
+  dtype_name = config.get('dtype', 'float32')
+  model = model or build_model(config.model, info.num_classes,
+                               dtype=precision.model_dtype(config), **config.model_kwargs)
   task = task or classification_task(info.num_classes, info.label_key, info.input_key)
   tx = make_optimizer(config.optimizer, spe, total_steps)
   data_cfg = config.get('data', {})
@@ -195,7 +200,10 @@ def _train(config, workdir: str, mesh, *, dataset, model, task, augment_fn,
     return jax.jit(init_fn, out_shardings=shardings)(*args)
   # uint8 images reach the model as float32 in [0, 1] (converted in the step).
   dtype = jnp.float32 if example.dtype == np.uint8 else example.dtype
-  state = init(jnp.zeros(example.shape, dtype), jax.random.key(config.seed), stats)
+  loss_scale = (precision.DynamicLossScale.create() if precision.needs_loss_scale(dtype_name)
+                else None)
+  state = init(jnp.zeros(example.shape, dtype), jax.random.key(config.seed), stats,
+               loss_scale)
   put = functools.partial(mesh_lib.shard_batch, mesh=mesh)
 
   def eval_split(state, split):
@@ -251,8 +259,14 @@ def _train(config, workdir: str, mesh, *, dataset, model, task, augment_fn,
       process_index=jax.process_index(), process_count=jax.process_count(),
       transform=train_tf, num_workers=workers, prefetch=prefetch, resume=data_state)
   window, objectives = None, []
-  t_window = time.perf_counter()
   stopped_early = bool(early_stop.should_stop)
+  schedule = make_schedule(config.optimizer, spe, total_steps)
+  device = mesh.devices.flat[0]
+  peak = flops_lib.table_peak(device.device_kind, dtype_name)
+  perf = observe.StepWindow(config.batch_size,
+                            peak_flops=peak * mesh.devices.size if peak else None)
+  profiler = observe.Profiler(workdir, start_step + config.get('profile_start_step', 5),
+                              config.get('profile_steps', 0))
 
   def check_window() -> dict[str, float] | None:
     """Fetches the window's per-step losses; raises on the first non-finite."""
@@ -272,22 +286,44 @@ def _train(config, workdir: str, mesh, *, dataset, model, task, augment_fn,
 
   try:
     while step < total_steps and not stopped_early:
-      state, metrics = train_fn(state, next(batches))
+      t_wait = time.perf_counter()
+      batch = next(batches)
+      perf.waited(time.perf_counter() - t_wait)
+      if step == start_step:
+        # The first step traces and compiles; it is timed alone and left out
+        # of the throughput, and the step's FLOPs are counted from its program.
+        perf.flops_per_step = flops_lib.model_flops(train_fn, state, batch)
+        t_first = time.perf_counter()
+      profiler.before_step(step)
+      state, metrics = train_fn(state, batch)
       objectives.append(metrics.pop('objective')[0])
       window = steps_lib.sum_metrics(window, metrics)
       step += 1
+      perf.stepped()
+      profiler.after_step(step, metrics)
+      if step == start_step + 1:
+        jax.block_until_ready(metrics)
+        logging.info('first train step (tracing, compilation, one step): %.1f s; %s per step',
+                     time.perf_counter() - t_first, _format_flops(perf.flops_per_step))
+        perf.reset()
       is_last = step == total_steps
       do_eval = step % config.eval_every_steps == 0 or is_last
       do_ckpt = step % config.checkpoint_every_steps == 0 or is_last
       if step % config.log_every_steps == 0 or do_eval or do_ckpt:
         train_metrics = check_window()
-        elapsed = time.perf_counter() - t_window
         if train_metrics is not None and step % config.log_every_steps == 0:
-          rate = config.log_every_steps * config.batch_size / max(elapsed, 1e-9)
-          eta = (total_steps - step) * config.batch_size / max(rate, 1e-9)
-          logging.info('step %d/%d (epoch %.1f)  loss %.4f  error %.2f%%  %.0f examples/s  '
-                       'ETA %.0fs', step, total_steps, step / spe, train_metrics['loss'],
-                       100 * train_metrics.get('error', math.nan), rate, eta)
+          speed = perf.summary() if perf.steps else {}
+          lr = float(schedule(step))
+          rate = speed.get('examples_per_s', math.nan)
+          eta = (total_steps - step) * config.batch_size / rate if rate > 0 else math.nan
+          logging.info('step %d/%d (epoch %.1f)  loss %.4f  error %.2f%%  lr %.3g  '
+                       '%.0f examples/s  input wait %.0f%%%s  ETA %.0fs', step, total_steps,
+                       step / spe, train_metrics['loss'],
+                       100 * train_metrics.get('error', math.nan), lr, rate,
+                       100 * speed.get('input_wait', math.nan),
+                       f"  MFU {100 * speed['mfu']:.1f}%" if 'mfu' in speed else '', eta)
+          writer.scalars(step, {'train/learning_rate': lr,
+                                **{f'perf/{k}': v for k, v in speed.items()}})
           # Running means over the window's training batches (train mode);
           # 'train/...' are eval-mode metrics of the whole train split.
           running = history.setdefault('train_batch', {})
@@ -296,7 +332,7 @@ def _train(config, workdir: str, mesh, *, dataset, model, task, augment_fn,
             running.setdefault(k, []).append(v)
           writer.scalars(step, {f'train_batch/{k}': v for k, v in train_metrics.items()})
           ckpt.check_for_errors()  # a failed background save surfaces here, not later
-          t_window = time.perf_counter()
+          perf.reset()
       values = None
       if do_eval:
         values = {}
@@ -319,7 +355,7 @@ def _train(config, workdir: str, mesh, *, dataset, model, task, augment_fn,
         ckpt.save(step, state, dict(meta, data=batches.checkpoint_state()), values)
         last_ckpt_step = step
         writer.flush()  # the curves survive a kill as far as the checkpoint does
-        t_window = time.perf_counter()  # throughput counts training steps only
+        perf.reset()  # throughput counts training steps only
 
     ckpt.wait()
     if es_cfg.patience > 0 or config.get('restore_best', False):
@@ -340,11 +376,16 @@ def _train(config, workdir: str, mesh, *, dataset, model, task, augment_fn,
     if jax.process_index() == 0:
       _write_outputs(workdir, history, table)
   finally:
+    profiler.close()
     batches.close()
     writer.close()
     ckpt.close()
   return RunResult(state=state, final=final, history=history, table=table,
                    stopped_early=stopped_early, start_step=start_step)
+
+
+def _format_flops(flops: float | None) -> str:
+  return 'FLOPs not reported' if not flops else f'{flops / 1e9:,.3g} GFLOP'
 
 
 def _transforms(data_cfg):

@@ -18,15 +18,18 @@ class TrainState(train_state.TrainState):
     rng: base PRNG key; step s uses ``fold_in(rng, s)``.
     input_stats: {'mean': [C], 'std': [C]} fitted on train (notes 2.3.4),
       applied inside the jitted steps; saved with every checkpoint.
+    loss_scale: a jaxdl.train.precision.DynamicLossScale for float16 runs,
+      None otherwise (then it adds nothing to the pytree or the checkpoint).
   """
   batch_stats: Any
   rng: jax.Array
   input_stats: Any
+  loss_scale: Any = None
 
 
 def create_train_state(model: nn.Module, tx: optax.GradientTransformation,
                        example_inputs: Any, rng: jax.Array,
-                       input_stats: dict[str, Any]) -> TrainState:
+                       input_stats: dict[str, Any], loss_scale: Any = None) -> TrainState:
   """Initialises parameters from ``example_inputs`` (shapes only matter).
 
   Pure: jit it with ``out_shardings`` to place the state on a mesh directly.
@@ -37,4 +40,4 @@ def create_train_state(model: nn.Module, tx: optax.GradientTransformation,
   return TrainState.create(
       apply_fn=model.apply, params=variables['params'], tx=tx,
       batch_stats=variables.get('batch_stats', {}), rng=state_rng,
-      input_stats=jax.tree.map(jnp.asarray, input_stats))
+      input_stats=jax.tree.map(jnp.asarray, input_stats), loss_scale=loss_scale)

@@ -18,6 +18,7 @@ from jax.sharding import Mesh
 from jaxdl.data.normalize import normalize, to_unit_float
 from jaxdl.parallel.dispatch import MAX_IN_FLIGHT, DispatchLimiter
 from jaxdl.parallel.mesh import data_sharded, replicated
+from jaxdl.train import precision
 from jaxdl.train.state import TrainState
 from jaxdl.train.task import Task
 
@@ -48,6 +49,7 @@ def train_step(state: TrainState, batch: dict, *, task: Task,
     batch = augment_fn(_unit_float_inputs(batch, task), aug_rng)  # on the device
   inputs = _model_inputs(state, batch, task)
   has_bn = bool(jax.tree.leaves(state.batch_stats))
+  scale = state.loss_scale  # float16 runs only
 
   def objective(params):
     variables = {'params': params, 'batch_stats': state.batch_stats} if has_bn else {
@@ -55,16 +57,35 @@ def train_step(state: TrainState, batch: dict, *, task: Task,
     outputs, updates = state.apply_fn(variables, inputs, train=True,
                                       rngs={'dropout': dropout_rng},
                                       mutable=['batch_stats'] if has_bn else [])
-    loss, metrics = task.loss_fn(outputs, batch)
+    # Losses and metrics in float32 whatever the computation dtype.
+    loss, metrics = task.loss_fn(precision.to_float32(outputs), batch)
     total = loss if task.regularizer is None else loss + task.regularizer(params, batch)
-    return total, (metrics, updates)
+    differentiated = total if scale is None else scale.scale_loss(total)
+    return differentiated, (total, metrics, updates)
 
-  (total, (metrics, updates)), grads = jax.value_and_grad(objective, has_aux=True)(
+  (_, (total, metrics, updates)), grads = jax.value_and_grad(objective, has_aux=True)(
       state.params)
-  state = state.apply_gradients(grads=grads)
+  if scale is None:
+    new_state = state.apply_gradients(grads=grads)
+    if has_bn:
+      new_state = new_state.replace(batch_stats=updates['batch_stats'])
+    return new_state, {**metrics, 'objective': (total, jnp.ones_like(total))}
+  grads = scale.unscale(grads)
+  finite = precision.all_finite(grads)
+  new_state = state.apply_gradients(grads=grads)
   if has_bn:
-    state = state.replace(batch_stats=updates['batch_stats'])
-  return state, {**metrics, 'objective': (total, jnp.ones_like(total))}
+    new_state = new_state.replace(batch_stats=updates['batch_stats'])
+  # A step whose gradients overflowed keeps the old parameters, optimizer
+  # state and statistics, but still counts (the data and the RNG move on).
+  kept = precision.select_tree(
+      finite, (new_state.params, new_state.opt_state, new_state.batch_stats),
+      (state.params, state.opt_state, state.batch_stats))
+  new_state = new_state.replace(params=kept[0], opt_state=kept[1], batch_stats=kept[2],
+                                loss_scale=scale.adjust(finite))
+  one = jnp.ones_like(total)
+  return new_state, {**metrics, 'objective': (total, one),
+                     'loss_scale': (scale.scale, one),
+                     'skipped_steps': (1.0 - finite.astype(jnp.float32), one)}
 
 
 def eval_step(state: TrainState, batch: dict, *, task: Task) -> dict:
@@ -73,7 +94,7 @@ def eval_step(state: TrainState, batch: dict, *, task: Task) -> dict:
   if jax.tree.leaves(state.batch_stats):
     variables['batch_stats'] = state.batch_stats
   outputs = state.apply_fn(variables, _model_inputs(state, batch, task), train=False)
-  return task.loss_fn(outputs, batch)[1]
+  return task.loss_fn(precision.to_float32(outputs), batch)[1]
 
 
 def predict(state: TrainState, inputs: jax.Array, *, task: Task) -> Any:

@@ -34,6 +34,7 @@ RUN_FIELDS = frozenset({
     'restore_best', 'human_error', 'num_devices', 'distributed',
     'data.data_dir', 'data.allow_download', 'data_dir', 'allow_download',
     'data.num_workers', 'data.prefetch', 'eval_train_examples',
+    'profile_steps', 'profile_start_step',
     # The layout of the state, not its values: a checkpoint restores onto any mesh.
     'mesh.data', 'mesh.fsdp',
 })

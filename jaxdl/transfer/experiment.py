@@ -23,6 +23,7 @@ from jaxdl import experiment_checks as checks
 from jaxdl.analysis import confidence
 from jaxdl.data.batching import steps_per_epoch
 from jaxdl.models.registry import build_model
+from jaxdl.train import precision
 from jaxdl.optim.factory import make_optimizer
 from jaxdl.train.loop import train_and_evaluate
 from jaxdl.train.task import classification_task
@@ -137,7 +138,8 @@ def run(config, workdir: str) -> TransferResult:
   loaded = load_pretrained(source, cfg.checkpoint)
 
   num_classes = dataset_b.info.num_classes
-  model = build_model(config.model, num_classes, **config.model_kwargs)
+  model = build_model(config.model, num_classes, dtype=precision.model_dtype(config),
+                      **config.model_kwargs)
   task = classification_task(num_classes)
   spe = steps_per_epoch(dataset_b.num_examples('train'), cfg.batch_size)
   writer = SummaryWriter(workdir)

@@ -25,6 +25,7 @@ def get_config(variant: str = '') -> ml_collections.ConfigDict:
   c.data_dir = ''  # TFDS data_dir for tiny_shakespeare ('' = TFDS default)
   c.allow_download = True  # TFDS may download tiny_shakespeare
   c.model_kwargs = ml_collections.ConfigDict()
+  c.dtype = 'float32'  # computation dtype: float32 | bfloat16 | float16 (params stay float32)
   c.model_kwargs.embed_dim = 64  # character embedding size
   c.model_kwargs.features = 256  # hidden size of each recurrent layer
   c.model_kwargs.num_layers = 1  # stacked recurrent layers

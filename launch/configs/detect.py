@@ -56,6 +56,7 @@ def get_config(variant: str = '') -> ml_collections.ConfigDict:
   c.data.allow_download = True  # TFDS may download voc/2007 when online
   c.model = 'tiny_yolo'  # jaxdl.detection.model.TinyYOLO
   c.model_kwargs = ml_collections.ConfigDict()
+  c.dtype = 'float32'  # computation dtype: float32 | bfloat16 | float16 (params stay float32)
   c.model_kwargs.widths = (16, 32, 64, 96, 96)  # conv 3x3 + BN + ReLU channels
   c.model_kwargs.num_pools = 3  # 2x2 max-pools after the first blocks: grid = 48 / 8 = 6
   c.normalize_inputs = True  # fit mean/std on train (notes 2.3.4)

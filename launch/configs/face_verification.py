@@ -56,6 +56,7 @@ def get_config(variant: str = '') -> ml_collections.ConfigDict:
   c.data.allow_download = True  # TFDS may download when online
   c.model = 'embedding_net'  # jaxdl.embedding.encoder.EmbeddingNet
   c.model_kwargs = ml_collections.ConfigDict()
+  c.dtype = 'float32'  # computation dtype: float32 | bfloat16 | float16 (params stay float32)
   c.model_kwargs.features = (32, 64)  # conv channels (3x3 conv + 2x2 pool each)
   c.model_kwargs.hidden = 256  # dense width before the embedding
   c.model_kwargs.embed_dim = 128  # embedding size

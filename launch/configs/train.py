@@ -27,6 +27,7 @@ def get_config(variant: str = '') -> ml_collections.ConfigDict:
   c.data.image_size = 224  # crop side for preprocess=imagenet (pixels)
   c.model = 'cnn'  # a name in jaxdl/models/registry.py
   c.model_kwargs = ml_collections.ConfigDict()  # extra fields of the model
+  c.dtype = 'float32'  # computation dtype: float32 | bfloat16 | float16 (params stay float32)
   c.normalize_inputs = True  # fit mean/std on train (notes 2.3.4)
   c.optimizer = ml_collections.ConfigDict()
   c.optimizer.name = 'adam'  # sgd | momentum | nesterov | rmsprop | adam | adamw
@@ -54,6 +55,8 @@ def get_config(variant: str = '') -> ml_collections.ConfigDict:
   c.mesh = ml_collections.ConfigDict({'data': -1, 'fsdp': 1})  # axis sizes (-1: rest); fsdp>1: FSDP
   c.distributed = False  # jax.distributed.initialize() for multi-host
   c.human_error = -1.0  # human-level error for the diagnosis; < 0 = unknown
+  c.profile_steps = 0  # > 0: a jax.profiler trace of this many steps in workdir/profile
+  c.profile_start_step = 5  # steps after the start (compiled and warm) where the trace begins
 
   if variant == 'mlp':
     c.model = 'mlp'

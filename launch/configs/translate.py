@@ -43,6 +43,7 @@ def get_config(variant: str = '') -> ml_collections.ConfigDict:
   c.data.train_dev_fraction = 0.0  # no train-dev split
   c.model = 'seq2seq'  # jaxdl.sequence.translation.PackedTranslator
   c.model_kwargs = ml_collections.ConfigDict()
+  c.dtype = 'float32'  # computation dtype: float32 | bfloat16 | float16 (params stay float32)
   c.model_kwargs.embed_dim = 32  # character embedding size
   c.model_kwargs.features = 128  # GRU hidden size of encoder and decoder
   c.model_kwargs.cell_type = 'gru'  # vanilla | lstm | gru
