@@ -26,8 +26,8 @@ alone). The layer variants are picked by a model's impl='auto' only when
 
 How to turn it off: JAXDL_XLA_CPU_TUNING=0 (XLA flags), JAXDL_MALLOC_TUNING=0
 (malloc and dispatch), and impl='xla' / conv_impl='xla' on a model (flax's
-nn.Conv and nn.BatchNorm; the same variables and values). BUILD.md has the
-measurements behind each piece.
+nn.Conv and nn.BatchNorm; the same variables and values). docs/benchmarks.md
+has the measurements behind each piece.
 """
 from __future__ import annotations
 

@@ -11,7 +11,8 @@ T[(i, w_in, c), (w_out, k)] = kernel[i, w_in - w_out, c, k] inside the band
 T does W/f times the multiply-adds of the direct convolution, but the product
 has long rows even when C and K are tiny (LeNet-5: 1 -> 6 and 6 -> 16 channels),
 which is the case that XLA:CPU's convolution handles worst: LeNet-5's
-forward and input gradients ran several times faster this way (BUILD.md). The
+forward and input gradients ran several times faster this way
+(docs/benchmarks.md). The
 kernel gradient is left to XLA's convolution (a custom VJP), which is faster
 there than T's gradient. Parameters have nn.Conv's names and shapes, so checkpoints and
 layer tables match nn.Conv and PatchConv. Only for small images: T has
@@ -77,8 +78,8 @@ def _bwd(res, dy):
   x, kernel = res
   # Input gradient: the transpose of the banded product (long rows again).
   dx = jax.vjp(lambda x_: _banded_forward(x_, kernel), x)[1](dy)[0]
-  # Kernel gradient: XLA's own convolution gradient beat T's gradient
-  # (2.2 vs 4.5 ms on LeNet-5's first layer, one core).
+  # Kernel gradient: XLA's own convolution gradient beats T's gradient
+  # (docs/benchmarks.md).
   dk = jax.vjp(lambda k_: jax.lax.conv_general_dilated(
       x, k_, (1, 1), 'VALID', dimension_numbers=_DIMS), kernel)[1](dy)[0]
   return dx, dk

@@ -1,9 +1,9 @@
-"""Batch normalisation (notes 2.9) whose batch sums are matrix products on CPU.
+"""Batch normalisation (notes 2.12) whose batch sums are matrix products on CPU.
 
 XLA:CPU reduces a large activation over its batch and spatial axes several
 times slower than it computes the same sums as a product with a ones matrix
-(Eigen's GEMM; BUILD.md has the timings). Training BN needs four such sums
-per layer: sum(x) and sum(x^2) forward, sum(dy) and sum(dy * x_hat)
+(Eigen's GEMM; docs/benchmarks.md has the timings). Training BN needs four
+such sums per layer: sum(x) and sum(x^2) forward, sum(dy) and sum(dy * x_hat)
 backward. `batch_norm` computes all four as products, the backward through a
 custom VJP (autodiff of the forward would bring the slow reductions back).
 
@@ -31,7 +31,7 @@ def column_sums(a: jax.Array) -> jax.Array:
   """Sums a [rows, C] matrix over its rows as a GEMM: returns [C].
 
   The left operand has two rows of ones, not one: XLA:CPU sends a
-  one-row product to a matrix-vector kernel that was 2.4x slower here.
+  one-row product to a slower matrix-vector kernel.
   """
   ones = jnp.ones((2, a.shape[0]), a.dtype)
   return lax.dot(ones, a, precision=lax.Precision.HIGHEST)[0]

@@ -5,7 +5,8 @@ and features swapped, whose input must be laid out [C, H, W, N]; the copy
 from [N, H, W, C] is fused with the element-wise ops that made the
 activation (BN, ReLU, the residual additions of the blocks before it), and
 that fused transposing loop is several times slower than the same copy
-from a materialised array (BUILD.md has the CIFAR ResNet-18 timings).
+from a materialised array (docs/benchmarks.md has the CIFAR ResNet-18
+timings).
 
 `gemm_copy(x)` returns x as the product x @ I. XLA cannot fuse through a
 GEMM, so the activation is materialised once and its transposed copy is a

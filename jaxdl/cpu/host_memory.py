@@ -6,7 +6,7 @@ serves such large requests with a fresh mmap outside its heap, and a worker
 thread's arena cannot hold them anyway, so every step page-faults all of
 that memory in again. What keeps the memory depends on how many CPUs the
 process may use (its affinity mask, as `taskset -c 0` or a batch job sets
-it); BUILD.md has the page faults and images/s of each case:
+it); docs/benchmarks.md has the page faults and speed of each case:
 
 - One CPU: one arena for all threads, and mmap and trim thresholds above
   the buffer sizes (`SETTINGS`). The freed memory stays in the main heap.

@@ -5,7 +5,7 @@ A model keeps an `impl` field and calls these at trace time: the default
 elsewhere; 'xla' always gives flax's layer. Every variant has the variables
 of the flax layer it stands in for, so a model's parameter tree is the same
 whichever is picked. Why each variant is faster: its module (jaxdl.cpu.*)
-and BUILD.md.
+and docs/benchmarks.md.
 """
 from __future__ import annotations
 

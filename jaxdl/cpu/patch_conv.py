@@ -7,7 +7,7 @@ blocks are gathered with f*f strided slices, so the backward pass is slices,
 pads and adds plus two matrix products. With jaxlib 0.10's default flags
 (convolutions in YNNPACK) this ran LeNet-5 faster than lax convolutions; with
 jaxdl.cpu.xla_flags' flags XLA's own convolutions are faster again
-(launch/bench_vs_torch.py, BUILD.md), so it is only chosen by name
+(docs/benchmarks.md), so it is only chosen by name
 (conv_impl='patches'). Parameters
 have nn.Conv's names and shapes (kernel [f_h, f_w, C, K], bias [K]), so
 checkpoints and layer tables match.

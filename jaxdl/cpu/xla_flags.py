@@ -4,8 +4,8 @@ jaxlib 0.10 hands each convolution, dot and reduction to YNNPACK
 ("__ynn_fusion" in the compiled HLO), which ran the 64-channel 3x3
 convolutions of a CIFAR ResNet on one core where XLA's Eigen convolution
 splits them over the intra-op thread pool; keeping them in XLA made CIFAR
-ResNet-18 and LeNet-5 training faster (launch/bench_vs_torch.py; BUILD.md
-has the table).
+ResNet-18 and LeNet-5 training faster (launch/bench_vs_torch.py;
+docs/benchmarks.md has the figures).
 
 XLA reads XLA_FLAGS once, when jax starts its first backend, so the flags
 must be in the environment before the first computation; `tune_xla_cpu` is

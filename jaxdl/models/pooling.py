@@ -58,7 +58,7 @@ def _tiled(x, window, strides, pads):
   Non-overlapping, unpadded windows that cover the input exactly are a
   reshape, and a max/mean over the window axes then differentiates into
   elementwise ops; XLA's CPU gradient of reduce_window (select-and-scatter)
-  made LeNet-5's train step ~15 % slower. Returns None when they do not tile.
+  made LeNet-5's train step slower. Returns None when they do not tile.
   """
   spatial = x.shape[1:-1]
   if (tuple(window) != tuple(strides) or any(p != (0, 0) for p in pads)

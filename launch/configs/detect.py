@@ -8,13 +8,12 @@
 Default: the embedded generated set (offline; 48x48 images, 1-4 ellipses,
 rectangles and triangles of 10-22 px on textured backgrounds; 2,048 train /
 512 dev / 512 test images), TinyYOLO with a 6x6 grid and 2 k-means anchors,
-flip + shift augmentation that moves the boxes, Adam with warmup + cosine,
-12 epochs (384 steps). Measured: 1.6 min of user CPU (+0.5 sys), 7.5 min
-wall on a 2-core CPU shared with a load average of ~15; test mAP@0.5 (VOC
-all-point) 0.990 (ellipse 0.989, rectangle 0.986, triangle 0.994), dev 0.990. ':smoke' is the tiny
-variant the tests run (seconds; its mAP means nothing). ':voc2007' reads
-PASCAL VOC 2007 through TFDS (needs internet or a prepared data_dir; not
-measured here: this machine has no network, and VOC needs a GPU-sized budget).
+flip + shift augmentation that moves the boxes, Adam with warmup + cosine, 12
+epochs (384 steps): about 2 CPU-minutes on a 2-core CPU. Expected: test
+mAP@0.5 (VOC all-point) near 0.99 (BUILD.md has the per-class table). ':smoke'
+is the tiny variant the tests run (seconds; its mAP means nothing). ':voc2007'
+reads PASCAL VOC 2007 through TFDS (needs internet or a prepared data_dir, and
+a GPU-sized budget; there are no figures for it yet).
 """
 import ml_collections
 

@@ -7,11 +7,11 @@
 Default: 16x16 images with any of 4 shapes (square, plus, x, disk), 1,200
 train / 400 dev / 400 test, 30% of the training labels missing ("?").
 One SmallCNN with 4 sigmoid heads (masked loss) against 4 single-head
-SmallCNNs trained on their known labels only; 30 epochs each. About 4-5
-minutes on a busy 2-core CPU (48 s of CPU). Measured: the one multi-task
-network is within noise of the four separate ones (dev mean error 0.81% vs
-0.50% over 400 images; with train_size=300 and missing_fraction=0.5, 18.6%
-vs 17.4%), at a quarter of the models to train and serve.
+SmallCNNs trained on their known labels only; 30 epochs each. About 1
+CPU-minute on a 2-core CPU. Expected: the one multi-task network is within
+noise of the four separate ones, also with train_size=300 and
+missing_fraction=0.5, at a quarter of the models to train and serve
+(BUILD.md has the table).
 """
 import ml_collections
 

@@ -9,8 +9,8 @@ inputs), 600 steps each of full-batch GD, mini-batch SGD (batch 64), notes
 momentum, RMSprop, Adam, Adam with 1/(1 + decay epoch) decay; then the same
 rules on the 2-D elongated bowl and saddle-with-plateau surfaces, the EWA
 figure and the 2.8 schedules. About 1 minute on a 2-core CPU. Expected:
-per step full-batch GD does as well as mini-batch SGD but needs ~17x more
-passes over the data; RMSprop reaches the target loss first. On the bowl GD
+per step full-batch GD does as well as mini-batch SGD but needs many times
+more passes over the data; RMSprop reaches the target loss first. On the bowl GD
 oscillates at alpha = 0.075 and diverges at 0.2, where momentum converges
 fastest; on the saddle the adaptive rules leave the plateau sooner than GD.
 """

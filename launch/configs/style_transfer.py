@@ -8,17 +8,16 @@ Default: scikit-learn's embedded photos (content china.jpg, style flower.jpg),
 96 px on the long side, VGG-19 with Gatys' layers (content conv4_2, style
 conv1_1..conv5_1, average pooling), 200 Adam steps on the pixels. With no
 weights file (the offline default) VGG-19 keeps RANDOM weights, computed at
-scales 1, 2 and 4: G takes on the style image's palette and fine texture
-while keeping the content's layout, but random features do not know objects,
-so this is not the painterly effect of pretrained weights (see
-jaxdl/style/transfer.py). Measured: 2.5 CPU-minutes (11 min wall on a
-2-core machine shared with 6 other jobs); seconds on a GPU. Expected (measured
-with the defaults): J_style(S, G) falls about 50x from its value at G = C
-(4.7e-4 -> 9.7e-6) while J_content(C, G) = 1.4e-4 stays below J_content(C, S)
-= 3.3e-4; G shows the flower's dark-green palette over the pagoda's layout,
-with saturated colour noise that random features do not penalise.
-Pretrained weights: a Keras VGG19 .h5 or a torchvision state dict saved as .npz
-(jaxdl/style/vgg_weights.py). ':smoke' is the tiny variant the tests run.
+scales 1, 2 and 4: G takes on the style image's palette and fine texture while
+keeping the content's layout, but random features do not know objects, so this
+is not the painterly effect of pretrained weights (see
+jaxdl/style/transfer.py). About 2.5 CPU-minutes on a 2-core CPU; seconds on a
+GPU. Expected: J_style(S, G) falls by more than an order of magnitude from its
+value at G = C while J_content(C, G) stays below J_content(C, S) (BUILD.md has
+the figures); G shows the flower's dark-green palette over the pagoda's
+layout, with saturated colour noise that random features do not penalise.
+Pretrained weights: a Keras VGG19 .h5 or a torchvision state dict saved as
+.npz (jaxdl/style/vgg_weights.py). ':smoke' is the tiny variant the tests run.
 """
 import ml_collections
 

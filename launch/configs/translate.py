@@ -8,10 +8,10 @@ Default: the embedded dates data set ('dates': human-readable dates in 18
 formats -> ISO 8601, 20,000 train examples, 1,000 dev and 1,000 test
 examples on held-out days), GRU encoder–decoder (128 units) with Luong
 attention, Adam 3e-3 with cosine decay and gradient clipping, 1,000 steps of
-128. Measured: 66 s of CPU (6 min wall on the shared 2-core machine under
-heavy load); test exact match 98.3 % greedy and with beam 4 (1,500 steps:
-100 %). Without attention (`:no_attention`, same budget): 64.4 % greedy,
-71.2 % with beam 4.
+128: about a CPU-minute on a 2-core CPU. Expected: nearly every test date
+translated exactly, greedy or with beam 4; without attention
+(`:no_attention`, same budget) about two thirds, and beam 4 helps more
+there (BUILD.md has the table).
 `:no_attention` drops the attention (the decoder sees only the encoder's
 final state, as in the notes). `:smoke` is the tiny variant the tests run.
 
@@ -19,17 +19,16 @@ final state, as in the notes). `:smoke` is the tiny variant the tests run.
   python launch/translate.py --config=launch/configs/translate.py:wmt --workdir=/tmp/translate_wmt
 German -> English characters from TFDS 'wmt14_translate/de-en'
 (jaxdl/sequence/wmt.py): the first 100,000 training pairs, 1,000 pairs of
-newstest2013 (dev) and all 3,003 of newstest2014 (test), sentences cut to
-128 characters (the cut counts are printed); the table adds corpus BLEU
-against the full references. The first run downloads and prepares the
-WMT14 corpora (several GB; expect an hour or more). Training is 4,000 steps
-of 64 pairs: 0.72 s a step measured on the shared 2-core CPU with arrays of
-these shapes (mock data), so about 50 min, plus about 2 min of greedy and
-beam decoding of dev and test. BLEU on real WMT is not measured here (no
-network on this machine; tests/test_wmt.py runs the same code on TFDS mock
-data); a character GRU at this budget should expect a low, single-digit
-BLEU. Without the network it stops within seconds with
-DatasetUnavailableError naming the embedded datasets.
+newstest2013 (dev) and all 3,003 of newstest2014 (test), sentences cut to 128
+characters (the cut counts are printed); the table adds corpus BLEU against
+the full references. The first run downloads and prepares the WMT14 corpora
+(several GB; expect an hour or more). Training is 4,000 steps of 64 pairs,
+about 50 minutes on a 2-core CPU, plus a few minutes of greedy and beam
+decoding of dev and test. There is no BLEU figure on real WMT yet
+(tests/test_wmt.py runs the same code on TFDS mock data); a character GRU at
+this budget should expect a low, single-digit BLEU. Without the network it
+stops within seconds with DatasetUnavailableError naming the embedded
+datasets.
 """
 import ml_collections
 
