@@ -142,3 +142,75 @@ def test_1d_asymmetric_padding_is_applied():
   x = jnp.arange(1.0, 5.0).reshape(1, 4, 1)
   out = pooling.avg_pool(x, 2, strides=1, padding=(0, 2))
   np.testing.assert_allclose(out[0, :, 0], [1.5, 2.5, 3.5, 2.0, 0.0])  # zeros in the right padding
+
+
+
+def _torch_pool_cases():
+  """(n, f, p, s, out) over a grid; out is PyTorch's ceil_mode output length, None where it rejects."""
+  torch = pytest.importorskip('torch')
+  cases = []
+  for n in range(1, 9):
+    for f in range(1, 6):
+      for s in range(1, 6):
+        for p in range(0, 3):
+          try:
+            out = torch.nn.functional.max_pool2d(torch.zeros(1, 1, n, n), f, s, p, ceil_mode=True).shape[-1]
+          except RuntimeError:
+            out = None
+          cases.append((n, f, p, s, out))
+  return torch, cases
+
+
+def test_ceil_mode_output_size_matches_pytorch():
+  # PyTorch's rule: ceil((n + 2p - f) / s) + 1, minus one if the last window
+  # starts in the right padding; a window up to s - 1 cells longer than the
+  # padded input still gives one output (n=3, f=4, p=0, s=4 -> 1). Before, the
+  # 41 overhang cases of this grid raised here.
+  from jaxdl.models import conv_arithmetic as ca
+  _, cases = _torch_pool_cases()
+  assert len(cases) == 600 and sum(c[4] is not None for c in cases) == 416
+  for n, f, p, s, want in cases:
+    if want is None:  # torch rejects (p > f / 2, or no window at all): so do we
+      with pytest.raises(ValueError):
+        ca.pool_output_shape((n, n), f, s, p, ceil_mode=True)
+    else:
+      assert ca.pool_output_shape((n, n), f, s, p, ceil_mode=True) == (want, want), (n, f, p, s)
+
+
+def test_ceil_mode_pool_values_match_pytorch():
+  # Every overhang case of the grid (window longer than the padded input), a
+  # sample of those where ceil_mode keeps a partial last window, a few others.
+  torch, cases = _torch_pool_cases()
+  ok = [c for c in cases if c[4] is not None]
+  overhang = [c for c in ok if c[0] + 2 * c[2] < c[1]]
+  partial = [c for c in ok if c not in overhang and c[4] != (c[0] + 2 * c[2] - c[1]) // c[3] + 1]
+  rest = [c for c in ok if c not in overhang and c not in partial]
+  assert (3, 4, 0, 4, 1) in overhang and len(overhang) == 41
+  rng = np.random.default_rng(0)
+  chosen = overhang + [partial[i] for i in rng.choice(len(partial), 16, replace=False)] + [
+      rest[i] for i in rng.choice(len(rest), 6, replace=False)]
+  for n, f, p, s, want in chosen:
+    x = rng.normal(size=(2, 3, n, n)).astype(np.float32)
+    xt = torch.from_numpy(x)
+    pools = jax.jit(lambda v, f=f, s=s, p=p: (  # one compile per case
+        pooling.max_pool(v, f, s, p, ceil_mode=True),
+        pooling.avg_pool(v, f, s, p, True, ceil_mode=True),
+        pooling.avg_pool(v, f, s, p, False, ceil_mode=True)))
+    got = [np.asarray(a).transpose(0, 3, 1, 2) for a in pools(jnp.asarray(x.transpose(0, 2, 3, 1)))]
+    assert got[0].shape[-1] == want
+    np.testing.assert_array_equal(got[0], torch.nn.functional.max_pool2d(xt, f, s, p, ceil_mode=True))
+    for a, include in zip(got[1:], (True, False)):
+      np.testing.assert_allclose(
+          a, torch.nn.functional.avg_pool2d(xt, f, s, p, ceil_mode=True, count_include_pad=include),
+          rtol=1e-5, atol=1e-6, err_msg=str((n, f, p, s, include)))
+
+
+def test_floor_mode_still_rejects_a_window_larger_than_the_input():
+  torch = pytest.importorskip('torch')
+  from jaxdl.models import conv_arithmetic as ca
+  with pytest.raises(RuntimeError):
+    torch.nn.functional.max_pool2d(torch.zeros(1, 1, 3, 3), 4, 4)
+  with pytest.raises(ValueError, match='kernel extent 4 exceeds the padded input 3'):
+    pooling.max_pool(jnp.zeros((1, 3, 3, 1)), 4, 4)
+  with pytest.raises(ValueError, match='by 4 >= stride 4, even with ceil_mode'):
+    ca.conv_output_size(3, 7, 4, ceil_mode=True)

@@ -93,8 +93,11 @@ def conv_output_size(n: int, f: int, s: int = 1, padding: Padding = 0,
 
   floor((n + 2p - f) / s) + 1, with 2p replaced by lo + hi for asymmetric
   padding and f by the dilated extent. `ceil_mode` is PyTorch's pooling
-  option: round up, but drop a last window that would start in the right
-  padding (it would see no input); padding must then be at most f // 2.
+  option (`pooling_output_shape_pad_lr` in ATen): ceil((n + 2p - f) / s) + 1,
+  minus one if the last window would start in the right padding, i.e.
+  (out - 1) s >= n + lo (it would see no input); padding must then be at most
+  f // 2. With ceil_mode a window up to s - 1 cells longer than the padded
+  input still gives one output, as in PyTorch (e.g. n=3, f=4, s=4 -> 1).
 
   Args:
     n: input length (>= 1).
@@ -115,16 +118,19 @@ def conv_output_size(n: int, f: int, s: int = 1, padding: Padding = 0,
   fe = effective_kernel_size(f, d)
   lo, hi = resolve_padding(padding, n, f, s, d)
   span = n + lo + hi - fe
-  if span < 0:
-    raise ValueError(f'kernel extent {fe} exceeds the padded input '
-                     f'{n + lo + hi} (n={n}, padding=({lo}, {hi}))')
+  too_big = (f'kernel extent {fe} exceeds the padded input '
+             f'{n + lo + hi} (n={n}, padding=({lo}, {hi}))')
   if not ceil_mode:
+    if span < 0:
+      raise ValueError(too_big)
     return span // s + 1
   if max(lo, hi) > fe // 2:
     # PyTorch's rule; beyond it a window could lie wholly in the padding.
     raise ValueError(f'padding must be at most half the window ({fe // 2}) '
                      f'with ceil_mode, got ({lo}, {hi})')
-  out = -(-span // s) + 1
+  out = -(-span // s) + 1  # ceil, also for span < 0 (PyTorch's floor of span + s - 1)
+  if out < 1:
+    raise ValueError(too_big + f' by {-span} >= stride {s}, even with ceil_mode')
   if (out - 1) * s >= n + lo:
     out -= 1
   return out

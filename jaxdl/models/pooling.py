@@ -106,8 +106,8 @@ def max_pool(x: jax.Array, window: int | Sequence[int],
 
 def avg_pool(x: jax.Array, window: int | Sequence[int],
              strides: int | Sequence[int] | None = None,
-             padding: PoolPadding = 'VALID', count_include_pad: bool = True
-             ) -> jax.Array:
+             padding: PoolPadding = 'VALID', count_include_pad: bool = True,
+             ceil_mode: bool = False) -> jax.Array:
   """Channel-wise mean over windows (notes 4.6.2).
 
   Args:
@@ -117,13 +117,17 @@ def avg_pool(x: jax.Array, window: int | Sequence[int],
     padding: as for `max_pool`; padded cells hold zeros.
     count_include_pad: divide by the full window size (PyTorch's default)
       rather than by the number of real input cells in the window.
+    ceil_mode: as for `max_pool`. As in PyTorch, a last window that overhangs
+      the padded input is divided by its cells inside the padded input
+      (count_include_pad) or inside the real input (not), never by the cells
+      ceil_mode adds.
 
   Returns:
     [batch, *out_spatial, channels].
   """
   window, strides = _window_dims(x, window, strides)
-  _check_output_shape(x, window, strides, padding, False)
-  pads = _pads(x, window, strides, padding, False)
+  _check_output_shape(x, window, strides, padding, ceil_mode)
+  pads = _pads(x, window, strides, padding, ceil_mode)
   tiled = _tiled(x, window, strides, pads)
   if tiled is not None:
     return jnp.mean(tiled, axis=tuple(range(2, tiled.ndim - 1, 2)))
@@ -131,14 +135,20 @@ def avg_pool(x: jax.Array, window: int | Sequence[int],
   dims, strd = (1, *window, 1), (1, *strides, 1)
   full_pads = ((0, 0), *pads, (0, 0))
   sums = jax.lax.reduce_window(x, zero, jax.lax.add, dims, strd, full_pads)
-  if count_include_pad:
+  if count_include_pad and not ceil_mode:
     size = 1
     for f in window:
       size *= f
     return sums / jnp.array(size, x.dtype)
-  ones = jnp.ones((1, *x.shape[1:-1], 1), x.dtype)
-  counts = jax.lax.reduce_window(ones, zero, jax.lax.add, dims, strd,
-                                 full_pads)
+  if count_include_pad:
+    # Cells of the user's padding count, the ones ceil_mode adds on the right do not.
+    base = _pads(x, window, strides, padding, False)
+    ones = jnp.ones((1, *(n + lo + hi for n, (lo, hi) in zip(x.shape[1:-1], base)), 1), x.dtype)
+    count_pads = ((0, 0), *((0, hi - base_hi) for (_, hi), (_, base_hi) in zip(pads, base)), (0, 0))
+  else:
+    ones = jnp.ones((1, *x.shape[1:-1], 1), x.dtype)
+    count_pads = full_pads
+  counts = jax.lax.reduce_window(ones, zero, jax.lax.add, dims, strd, count_pads)
   return sums / counts
 
 
@@ -207,11 +217,12 @@ class AvgPool(nn.Module):
   strides: int | Sequence[int] | None = None  # None: equal to the window
   padding: PoolPadding = 'VALID'  # 'VALID', 'SAME', int or (lo, hi) per axis
   count_include_pad: bool = True  # divide by the full window size
+  ceil_mode: bool = False  # PyTorch's round-up of the output size
 
   @nn.compact
   def __call__(self, x: jax.Array) -> jax.Array:
     return avg_pool(x, self.window, self.strides, self.padding,
-                    self.count_include_pad)
+                    self.count_include_pad, self.ceil_mode)
 
 
 class GlobalAvgPool(nn.Module):
