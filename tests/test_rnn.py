@@ -161,3 +161,73 @@ def test_gradient_clipping_bounds_exploding_gradient():
   for leaf in jax.tree.leaves(ratio):
     leaf = np.asarray(leaf)[np.asarray(leaf) != 0]
     np.testing.assert_allclose(leaf, 1.0 / float(norm), rtol=1e-4)
+
+
+def _numpy_recurrence(cell_type, p, xs):
+  """float64 numpy unrolling of the three cells from their equations, zero initial state.
+
+  Returns (final hidden state, hidden states [batch, time, features]).
+  """
+  sig = lambda z: 1 / (1 + np.exp(-z))
+  p = jax.tree.map(lambda a: np.asarray(a, np.float64), p)
+  dense = lambda name, v: v @ p[name]['kernel'] + p[name].get('bias', 0.0)
+  batch, time, _ = xs.shape
+  n_a = (p['W_a'] if cell_type == 'vanilla' else p['h' + ('o' if cell_type == 'lstm' else 'n')])['bias'].shape[0]
+  h, c, hs = np.zeros((batch, n_a)), np.zeros((batch, n_a)), []
+  for t in range(time):
+    x = xs[:, t]
+    if cell_type == 'vanilla':  # notes 5.1
+      h = np.tanh(dense('W_a', np.concatenate([h, x], -1)))
+    elif cell_type == 'lstm':
+      pre = {g: dense('i' + g, x) + dense('h' + g, h) for g in 'ifgo'}
+      c = sig(pre['f']) * c + sig(pre['i']) * np.tanh(pre['g'])
+      h = sig(pre['o']) * np.tanh(c)
+    else:  # GRU as flax (and PyTorch) write it: r gates the recurrent term inside the tanh
+      r, z = sig(dense('ir', x) + dense('hr', h)), sig(dense('iz', x) + dense('hz', h))
+      h = (1 - z) * np.tanh(dense('in', x) + r * dense('hn', h)) + z * h
+    hs.append(h)
+  return h, np.stack(hs, 1)
+
+
+@pytest.mark.parametrize('cell_type', rnn.CELL_TYPES)
+def test_float64_forward_with_the_default_carry(cell_type):
+  # Before, the default carry was float32 whatever the computation dtype, and
+  # lax.scan failed: "carry input and carry output must have equal types".
+  xs = np.random.default_rng(0).normal(size=(2, 5, 3))
+  with jax.enable_x64(True):
+    model = rnn.Recurrence(cell_type, 4, dtype=jnp.float64)
+    variables = model.init(jax.random.key(1), jnp.asarray(xs))
+    carry, outs = model.apply(variables, jnp.asarray(xs))
+    assert outs.dtype == jnp.float64
+    assert all(leaf.dtype == jnp.float64 for leaf in jax.tree.leaves(carry))
+    # dtype=None with float64 inputs computes in float64 too (flax's promotion)
+    _, outs_none = rnn.Recurrence(cell_type, 4).apply(variables, jnp.asarray(xs))
+    assert outs_none.dtype == jnp.float64
+  h_ref, hs_ref = _numpy_recurrence(cell_type, variables['params']['cell'], xs)
+  np.testing.assert_allclose(np.asarray(outs), hs_ref, rtol=1e-12, atol=1e-12)
+  np.testing.assert_allclose(np.asarray(rnn.hidden_of(carry)), h_ref, rtol=1e-12, atol=1e-12)
+  np.testing.assert_allclose(np.asarray(outs_none), hs_ref, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize('cell_type', rnn.CELL_TYPES)
+def test_bfloat16_forward_keeps_bfloat16_state(cell_type):
+  # Before, the float32 default carry ran the LSTM/GRU state in float32.
+  xs = np.random.default_rng(1).normal(size=(2, 5, 3)).astype(np.float32)
+  model = rnn.Recurrence(cell_type, 4, dtype=jnp.bfloat16)
+  variables = model.init(jax.random.key(1), jnp.asarray(xs))
+  assert all(leaf.dtype == jnp.float32 for leaf in jax.tree.leaves(variables))  # params stay float32
+  carry, outs = model.apply(variables, jnp.asarray(xs, jnp.bfloat16))
+  assert outs.dtype == jnp.bfloat16
+  assert all(leaf.dtype == jnp.bfloat16 for leaf in jax.tree.leaves(carry))
+  _, hs_ref = _numpy_recurrence(cell_type, variables['params']['cell'], xs.astype(np.float64))
+  # bfloat16 has an 8-bit mantissa (relative step 2^-8 = 0.004); five steps of rounding stay within 0.03
+  np.testing.assert_allclose(np.asarray(outs, np.float32), hs_ref, atol=3e-2)
+
+
+def test_a_given_carry_keeps_its_dtype():
+  xs = jnp.ones((2, 3, 5), jnp.bfloat16)
+  model = rnn.Recurrence('gru', 4, dtype=jnp.bfloat16)
+  variables = model.init(jax.random.key(0), xs)
+  carry, _ = model.apply(variables, xs, initial_carry=jnp.zeros((2, 4), jnp.float32))
+  assert carry.dtype == jnp.float32
+  assert model.apply(variables, 2, method=model.initialize_carry).dtype == jnp.bfloat16

@@ -99,7 +99,9 @@ def _masked_step(cell, carry, xs):
   inputs, mask = xs
   new_carry, out = cell(carry, inputs)
   keep = mask[:, None]
-  new_carry = jax.tree.map(lambda n, o: jnp.where(keep, n, o), new_carry, carry)
+  # Cast back to the carry's dtype: scan needs a fixed carry type, and a cell
+  # computing in another dtype (float64, bfloat16) would otherwise change it.
+  new_carry = jax.tree.map(lambda n, o: jnp.where(keep, n, o).astype(o.dtype), new_carry, carry)
   return new_carry, out * keep.astype(out.dtype)
 
 
@@ -112,9 +114,16 @@ class Recurrence(nn.Module):
   def setup(self):
     self.cell = make_cell(self.cell_type, self.features, self.dtype)
 
-  def initialize_carry(self, batch_size: int):
-    """Zero initial state a⟨0⟩ for `batch_size` sequences."""
-    return self.cell.initialize_carry(jax.random.key(0), (batch_size, 1))
+  def initialize_carry(self, batch_size: int, dtype: Any = None):
+    """Zero initial state a⟨0⟩ for `batch_size` sequences.
+
+    Its dtype is `dtype`, else the module's computation dtype, else float32
+    (flax's cells make a param_dtype carry whatever they compute in).
+    """
+    carry = self.cell.initialize_carry(jax.random.key(0), (batch_size, 1))
+    if dtype is None:  # not `or`: an np.dtype is falsy (len 0)
+      dtype = jnp.float32 if self.dtype is None else self.dtype
+    return jax.tree.map(lambda c: c.astype(dtype), carry)
 
   def step(self, carry, inputs):
     """A single step with the same parameters as the unrolled call.
@@ -136,7 +145,9 @@ class Recurrence(nn.Module):
       mask: [batch, time] bool, True at real positions; None = all real.
         Real positions must come first (left-aligned padding).
       initial_carry: carry to start from (e.g. an encoder's final state);
-        None means a⟨0⟩ = 0.
+        None means a⟨0⟩ = 0 in the computation dtype (`dtype`, else the
+        promotion of the inputs with float32 params, as flax's Dense does).
+        The carry keeps its dtype over the steps.
 
     Returns:
       (final carry, outputs [batch, time, features]); the final carry is the
@@ -148,7 +159,10 @@ class Recurrence(nn.Module):
     if mask.shape != (batch, time):
       raise ValueError(f'mask must have shape {(batch, time)}, got {mask.shape}')
     if initial_carry is None:
-      initial_carry = self.initialize_carry(batch)
+      # A float32 carry under a float64 computation made lax.scan fail (carry
+      # types differ); a bfloat16 one silently ran the cell's state in float32.
+      initial_carry = self.initialize_carry(
+          batch, jnp.result_type(inputs.dtype, jnp.float32) if self.dtype is None else self.dtype)
     scan = nn.scan(_masked_step, variable_broadcast='params',
                    split_rngs={'params': False}, in_axes=1, out_axes=1)
     return scan(self.cell, initial_carry, (inputs, mask.astype(bool)))
