@@ -178,3 +178,68 @@ def test_features_differentiable_wrt_image_under_jit(pool='avg'):
   v = jax.jit(model.init)(jax.random.key(0), x)
   g = jax.jit(jax.grad(lambda x: model.apply(v, x, capture=('conv5_1',))['conv5_1'].sum()))(x)
   assert g.shape == x.shape and np.all(np.isfinite(g)) and np.any(g != 0)
+
+
+def _random_keras_layers(rng):
+  """{keras layer: (kernel, bias)} of a no-top tiny VGG-19 with random weights."""
+  layers, cin = {}, 3
+  for s, n in enumerate(STAGES, 1):
+    for i in range(1, n + 1):
+      cout = WIDTHS[s - 1]
+      layers[f'block{s}_conv{i}'] = (rng.normal(size=(3, 3, cin, cout)).astype(np.float32),
+                                     rng.normal(size=cout).astype(np.float32))
+      cin = cout
+  return layers
+
+
+def _write_h5(path, layers, dataset_names, weight_names_attr=True):
+  """One group per layer; dataset_names(layer) -> (kernel name, bias name) inside the group."""
+  with h5py.File(path, 'w') as f:
+    for layer, (kernel, bias) in layers.items():
+      g = f.create_group(layer)
+      kname, bname = dataset_names(layer)
+      if weight_names_attr:
+        g.attrs['weight_names'] = [kname.encode(), bname.encode()]
+      g.create_dataset(kname, data=kernel)
+      g.create_dataset(bname, data=bias)
+    f.attrs['layer_names'] = [n.encode() for n in layers]
+
+
+@pytest.mark.parametrize('scheme,names,attr', [
+    ('keras2', lambda l: (f'{l}/kernel:0', f'{l}/bias:0'), True),
+    ('keras2', lambda l: (f'{l}/kernel:0', f'{l}/bias:0'), False),
+    # vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5 as first published (Keras 1)
+    ('keras1', lambda l: (f'{l}_W_1:0', f'{l}_b_1:0'), True),
+    ('keras1', lambda l: (f'{l}_W_1:0', f'{l}_b_1:0'), False),
+    ('keras1', lambda l: (f'{l}_W:0', f'{l}_b:0'), True),  # older still
+])
+def test_keras_h5_both_naming_schemes_load_what_was_written(tmp_path, caplog, scheme, names, attr):
+  layers = _random_keras_layers(np.random.default_rng(4))
+  path = str(tmp_path / 'vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5')
+  _write_h5(path, layers, names, attr)
+  with caplog.at_level('INFO'):
+    params, mode = vgg_weights.load_vgg_params(path, STAGES)
+  assert mode == 'caffe'
+  assert sorted(params) == sorted(vgg_weights.conv_names(STAGES))  # no top in the file
+  for s, n in enumerate(STAGES, 1):
+    for i in range(1, n + 1):
+      kernel, bias = layers[f'block{s}_conv{i}']
+      np.testing.assert_array_equal(params[f'conv{s}_{i}']['kernel'], kernel)
+      np.testing.assert_array_equal(params[f'conv{s}_{i}']['bias'], bias)
+  assert f'dataset names in the {scheme} (' in caplog.text
+
+
+def test_keras_h5_in_neither_scheme_names_the_first_missing_dataset(tmp_path):
+  layers = _random_keras_layers(np.random.default_rng(5))
+  path = str(tmp_path / 'odd.h5')
+  _write_h5(path, layers, lambda l: (f'{l}_weights:0', f'{l}_offset:0'))
+  with pytest.raises(ValueError) as err:
+    vgg_weights.load_vgg_params(path, STAGES)
+  msg = str(err.value)
+  assert '\n' not in msg
+  assert msg.startswith("Keras layer /block1_conv1 has no dataset 'block1_conv1/kernel:0' (Keras 2 names) "
+                        "nor 'block1_conv1_W_1:0' (Keras 1 names); found ")
+  # a kernel in each scheme but no bias: the bias is the first missing dataset
+  _write_h5(path, layers, lambda l: (f'{l}_W_1:0', f'{l}_offset:0'))
+  with pytest.raises(ValueError, match=r"no dataset 'block1_conv1/kernel:0' .* nor 'block1_conv1_b_1:0'"):
+    vgg_weights.load_vgg_params(path, STAGES)

@@ -5,7 +5,10 @@ downloaded here):
 
 * Keras (`vgg19_weights_tf_dim_ordering_tf_kernels[_notop].h5`): one HDF5
   group per layer, `block{s}_conv{i}` and `fc1`, `fc2`, `predictions`, each
-  holding `kernel:0` and `bias:0`. Kernels are already [kh, kw, in, out] and
+  holding the kernel and bias under one of two naming schemes: Keras 2's
+  `block1_conv1/kernel:0`, `block1_conv1/bias:0`, or the Keras 1 names of the
+  first published files, `block1_conv1_W_1:0`, `block1_conv1_b_1:0` (older
+  still `block1_conv1_W:0`). Kernels are already [kh, kw, in, out] and
   the flatten before fc1 is (H, W, C), as in flax. Keras' VGG expects "caffe"
   input: BGR, 0-255, ImageNet mean subtracted.
 * torchvision (`vgg19-dcbb9e9d.pth`) saved as `.npz` (torch is not a
@@ -20,8 +23,10 @@ downloaded here):
 Layer widths are read from the arrays, so the same code converts the full
 network and the tiny test variants.
 """
+import re
 from typing import Mapping
 
+from absl import logging
 import numpy as np
 
 VGG19_STAGES = (2, 2, 4, 4, 4)  # convs per stage
@@ -90,22 +95,41 @@ def from_torchvision(state: Mapping[str, np.ndarray], stage_sizes=VGG19_STAGES) 
   return params
 
 
-def _keras_layer_weights(group) -> tuple[np.ndarray, np.ndarray]:
-  """(kernel, bias) of one Keras layer group, by the file's own weight_names."""
+KERAS2, KERAS1 = 'keras2 (kernel:0, bias:0)', 'keras1 (<layer>_W_1:0, <layer>_b_1:0)'
+# Keras 1 dataset names: <layer>_W[_<n>]:<k> for the kernel, <layer>_b[_<n>]:<k> for the bias.
+_KERAS1_NAME = re.compile(r'^(?:.*_)?(W|b)(?:_\d+)?:\d+$')
+
+
+def _keras_layer_weights(group, layer: str) -> tuple[np.ndarray, np.ndarray, str]:
+  """(kernel, bias, naming scheme) of one Keras layer group, by the file's own weight_names."""
   names = [n.decode() if isinstance(n, bytes) else str(n)
            for n in group.attrs.get('weight_names', [])]
   if not names:  # files written without the attribute: walk the datasets
     found = []
     group.visititems(lambda n, obj: found.append(n) if hasattr(obj, 'shape') else None)
     names = sorted(found)
-  arrays = {n.split('/')[-1].split(':')[0]: np.asarray(group[n], np.float32) for n in names}
-  if 'kernel' not in arrays or 'bias' not in arrays:
-    raise ValueError(f'Keras layer {group.name} must hold kernel and bias, found {names}')
-  return arrays['kernel'], arrays['bias']
+  leaf = lambda n: n.split('/')[-1]
+  keras2 = {leaf(n).split(':')[0]: n for n in names}
+  keras1 = {}
+  for n in names:
+    m = _KERAS1_NAME.match(leaf(n))
+    if m:
+      keras1.setdefault({'W': 'kernel', 'b': 'bias'}[m.group(1)], n)
+  for scheme, found in ((KERAS2, keras2), (KERAS1, keras1)):
+    if 'kernel' in found and 'bias' in found:
+      return (np.asarray(group[found['kernel']], np.float32),
+              np.asarray(group[found['bias']], np.float32), scheme)
+  missing2 = next(f'{layer}/{w}:0' for w in ('kernel', 'bias') if w not in keras2)
+  missing1 = next(f'{layer}_{w}_1:0' for w, k in (('W', 'kernel'), ('b', 'bias')) if k not in keras1)
+  raise ValueError(f'Keras layer {group.name} has no dataset {missing2!r} (Keras 2 names) '
+                   f'nor {missing1!r} (Keras 1 names); found {names}')
 
 
 def from_keras_h5(path: str, stage_sizes=VGG19_STAGES) -> dict:
   """Keras VGG-19 weights file (.h5) -> flax params.
+
+  Reads either dataset naming scheme (module docstring) and logs which one it
+  found.
 
   Args:
     path: Keras `vgg19_weights_tf_dim_ordering_tf_kernels[_notop].h5`.
@@ -115,7 +139,7 @@ def from_keras_h5(path: str, stage_sizes=VGG19_STAGES) -> dict:
     flax params: conv1_1 ... conv5_4 (+ fc6, fc7, fc8 when the file has the top).
   """
   import h5py  # deferred: only needed when a Keras file is given
-  params = {}
+  params, schemes = {}, set()
   with h5py.File(path, 'r') as f:
     root = f['model_weights'] if 'model_weights' in f else f  # full-model saves nest weights
     for s, n in enumerate(stage_sizes, 1):
@@ -124,12 +148,16 @@ def from_keras_h5(path: str, stage_sizes=VGG19_STAGES) -> dict:
         if keras_name not in root:
           raise ValueError(f'{path} has no layer {keras_name!r} (layers: {sorted(root)[:6]}...); '
                            'expected the Keras VGG19 layout')
-        kernel, bias = _keras_layer_weights(root[keras_name])
+        kernel, bias, scheme = _keras_layer_weights(root[keras_name], keras_name)
         params[f'conv{s}_{i}'] = {'kernel': kernel, 'bias': bias}
+        schemes.add(scheme)
     for keras_name, flax_name in (('fc1', 'fc6'), ('fc2', 'fc7'), ('predictions', 'fc8')):
       if keras_name in root:
-        kernel, bias = _keras_layer_weights(root[keras_name])
+        kernel, bias, scheme = _keras_layer_weights(root[keras_name], keras_name)
         params[flax_name] = {'kernel': kernel, 'bias': bias}
+        schemes.add(scheme)
+  logging.info('Keras VGG weights %s: %d layers, dataset names in the %s scheme', path,
+               len(params), ' + '.join(sorted(schemes)))
   return params
 
 
