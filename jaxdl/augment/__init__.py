@@ -1,45 +1,23 @@
 """Data augmentation on the device (notes 2.3.3.1): pure, jittable batch ops.
 
-Every function here acts on a whole batch, takes a PRNG key as its first
-argument, draws an independent transformation per example and runs inside a
-jitted train step (no numpy, no host round trip).
-
-Conventions (shared with the detection code, which imports this package):
-
-* ``images``: ``[B, H, W, C]`` float32 (any range; fills use ``cval``). A
-  single ``[H, W, C]`` image is rejected with a ValueError (add the batch axis:
-  ``images[None]``); the rank is static, so the check costs nothing under jit.
-* ``boxes``: ``[B, K, 4]`` float32, ``(x_min, y_min, x_max, y_max)``
-  normalised to ``[0, 1]`` of the image width/height, padded to K boxes.
-* ``box_mask``: ``[B, K]`` bool, True where a box is real.
-
-Geometric functions accept optional ``boxes`` / ``box_mask``. Called without
-boxes they return the transformed images; called with boxes they return
-``(images, boxes, box_mask)``: boxes are moved with the image, clipped to the
-frame, and a box whose clipped width or height falls below ``min_box_size``
-(normalised) is dropped from ``box_mask``. Elastic distortion does not move
-boxes and refuses them.
-
-Public functions:
-  random_flip_left_right, random_flip_up_down     (flips.py)
-  random_crop                                      (crop.py)
-  random_zoom, random_shift, random_affine         (affine.py)
-  random_elastic                                   (elastic.py)
-  make_augment_fn                                  (pipeline.py: config ->
-                                                   fn(batch, rng) for the
-                                                   core train step)
+Every function acts on a whole batch inside the jitted train step, takes a
+PRNG key first and draws an independent transformation per example:
+flips (``random_flip_left_right``, ``random_flip_up_down``), ``random_crop``,
+``random_zoom`` / ``random_shift`` / ``random_affine`` and ``random_elastic``;
+``make_augment_fn(config)`` composes them into the ``fn(batch, rng)`` that
+``jaxdl.train.jit_train_step`` takes. ``images`` are ``[B, H, W, C]`` float32
+(a single ``[H, W, C]`` image is rejected: add the batch axis). Geometric ops
+also move optional ``boxes`` (``[B, K, 4]`` normalised x_min, y_min, x_max,
+y_max) with their ``box_mask`` (``[B, K]`` bool), clip them to the frame and
+drop boxes that fall below ``min_box_size``, returning ``(images, boxes,
+box_mask)``; elastic distortion refuses boxes. Names are imported on first use.
 """
-from jaxdl.augment.affine import random_affine
-from jaxdl.augment.affine import random_shift
-from jaxdl.augment.affine import random_zoom
-from jaxdl.augment.crop import random_crop
-from jaxdl.augment.elastic import random_elastic
-from jaxdl.augment.flips import random_flip_left_right
-from jaxdl.augment.flips import random_flip_up_down
-from jaxdl.augment.pipeline import make_augment_fn
+from jaxdl import _lazy
 
-__all__ = [
-    "random_affine", "random_shift", "random_zoom", "random_crop",
-    "random_elastic", "random_flip_left_right", "random_flip_up_down",
-    "make_augment_fn",
-]
+__all__, __getattr__, __dir__ = _lazy(__name__, {
+    'flips': ('random_flip_left_right', 'random_flip_up_down'),
+    'crop': ('random_crop',),
+    'affine': ('random_zoom', 'random_shift', 'random_affine'),
+    'elastic': ('random_elastic',),
+    'pipeline': ('make_augment_fn',),
+})

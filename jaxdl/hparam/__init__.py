@@ -1,23 +1,21 @@
 """Hyper-parameter search (notes 2.10-2.11), with trials run vectorised.
 
-* ``spaces``: per-parameter scales - LogUniform (learning rate 10^r),
-  OneMinusLogUniform (beta = 1 - 10^r), Uniform, IntUniform, Choice.
-* ``search``: random sampling (the notes' choice), grid (for comparison),
-  coarse-to-fine zooming into the region of the best trials.
-* ``vectorized``: K trials of one model trained at once - jax.vmap over
-  (params, optimizer state, hyper-parameters) inside one jitted step, the
-  optimizer's hyper-parameters injected with optax.inject_hyperparams, the
-  trial axis sharded over the devices when there are several.
+Per-parameter sampling scales (``spaces``: ``LogUniform`` for a learning rate
+10^r, ``OneMinusLogUniform`` for beta = 1 - 10^r, ``Uniform``, ``IntUniform``,
+``Choice``); random sampling, the notes' choice, with grid search for
+comparison and coarse-to-fine zooming into the best trials' region
+(``search``); and K trials of one model trained at once (``vectorized``:
+jax.vmap over params, optimizer state and hyper-parameters in one jitted
+step, the optimizer's hyper-parameters injected with
+optax.inject_hyperparams, the trial axis sharded over the devices).
+``hparam_search_experiment.run`` is the experiment and ``bench`` times K
+trials against one. Names are imported on first use.
 """
-from jaxdl.hparam.search import coarse_to_fine
-from jaxdl.hparam.search import grid_search_points
-from jaxdl.hparam.search import random_search_points
-from jaxdl.hparam.spaces import Choice
-from jaxdl.hparam.spaces import IntUniform
-from jaxdl.hparam.spaces import LogUniform
-from jaxdl.hparam.spaces import OneMinusLogUniform
-from jaxdl.hparam.spaces import Uniform
+from jaxdl import _lazy
 
-__all__ = ["coarse_to_fine", "grid_search_points", "random_search_points",
-           "Choice", "IntUniform", "LogUniform", "OneMinusLogUniform",
-           "Uniform"]
+__all__, __getattr__, __dir__ = _lazy(__name__, {
+    'spaces': ('LogUniform', 'OneMinusLogUniform', 'Uniform', 'IntUniform', 'Choice'),
+    'search': ('random_search_points', 'grid_search_points', 'coarse_to_fine'),
+    'vectorized': ('make_trials', 'train_trials', 'VectorizedTrials', 'TrialsResult',
+                   'trial_mesh'),
+}, modules=('hparam_search_experiment',))
