@@ -51,7 +51,7 @@ from jaxdl.train.report import format_error_table
 from jaxdl.train.state import TrainState, create_train_state
 from jaxdl.train.task import Task, classification_task
 from jaxdl.viz.curves import plot_curves
-from jaxdl.viz.summaries import SummaryWriter
+from jaxdl.viz.summaries import SummaryWriter, log_workdir_images
 
 
 @dataclasses.dataclass
@@ -247,6 +247,8 @@ def _train(config, workdir: str, mesh, *, dataset, model, task, augment_fn,
   # Events written after the checkpoint a run resumes from are discarded by
   # TensorBoard (purge_step), so a killed-and-resumed curve has no doubles.
   writer = SummaryWriter(workdir, purge_step=start_step + 1 if restored is not None else None)
+  writer.start_hparams(config)
+  eval_seconds: list[float] = []  # wall time of each evaluation, for the ETA
 
   def record(step: int, values: dict[str, float]) -> None:
     history.setdefault('step', []).append(step)
@@ -315,7 +317,10 @@ def _train(config, workdir: str, mesh, *, dataset, model, task, augment_fn,
           speed = perf.summary() if perf.steps else {}
           lr = float(schedule(step))
           rate = speed.get('examples_per_s', math.nan)
-          eta = (total_steps - step) * config.batch_size / rate if rate > 0 else math.nan
+          # The first evaluation also compiles: later ones give the per-eval cost.
+          eta = eta_seconds(step, total_steps, speed.get('steps_per_s', math.nan),
+                            config.eval_every_steps,
+                            float(np.mean(eval_seconds[1:] or eval_seconds or [0.0])))
           logging.info('step %d/%d (epoch %.1f)  loss %.4f  error %.2f%%  lr %.3g  '
                        '%.0f examples/s  input wait %.0f%%%s  ETA %.0fs', step, total_steps,
                        step / spe, train_metrics['loss'],
@@ -335,6 +340,7 @@ def _train(config, workdir: str, mesh, *, dataset, model, task, augment_fn,
           perf.reset()
       values = None
       if do_eval:
+        t_eval = time.perf_counter()
         values = {}
         for name in eval_splits:
           for k, v in eval_split(state, splits[name]).items():
@@ -342,6 +348,9 @@ def _train(config, workdir: str, mesh, *, dataset, model, task, augment_fn,
         record(step, values)
         if on_eval is not None:
           on_eval(step, state, values)
+        eval_seconds.append(time.perf_counter() - t_eval)
+        logging.info('eval at step %d: %s  (%.1f s)', step, format_eval(values),
+                     eval_seconds[-1])
         if es_cfg.patience > 0:
           early_stop = early_stop.update(sign * values[es_cfg.metric])
           stopped_early = bool(early_stop.should_stop)
@@ -370,11 +379,13 @@ def _train(config, workdir: str, mesh, *, dataset, model, task, augment_fn,
     for name, split in splits.items():
       final[name] = eval_split(state, split)
       counts[name] = split_size(split)
-    writer.scalars(int(state.step), {f'final/{s}/{k}': v for s, m in final.items()
-                                     for k, v in m.items()})
+    final_scalars = {f'final/{s}/{k}': v for s, m in final.items() for k, v in m.items()}
+    writer.scalars(int(state.step), final_scalars)
+    writer.end_hparams(config, final_scalars)
     table = format_error_table(final, counts, human_error=config.get('human_error'))
     if jax.process_index() == 0:
       _write_outputs(workdir, history, table)
+      log_workdir_images(workdir, step)
   finally:
     profiler.close()
     batches.close()
@@ -382,6 +393,46 @@ def _train(config, workdir: str, mesh, *, dataset, model, task, augment_fn,
     ckpt.close()
   return RunResult(state=state, final=final, history=history, table=table,
                    stopped_early=stopped_early, start_step=start_step)
+
+
+def eta_seconds(step: int, total_steps: int, steps_per_s: float, eval_every_steps: int,
+                seconds_per_eval: float) -> float:
+  """Seconds to the end of a run at ``step``: training plus the evaluations left.
+
+  The evaluations left are those at every ``eval_every_steps``, the one at the
+  last step and the final pass over every split (counted as one more), each
+  at ``seconds_per_eval`` (0 before the first evaluation has been timed).
+  Early stopping may end the run sooner.
+  """
+  evals = total_steps // eval_every_steps - step // eval_every_steps
+  if total_steps % eval_every_steps and step < total_steps:
+    evals += 1
+  train = (total_steps - step) / steps_per_s if steps_per_s > 0 else math.nan
+  return train + (evals + 1) * seconds_per_eval
+
+
+def format_eval(values: dict[str, float]) -> str:
+  """'dev error 2.50%  dev loss 0.0812  train error 0.40%  ...' (errors in %).
+
+  ``values``: 'split/metric' -> value, errors as fractions; dev first, then
+  train-dev, then train (eval mode), error before loss before the rest;
+  accuracy is left out where the error (its complement) is shown.
+  """
+  rank = {'dev': 0, 'train_dev': 1, 'train': 2}
+
+  def key(item):
+    split, _, metric = item[0].rpartition('/')
+    return (rank.get(split, 3), split,
+            0 if metric.endswith('error') else 1 if metric == 'loss' else 2)
+
+  parts = []
+  for name, v in sorted(values.items(), key=key):
+    split, _, metric = name.rpartition('/')
+    if metric == 'accuracy' and f'{split}/error' in values:
+      continue
+    shown = f'{100 * v:.2f}%' if metric.endswith('error') else f'{v:.4g}'
+    parts.append(f'{split.replace("_", "-")} {metric} {shown}'.lstrip())
+  return '  '.join(parts)
 
 
 def _format_flops(flops: float | None) -> str:
@@ -415,8 +466,16 @@ def _check_eval_metric(metric: str, eval_splits, splits, eval_fn, state, mesh,
                       f'evaluation; nearest: {", ".join(near) or "-"} (all: {", ".join(names)})')
 
 
+# Legend and marks of the curves: one line for the training batches, points
+# for the evaluations (train in eval mode shares the training colour).
+_RUNNING_LABEL = 'train (running mean of training batches)'
+_EVAL_STYLES = {'train': ('train (eval mode)', 's', 'tab:blue'),
+                'train_dev': ('train-dev', '^', 'tab:green'),
+                'dev': ('dev', 'o', 'tab:orange')}
+
+
 def _write_outputs(workdir: str, history: dict[str, Any], table: str) -> None:
-  """Learning curves PNG and the final table as Markdown (written atomically)."""
+  """Learning curves PNG (errors in %) and the final table as Markdown (written atomically)."""
   path = os.path.join(workdir, 'results.md')
   try:
     with open(path + '.tmp', 'w') as f:
@@ -425,12 +484,20 @@ def _write_outputs(workdir: str, history: dict[str, Any], table: str) -> None:
   except OSError as e:
     raise WorkdirError(f'cannot write {path}: {os.strerror(e.errno) if e.errno else e}') from None
   running = history.get('train_batch', {})
-  if history.get('step'):
-    for metric in ('error', 'loss'):
-      series = {k: (history['step'], v) for k, v in history.items()
-                if k.endswith('/' + metric)}
-      if metric in running:
-        series['train (running batches)'] = (running['step'], running[metric])
-      if series:
-        plot_curves(series, os.path.join(workdir, f'curves_{metric}.png'),
-                    ylabel=metric, title=f'{metric} during training')
+  for metric in ('error', 'loss'):
+    scale = 100.0 if metric == 'error' else 1.0
+    series, styles = {}, {}
+    if metric in running:
+      series[_RUNNING_LABEL] = (running['step'], [scale * v for v in running[metric]])
+      styles[_RUNNING_LABEL] = {'color': 'tab:blue', 'linewidth': 1.2, 'alpha': 0.7}
+    for k, v in history.items():
+      if history.get('step') and k.endswith('/' + metric):
+        split = k[:-len(metric) - 1]
+        label, marker, colour = _EVAL_STYLES.get(split, (split, 'D', None))
+        series[label] = (history['step'], [scale * x for x in v])
+        styles[label] = {'marker': marker, 'color': colour, 'linestyle': ':', 'linewidth': 1,
+                         'markersize': 5}
+    if series:
+      plot_curves(series, os.path.join(workdir, f'curves_{metric}.png'), styles=styles,
+                  ylabel='error (%)' if metric == 'error' else metric,
+                  title=f'{metric} during training')

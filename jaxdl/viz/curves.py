@@ -1,7 +1,7 @@
 """Learning curves as PNG (matplotlib, Agg backend: no display needed)."""
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import matplotlib
 
@@ -11,11 +11,18 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 def plot_curves(series: Mapping[str, tuple[Sequence[float], Sequence[float]]], path: str,
                 *, xlabel: str = 'step', ylabel: str = '', title: str = '',
-                logy: bool = False) -> str:
-  """One line per series name -> (xs, ys); writes ``path`` and returns it."""
+                logy: bool = False,
+                styles: Mapping[str, Mapping[str, Any]] | None = None) -> str:
+  """One line per series name -> (xs, ys); writes ``path`` and returns it.
+
+  The series name is its legend entry. styles: optional name -> keyword
+  arguments of ``Axes.plot`` (marker, linestyle, ...) for that series;
+  without one, a series of fewer than 40 points gets '.' markers.
+  """
   fig, ax = plt.subplots(figsize=(6, 4), dpi=110)
   for name, (xs, ys) in series.items():
-    ax.plot(list(xs), list(ys), label=name, marker='.' if len(xs) < 40 else None)
+    style = dict((styles or {}).get(name) or {'marker': '.' if len(xs) < 40 else None})
+    ax.plot(list(xs), list(ys), label=name, **style)
   ax.set_xlabel(xlabel)
   ax.set_ylabel(ylabel)
   if title:
