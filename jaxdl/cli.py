@@ -1,7 +1,21 @@
-"""What every launcher shares: the CPU tuning (jaxdl.cpu), one line for a mistake."""
+"""What every launcher shares: the CPU tuning (jaxdl.cpu), one line for a mistake.
+
+Naming rule: the experiment behind ``launch/<name>.py`` is the module
+``jaxdl/<topic>/<name>_experiment.py``, in the package of the code it studies,
+with ``run(config, workdir)`` (returns a result) and ``report(result, workdir)
+-> str`` (what the launcher prints). The launcher is a docstring and one
+``experiment_main`` call naming it, e.g.
+
+  experiment_main('launch/configs/detect.py',
+                  'jaxdl.detection.detect_experiment:run', '/tmp/jaxdl_detect')
+
+The benchmark launchers (launch/bench_*.py, launch/benchmark.py) take flags,
+not a config, and call ``launch`` themselves.
+"""
 from __future__ import annotations
 
 import errno
+import importlib.util
 import os
 import re
 import sys
@@ -44,7 +58,6 @@ def run_or_exit(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
 def _load_config(spec: str):
   """The ConfigDict of 'path.py[:variant]', as config_flags would load it."""
-  import importlib.util
   path, _, variant = spec.partition(':')
   try:
     module_spec = importlib.util.spec_from_file_location('_jaxdl_config', path)
@@ -122,3 +135,72 @@ def launch(main: Callable[[list[str]], Any]) -> None:
     return main(argv)
 
   app.run(logged_main, flags_parser=_parse_flags)
+
+
+def _import_experiment(spec: str) -> tuple[Any, Callable[..., Any]]:
+  """(module, function) of 'package.module:function'."""
+  module_name, sep, name = spec.partition(':')
+  if not sep or not module_name or not name:
+    raise ValueError(f"expected 'package.module:function', got {spec!r}")
+  module = importlib.import_module(module_name)
+  if not hasattr(module, 'report'):
+    raise AttributeError(f'{module_name} has no report(result, workdir) -> str')
+  return module, getattr(module, name)
+
+
+def experiment_main(config_file: str, run: str, default_workdir: str | None, *,
+                    config_help: str = 'experiment config',
+                    workdir_help: str = 'output directory',
+                    run_kwargs: Callable[[], dict[str, Any]] | None = None,
+                    exit_on: tuple[type[Exception], ...] = ()) -> None:
+  """The whole main of an experiment launcher (see the naming rule above).
+
+  Defines --config (a locked config file, checked by define_config) and
+  --workdir, then, after launch's CPU tuning and flag parsing, imports
+  ``run`` (so jax starts only once XLA_FLAGS are set), calls
+  ``run(config, workdir, **run_kwargs())`` through run_or_exit, prints
+  ``report(result, workdir)`` of the same module and logs every PNG the
+  experiment drew in the workdir to its TensorBoard events.
+
+  Args:
+    config_file: the default --config, e.g. 'launch/configs/detect.py'.
+    run: 'package.module:function' of the experiment; the module also
+      defines report(result, workdir) -> str.
+    default_workdir: the default --workdir; None for a launcher that writes
+      nothing (no --workdir flag; run and report get workdir=None).
+    config_help: help text of --config.
+    workdir_help: help text of --workdir.
+    run_kwargs: for launchers with flags of their own (defined with absl
+      before this call): returns extra keyword arguments of run, called after
+      flag parsing.
+    exit_on: more exception types that are the user's to act on, printed as
+      one 'error: ...' line like a JaxdlError.
+  """
+  config = define_config(config_file, config_help)
+  workdir_flag = (None if default_workdir is None else
+                  flags.DEFINE_string('workdir', default_workdir, workdir_help))
+
+  def main(argv: list[str]) -> None:
+    del argv
+    # Imported here, after launch set XLA_FLAGS; jax is first used inside run,
+    # which may start a multi-process job (jax.distributed) before anything else.
+    module, run_fn = _import_experiment(run)
+    workdir = None if workdir_flag is None else workdir_flag.value
+    kwargs = run_kwargs() if run_kwargs else {}
+    try:
+      result = run_or_exit(run_fn, config.value, workdir, **kwargs)
+    except exit_on as e:
+      logging.flush()
+      sys.exit(f'error: {e}')
+    print(module.report(result, workdir))
+    import jax
+    logging.info('process %d/%d, %d devices: done', jax.process_index(), jax.process_count(),
+                 jax.device_count())
+    log_images = getattr(importlib.import_module('jaxdl.viz.summaries'),
+                         'log_workdir_images', None)
+    # Process 0 only: one writer of the workdir's event files and their bookkeeping.
+    if log_images is not None and workdir is not None and jax.process_index() == 0:
+      logged = run_or_exit(log_images, workdir)
+      logging.info('TensorBoard: %s more PNGs of %s logged', logged, workdir)
+
+  launch(main)

@@ -1,6 +1,6 @@
 """Config checks the experiments share, run before any data is loaded.
 
-Every experiment's ``check_config(config)`` (jaxdl/*/experiment.py and the
+Every experiment's ``check_config(config)`` (jaxdl/*/*_experiment.py and the
 other modules that launch/*.py call) validates its whole config first and
 raises ``ConfigError`` naming the field, its value and what it accepts; the
 launchers turn that into one line and exit 1. This module holds the pieces

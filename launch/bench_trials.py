@@ -26,8 +26,8 @@ def main(argv):
               batch_size=_BATCH.value, repeats=_REPEATS.value)
   logging.info('process %d/%d, %d devices', jax.process_index(),
                jax.process_count(), jax.device_count())
-  from jaxdl.hparam.experiment import digits_arrays
-  from jaxdl.hparam.experiment import default_data_config
+  from jaxdl.hparam.hparam_search_experiment import digits_arrays
+  from jaxdl.hparam.hparam_search_experiment import default_data_config
   train, dev, _ = digits_arrays(default_data_config())
   result = run_or_exit(bench.benchmark_trials, train, dev, num_trials=_TRIALS.value,
                        num_steps=_STEPS.value, batch_size=_BATCH.value,

@@ -2,28 +2,8 @@
 
   python launch/detect.py --workdir=DIR [--config=launch/configs/detect.py:smoke]
 """
-import jax
-from absl import flags, logging
-
-from jaxdl.cli import define_config, launch, run_or_exit
-
-_CONFIG = define_config('launch/configs/detect.py', 'experiment config')
-_WORKDIR = flags.DEFINE_string('workdir', '/tmp/jaxdl_detect', 'output directory; rerun to resume')
-
-
-def main(argv):
-  del argv
-  logging.info('process %d/%d', jax.process_index(), jax.process_count())
-  from jaxdl.detection.experiment import run  # after flags
-  result = run_or_exit(run, _CONFIG.value, _WORKDIR.value)
-  print('training (error = objects missed at their assigned grid slot):')
-  print(result.train_table)
-  print(f'\nanchors (w, h) / image: {result.anchors.astype(float).round(3).tolist()} '
-        f'(mean best IoU with train boxes {result.mean_anchor_iou:.3f})')
-  print('\nVOC all-point AP@0.5:')
-  print(result.table)
-  print(f'\ntest images with predicted boxes: {result.png}')
-
+from jaxdl.cli import experiment_main
 
 if __name__ == '__main__':
-  launch(main)
+  experiment_main('launch/configs/detect.py', 'jaxdl.detection.detect_experiment:run',
+                  '/tmp/jaxdl_detect', workdir_help='output directory; rerun to resume')

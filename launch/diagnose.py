@@ -2,18 +2,8 @@
 
   python launch/diagnose.py [--config=launch/configs/diagnose.py:VARIANT] [--config.dev_error=...]
 """
-
-from jaxdl.analysis.diagnosis import diagnosis_from_config
-from jaxdl.cli import define_config, launch, run_or_exit
-
-_CONFIG = define_config('launch/configs/diagnose.py', 'the measured errors')
-
-
-def main(argv):
-  del argv
-  diagnosis, num_examples = run_or_exit(diagnosis_from_config, _CONFIG.value)
-  print(diagnosis.report(num_examples))
-
+from jaxdl.cli import experiment_main
 
 if __name__ == '__main__':
-  launch(main)
+  experiment_main('launch/configs/diagnose.py', 'jaxdl.analysis.diagnose_experiment:run', None,
+                  config_help='the measured errors')

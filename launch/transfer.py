@@ -2,28 +2,8 @@
 
   python launch/transfer.py --workdir=DIR [--config=launch/configs/transfer.py:smoke]
 """
-import jax
-from absl import flags, logging
-
-from jaxdl.cli import define_config, launch, run_or_exit
-
-_CONFIG = define_config('launch/configs/transfer.py', 'experiment config')
-_WORKDIR = flags.DEFINE_string('workdir', '/tmp/jaxdl_transfer', 'output directory')
-
-
-def main(argv):
-  del argv
-  logging.info('process %d/%d', jax.process_index(), jax.process_count())
-  from jaxdl.transfer.experiment import run  # after flags: jax sees XLA_FLAGS
-  result = run_or_exit(run, _CONFIG.value, _WORKDIR.value)
-  if result.pretrain_table:
-    print(f'task A ({result.tasks[0]}) pretraining:')
-    print(result.pretrain_table)
-  print(f'\npretrained parameters loaded from {result.pretrained_from}')
-  print(f'task B ({result.tasks[1]}), same steps and examples for every row:')
-  print(result.table)
-  print(f'\ntransfer.md and TensorBoard events in {_WORKDIR.value}')
-
+from jaxdl.cli import experiment_main
 
 if __name__ == '__main__':
-  launch(main)
+  experiment_main('launch/configs/transfer.py', 'jaxdl.transfer.transfer_experiment:run',
+                  '/tmp/jaxdl_transfer')

@@ -14,7 +14,7 @@ ANCHORS = np.array([[0.2, 0.2], [0.1, 0.4]], np.float32)
 
 
 def test_smoke_config_end_to_end(tmp_path):
-  from jaxdl.detection.experiment import run
+  from jaxdl.detection.detect_experiment import run
   config = detect_config.get_config('smoke')
   result = run(config, str(tmp_path))
   assert set(result.ap) == {'dev', 'test'}
@@ -34,7 +34,7 @@ def test_smoke_config_end_to_end(tmp_path):
 @pytest.mark.slow
 def test_default_config_reaches_map_target(tmp_path):
   """The acceptance run (minutes of CPU): test mAP@0.5 >= 0.8, every class >= 0.7."""
-  from jaxdl.detection.experiment import run
+  from jaxdl.detection.detect_experiment import run
   result = run(detect_config.get_config(), str(tmp_path))
   assert result.ap['test']['mAP'] >= 0.8
   assert min(v for k, v in result.ap['test'].items() if k != 'mAP') >= 0.7

@@ -15,7 +15,7 @@ def _config(name, variant="smoke"):
 
 
 def test_regularization_smoke(tmp_path):
-  from jaxdl.regularization.experiment import run
+  from jaxdl.regularization.regularization_experiment import run
   result = run(_config("regularization"), str(tmp_path))
   assert set(result.errors) == {"none", "all"}
   for errors in result.errors.values():
@@ -28,11 +28,11 @@ def test_regularization_smoke(tmp_path):
 
 
 def test_regularization_variants_wire_the_right_pieces():
-  from jaxdl.regularization import experiment
+  from jaxdl.regularization import regularization_experiment
   config = _config("regularization")
-  cfg, task, aug = experiment.variant_parts("none", config, 10)
+  cfg, task, aug = regularization_experiment.variant_parts("none", config, 10)
   assert task.regularizer is None and aug is None
-  cfg, task, aug = experiment.variant_parts("all", config, 10)
+  cfg, task, aug = regularization_experiment.variant_parts("all", config, 10)
   assert task.regularizer is not None and aug is not None
   # notes 2.3.1 with m = batch size: lambda * sum(W^2) / (2 m), kernels only.
   params = {"dense0": {"kernel": np.ones((2, 3)), "bias": np.ones(3)}}
@@ -41,14 +41,14 @@ def test_regularization_variants_wire_the_right_pieces():
                              rtol=1e-6)
   assert cfg.model_kwargs.keep_prob == config.regularization.keep_prob
   assert cfg.early_stopping.patience == config.regularization.patience
-  assert experiment.reading(0.0, 0.1) == "high variance"
-  assert experiment.reading(0.2, 0.21) == "high bias"
+  assert regularization_experiment.reading(0.0, 0.1) == "high variance"
+  assert regularization_experiment.reading(0.2, 0.21) == "high bias"
   with pytest.raises(ValueError, match="variants"):
-    experiment.variant_parts("mixup", config, 10)
+    regularization_experiment.variant_parts("mixup", config, 10)
 
 
 def test_optimizers_smoke(tmp_path):
-  from jaxdl.optim.experiment import run
+  from jaxdl.optim.optimizers_experiment import run
   config = _config("optimizers")
   result = run(config, str(tmp_path))
   assert list(result.curves) == list(config.optimizers.order)
@@ -81,7 +81,7 @@ def test_surfaces_show_the_notes_claims():
 
 
 def test_hparam_search_smoke(tmp_path):
-  from jaxdl.hparam.experiment import run
+  from jaxdl.hparam.hparam_search_experiment import run
   config = _config("hparam_search")
   result = run(config, str(tmp_path))
   names = [s.name for s in result.summaries]
@@ -96,7 +96,7 @@ def test_hparam_search_smoke(tmp_path):
 
 
 def test_batchnorm_smoke(tmp_path):
-  from jaxdl.optim.batchnorm_experiment import run
+  from jaxdl.models.batchnorm_experiment import run
   result = run(_config("batchnorm"), str(tmp_path))
   assert set(result.steps) == {"no_bn", "bn_before"}
   assert os.path.getsize(tmp_path / "batchnorm_loss.png") > 1000

@@ -35,7 +35,7 @@ def test_diagnose_cli():
 
 
 def test_data_mismatch_smoke(tmp_path):
-  from jaxdl.mismatch.experiment import run
+  from jaxdl.mismatch.data_mismatch_experiment import run
   result = run(_config('data_mismatch'), str(tmp_path))
   assert list(result.errors) == ['all']
   errors = result.errors['all']
@@ -52,7 +52,7 @@ def test_data_mismatch_smoke(tmp_path):
 
 
 def test_transfer_smoke_and_reuse_of_a_runs_checkpoint(tmp_path):
-  from jaxdl.transfer.experiment import run
+  from jaxdl.transfer.transfer_experiment import run
   config = _config('transfer')
   result = run(config, str(tmp_path / 'first'))
   assert set(result.errors) == {'scratch', 'frozen', 'finetune'}
@@ -70,7 +70,7 @@ def test_transfer_smoke_and_reuse_of_a_runs_checkpoint(tmp_path):
 
 
 def test_multitask_smoke(tmp_path):
-  from jaxdl.multitask.experiment import run
+  from jaxdl.multitask.multitask_experiment import run
   from jaxdl.multitask.shapes import SHAPE_NAMES
   result = run(_config('multitask'), str(tmp_path))
 
@@ -81,7 +81,7 @@ def test_multitask_smoke(tmp_path):
     for model in result.errors:
       assert all(0 <= e <= 1 for e in result.errors[model][split].values())
   # The disk model learns from exactly the training images whose disk label is known.
-  from jaxdl.multitask.experiment import shapes_dataset
+  from jaxdl.multitask.multitask_experiment import shapes_dataset
   mask = shapes_dataset(config).splits['train']['label_mask']
   assert result.num_train_labels == {'multi-task': int(mask.sum()),
                                      'single-task': int(mask[:, 3].sum())}
@@ -125,7 +125,7 @@ def test_restore_run_gives_back_the_trained_state(trained_run):
 
 def test_error_analysis_smoke_and_relabel(trained_run, tmp_path):
   from jaxdl.analysis import error_analysis as ea
-  from jaxdl.review.error_run import run
+  from jaxdl.review.error_analysis_experiment import run
   _, workdir, _ = trained_run
   config = _config('error_analysis')
   config.source_workdir = workdir

@@ -4,14 +4,14 @@ import os
 import numpy as np
 import pytest
 
-from jaxdl.convnets import classify, plain_vs_resnet
+from jaxdl.convnets import classify_experiment, plain_vs_resnet_experiment
 from jaxdl.data.dataset import Dataset, DatasetInfo
 from jaxdl.review.config_file import load_config
 
 
 def test_classify_smoke_end_to_end(tmp_path, capsys):
   config = load_config('launch/configs/classify.py:smoke')
-  result = classify.run(config, str(tmp_path))
+  result = classify_experiment.run(config, str(tmp_path))
   printed = capsys.readouterr().out
   # The layer table is printed first and saved; its total is LeNet-5's
   # count with the smoke filters: conv 5*5*1*4+4, 5*5*4*8+8, fc 200*16+16, ...
@@ -33,7 +33,7 @@ def test_resize_dataset():
       np.float32)
   ds = Dataset('x', {'train': {'image': images, 'label': np.zeros(3, np.int32)}},
                DatasetInfo(num_classes=2))
-  out = classify.resize_dataset(ds, 16)
+  out = classify_experiment.resize_dataset(ds, 16)
   assert out.splits['train']['image'].shape == (3, 16, 16, 1)
   # Bilinear resize keeps the mean brightness roughly and the range exactly.
   assert out.splits['train']['image'].min() >= images.min() - 1e-6
@@ -42,16 +42,16 @@ def test_resize_dataset():
 
 
 def _row(depth, residual, err):
-  return plain_vs_resnet.Row(depth, residual, err, 1.0, err, [1], [err])
+  return plain_vs_resnet_experiment.Row(depth, residual, err, 1.0, err, [1], [err])
 
 
 def test_judge_and_table():
   rows = [_row(8, False, 0.10), _row(8, True, 0.10),
           _row(56, False, 0.30), _row(56, True, 0.05)]
-  assert plain_vs_resnet.judge(rows, 0.02) == (True, True)
+  assert plain_vs_resnet_experiment.judge(rows, 0.02) == (True, True)
   rows[3] = _row(56, True, 0.20)  # ResNet also degrading: claim fails
-  assert plain_vs_resnet.judge(rows, 0.02) == (True, False)
-  table = plain_vs_resnet.format_table(rows).splitlines()
+  assert plain_vs_resnet_experiment.judge(rows, 0.02) == (True, False)
+  table = plain_vs_resnet_experiment.format_table(rows).splitlines()
   assert len(table) == 4 and table[2].startswith('| 8 | 10.00% | 10.00%')
   assert table[3].startswith('| 56 | 30.00% | 20.00%')
 
@@ -70,9 +70,9 @@ def test_plain_vs_resnet_orchestration(tmp_path, monkeypatch):
     final = {s: {'error': err, 'loss': 2 * err} for s in ('train', 'dev')}
     return type('R', (), {'final': final, 'history': hist})()
 
-  monkeypatch.setattr(plain_vs_resnet.loop, 'train_and_evaluate', fake_train)
+  monkeypatch.setattr(plain_vs_resnet_experiment.loop, 'train_and_evaluate', fake_train)
   config = load_config('launch/configs/plain_vs_resnet.py:smoke')
-  result = plain_vs_resnet.run(config, str(tmp_path))
+  result = plain_vs_resnet_experiment.run(config, str(tmp_path))
   assert seen == [(8, False, 'plain8'), (8, True, 'resnet8'),
                   (14, False, 'plain14'), (14, True, 'resnet14')]
   assert result.plain_degrades and result.residual_holds
@@ -83,7 +83,7 @@ def test_plain_vs_resnet_orchestration(tmp_path, monkeypatch):
 @pytest.mark.slow
 def test_plain_vs_resnet_smoke_end_to_end(tmp_path):
   config = load_config('launch/configs/plain_vs_resnet.py:smoke')
-  result = plain_vs_resnet.run(config, str(tmp_path))
+  result = plain_vs_resnet_experiment.run(config, str(tmp_path))
   assert [(r.depth, r.residual) for r in result.rows] == [
       (8, False), (8, True), (14, False), (14, True)]
   assert all(0.0 <= r.train_error <= 1.0 for r in result.rows)
@@ -97,7 +97,7 @@ def test_plain_vs_resnet_needs_two_depths(tmp_path):
   with config.unlocked():
     config.experiment.depths = (8,)
   with pytest.raises(ValueError, match='depths'):
-    plain_vs_resnet.run(config, str(tmp_path))
+    plain_vs_resnet_experiment.run(config, str(tmp_path))
 
 
 def test_bench_vs_torch_tiny(monkeypatch):

@@ -79,12 +79,12 @@ def test_stylize_style_only_matches_gram_and_stays_in_range():
 
 
 def test_face_verification_smoke_end_to_end(tmp_path):
-  from jaxdl.embedding import experiment
+  from jaxdl.embedding import face_verification_experiment
   config = _config('face_verification', 'smoke')
-  dataset = experiment.make_identity_dataset(config)
+  dataset = face_verification_experiment.make_identity_dataset(config)
   train_ids = set(dataset.splits['train']['label']) | set(dataset.splits['dev']['label'])
   assert not train_ids & set(dataset.splits['test']['label'])
-  result = experiment.run(config, str(tmp_path))
+  result = face_verification_experiment.run(config, str(tmp_path))
   assert set(result.rows) == {'trained (triplet, semi_hard)', 'untrained encoder (random weights)',
                               'raw pixels'}
   for r in result.rows.values():
@@ -96,9 +96,9 @@ def test_face_verification_smoke_end_to_end(tmp_path):
 
 
 def test_style_transfer_smoke_end_to_end(tmp_path):
-  from jaxdl.style import experiment
+  from jaxdl.style import style_transfer_experiment
   config = _config('style_transfer', 'smoke')
-  result = experiment.run(config, str(tmp_path))
+  result = style_transfer_experiment.run(config, str(tmp_path))
   for name in ('content.png', 'style.png', 'generated.png', 'panel.png', 'cost_curve.png',
                'results.md', 'generated_step3.png'):
     assert os.path.exists(tmp_path / name), name
@@ -114,7 +114,7 @@ def test_style_transfer_smoke_end_to_end(tmp_path):
 def test_tfds_identity_pool_logic_with_fake_loader(monkeypatch):
   # Offline stand-in for TFDS: Omniglot-like disjoint train/test identities,
   # LFW-like string names. Checks held-out detection, name mapping, resizing.
-  from jaxdl.embedding import experiment
+  from jaxdl.embedding import face_verification_experiment
   rng = np.random.default_rng(0)
   def fake(name, **kwargs):
     if name == 'omniglot':
@@ -124,10 +124,11 @@ def test_tfds_identity_pool_logic_with_fake_loader(monkeypatch):
               'small1': split([0, 1])}, None
     return {'train': {'image': rng.random((4, 10, 10, 3)).astype(np.float32),
                       'label': np.array([b'Ann', b'Bob', b'Ann', b'Cy'])}}, None
-  monkeypatch.setattr(experiment, 'load_tfds', fake)
-  pool, held = experiment.load_identity_pool('omniglot', image_size=8, grayscale=True)
+  monkeypatch.setattr(face_verification_experiment, 'load_tfds', fake)
+  pool, held = face_verification_experiment.load_identity_pool('omniglot', image_size=8,
+                                                                grayscale=True)
   assert held == [2, 3] and pool['image'].shape == (8, 8, 8, 1)  # small1 (a train subset) skipped
-  pool, held = experiment.load_identity_pool('lfw')
+  pool, held = face_verification_experiment.load_identity_pool('lfw')
   assert held is None
   np.testing.assert_array_equal(pool['label'], [0, 1, 0, 2])
 
@@ -136,8 +137,8 @@ def test_tfds_identity_pool_logic_with_fake_loader(monkeypatch):
 def test_face_verification_default_beats_baselines(tmp_path):
   # The default config's documented claim: on held-out identities the trained
   # embedding beats the untrained encoder and raw pixels (about 1 CPU-minute).
-  from jaxdl.embedding import experiment
-  rows = experiment.run(_config('face_verification', ''), str(tmp_path)).rows
+  from jaxdl.embedding import face_verification_experiment
+  rows = face_verification_experiment.run(_config('face_verification', ''), str(tmp_path)).rows
   trained = rows['trained (triplet, semi_hard)']
   for baseline in ('untrained encoder (random weights)', 'raw pixels'):
     for k in ('distance_auc', 'logreg_auc', 'one_shot_5way_acc', 'one_shot_20way_acc'):
@@ -147,7 +148,7 @@ def test_face_verification_default_beats_baselines(tmp_path):
 @pytest.mark.slow
 def test_style_transfer_default_moves_towards_style(tmp_path):
   # The default config's documented claim (about 2.5 CPU-minutes).
-  from jaxdl.style import experiment
-  ref = experiment.run(_config('style_transfer', ''), str(tmp_path)).reference
+  from jaxdl.style import style_transfer_experiment
+  ref = style_transfer_experiment.run(_config('style_transfer', ''), str(tmp_path)).reference
   assert ref['G generated']['style'] < 0.1 * ref['G = C (content image)']['style']
   assert ref['G generated']['content'] < ref['G = S (style image)']['content']

@@ -21,22 +21,22 @@ from jaxdl.review.config_file import load_config
 
 # launcher -> (module with check_config, config variants that must pass)
 EXPERIMENTS = {
-    'batchnorm': ('jaxdl.optim.batchnorm_experiment', ('', 'smoke')),
-    'classify': ('jaxdl.convnets.classify', ('', 'smoke', 'resnet20')),
-    'data_mismatch': ('jaxdl.mismatch.experiment', ('', 'smoke')),
-    'detect': ('jaxdl.detection.experiment', ('', 'smoke', 'voc2007')),
+    'batchnorm': ('jaxdl.models.batchnorm_experiment', ('', 'smoke')),
+    'classify': ('jaxdl.convnets.classify_experiment', ('', 'smoke', 'resnet20')),
+    'data_mismatch': ('jaxdl.mismatch.data_mismatch_experiment', ('', 'smoke')),
+    'detect': ('jaxdl.detection.detect_experiment', ('', 'smoke', 'voc2007')),
     'diagnose': ('jaxdl.analysis.diagnosis', ('', 'smoke', 'scenario_b', 'variance',
                                               'mismatch')),
-    'error_analysis': ('jaxdl.review.error_run', ('', 'smoke')),
-    'face_verification': ('jaxdl.embedding.experiment', ('', 'smoke', 'digits', 'omniglot',
-                                                         'lfw')),
-    'hparam_search': ('jaxdl.hparam.experiment', ('', 'smoke')),
-    'multitask': ('jaxdl.multitask.experiment', ('', 'smoke')),
-    'optimizers': ('jaxdl.optim.experiment', ('', 'smoke')),
-    'plain_vs_resnet': ('jaxdl.convnets.plain_vs_resnet', ('', 'smoke')),
-    'regularization': ('jaxdl.regularization.experiment', ('', 'smoke')),
-    'style_transfer': ('jaxdl.style.experiment', ('', 'smoke')),
-    'transfer': ('jaxdl.transfer.experiment', ('', 'smoke')),
+    'error_analysis': ('jaxdl.review.error_analysis_experiment', ('', 'smoke')),
+    'face_verification': ('jaxdl.embedding.face_verification_experiment',
+                          ('', 'smoke', 'digits', 'omniglot', 'lfw')),
+    'hparam_search': ('jaxdl.hparam.hparam_search_experiment', ('', 'smoke')),
+    'multitask': ('jaxdl.multitask.multitask_experiment', ('', 'smoke')),
+    'optimizers': ('jaxdl.optim.optimizers_experiment', ('', 'smoke')),
+    'plain_vs_resnet': ('jaxdl.convnets.plain_vs_resnet_experiment', ('', 'smoke')),
+    'regularization': ('jaxdl.regularization.regularization_experiment', ('', 'smoke')),
+    'style_transfer': ('jaxdl.style.style_transfer_experiment', ('', 'smoke')),
+    'transfer': ('jaxdl.transfer.transfer_experiment', ('', 'smoke')),
     'translate': ('jaxdl.sequence.translate_experiment', ('', 'smoke', 'no_attention', 'wmt')),
 }
 
@@ -281,19 +281,20 @@ def test_batch_size_must_split_over_the_devices():
 
 
 def test_face_verification_held_out_must_be_identities_of_the_dataset():
-  from jaxdl.embedding import experiment
+  from jaxdl.embedding import face_verification_experiment
   config = _config('face_verification', 'smoke')
   config.identities.held_out = (0, 1, 2, 3, 4, 99)
   with pytest.raises(ConfigError, match=r'^config\.identities\.held_out=.*\[99\]'):
-    experiment.make_identity_dataset(config)
+    face_verification_experiment.make_identity_dataset(config)
 
 
 def test_style_transfer_image_too_small_for_the_deepest_layer():
-  from jaxdl.style import experiment, images
+  from jaxdl.style import images, style_transfer_experiment
   config = _config('style_transfer', 'smoke')
   config.max_side = 20
   with pytest.raises(ConfigError, match=r'^config\.max_side=20: .*conv5_1'):
-    experiment.check_image_size(config, images.load_image(config.content, config.max_side))
+    style_transfer_experiment.check_image_size(
+        config, images.load_image(config.content, config.max_side))
 
 
 BAD_FLAGS = [
@@ -419,7 +420,22 @@ def test_every_config_launcher_defines_its_flag_through_the_checked_helper():
   for launcher in CONFIG_LAUNCHERS:
     source = (ROOT / 'launch' / f'{launcher}.py').read_text()
     assert 'DEFINE_config_file' not in source, launcher
-    assert f"define_config('launch/configs/{launcher}.py'" in source, launcher
+    # experiment_main defines --config with define_config.
+    assert (f"define_config('launch/configs/{launcher}.py'" in source
+            or f"experiment_main('launch/configs/{launcher}.py'" in source), launcher
+
+
+def test_every_launcher_runs_the_experiment_module_of_its_name():
+  # jaxdl/cli.py's naming rule: launch/<name>.py runs jaxdl/<topic>/<name>_experiment.py,
+  # and every such module has a launcher.
+  modules = {p.stem[:-len('_experiment')]: p for p in (ROOT / 'jaxdl').glob('*/*_experiment.py')}
+  assert sorted(modules) == CONFIG_LAUNCHERS
+  for launcher, path in modules.items():
+    module_name = f'jaxdl.{path.parent.name}.{path.stem}'
+    source = (ROOT / 'launch' / f'{launcher}.py').read_text()
+    assert f"'{module_name}:run'" in source, launcher
+    module = importlib.import_module(module_name)
+    assert callable(module.run) and callable(module.report), module_name
 
 
 def test_unknown_config_override_is_one_line_from_the_launcher(tmp_path):

@@ -123,7 +123,7 @@ def test_config_dtype_reaches_the_experiments_that_build_their_own_model(
 
   import importlib
   module = importlib.import_module({
-      'classify': 'jaxdl.convnets.classify',
+      'classify': 'jaxdl.convnets.classify_experiment',
       'char_lm': 'jaxdl.sequence.char_lm_experiment'}[experiment])
   monkeypatch.setattr(nn.Module, 'apply', spy)
   module.run(config, str(tmp_path),

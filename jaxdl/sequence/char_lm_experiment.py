@@ -123,3 +123,11 @@ def run(config, workdir: str, print_fn=print) -> CharLMResult:
       f.write(table + '\n')
   return CharLMResult(state=result.state, perplexity=ppl, history=history,
                       samples=samples, table=table)
+
+
+def report(result: CharLMResult, workdir: str) -> str:
+  """What launch/char_lm.py prints: the final samples, perplexity, the files."""
+  lines = [f'\nfinal sample, temperature {t}:\n{text}' for t, text in result.samples.items()]
+  lines += ['\nper-character perplexity:', result.table,
+            f'perplexity.png, TensorBoard events and checkpoints in {workdir}']
+  return '\n'.join(lines)

@@ -174,3 +174,16 @@ def _plot_first_attention(model, params, split, predicted, workdir: str,
   return attention_plot.plot_attention(
       np.asarray(weights[0, :rows, :length]), text, labels,
       os.path.join(workdir, 'attention.png'), title=f'{text} -> {output}')
+
+
+def report(result: TranslateResult, workdir: str) -> str:
+  """What launch/translate.py prints: metrics, example translations, exact match."""
+  lines = ['teacher-forced metrics (error = share of sequences with a wrong token):',
+           result.run.table,
+           '\nexample translations (greedy, test set):']
+  for source, predicted, target in result.examples:
+    mark = 'ok' if predicted == target else 'WRONG'
+    lines.append(f'  {source:>30} -> {predicted:<10}  ({target}) {mark}')
+  lines += ['\nfree-running decoding, exact match:', result.table,
+            f'curves, TensorBoard events, checkpoints and translations.md in {workdir}']
+  return '\n'.join(lines)

@@ -158,3 +158,21 @@ def run(config, workdir: str) -> ErrorRunResult:
                         relabelled_errors=relabelled,
                         predictions={s: p.argmax(1) for s, p in probs.items()},
                         labels={s: split['label'] for s, split in splits.items()}, files=files)
+
+
+def report(r: ErrorRunResult, workdir: str) -> str:
+  """What launch/error_analysis.py prints: the 3.10 table, mislabels, files."""
+  del workdir  # r.files are full paths
+  lines = [f'dev error {100 * r.dev_error:.2f}%; error analysis table (notes 3.10):',
+           r.markdown,
+           f"\nlikely mislabelled (3.11): {len(r.flagged['dev'])} dev, "
+           f"{len(r.flagged['test'])} test; "
+           f'they are {100 * r.mislabel_share:.1f}% of the dev errors']
+  if len(r.injected['dev']):
+    lines.append(f"injected label flips found by the ranking: {100 * r.injected_found:.1f}% "
+                 f"of {len(r.injected['dev'])} in dev; {100 * r.injected_precision:.1f}% of the "
+                 'flagged were injected flips')
+  for split, (before, after) in (r.relabelled_errors or {}).items():
+    lines.append(f'{split} error after relabelling: {100 * before:.2f}% -> {100 * after:.2f}%')
+  lines.append('files: ' + ', '.join(r.files.values()))
+  return '\n'.join(lines)

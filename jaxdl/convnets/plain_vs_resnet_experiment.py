@@ -15,7 +15,7 @@ import os
 from absl import logging
 
 from jaxdl import experiment_checks as checks
-from jaxdl.convnets.classify import resize_dataset
+from jaxdl.convnets.classify_experiment import resize_dataset
 from jaxdl.models.zoo.cifar_resnet import CifarResNet
 from jaxdl.train import loop
 from jaxdl.train.config_check import require, require_choice, require_int, require_range
@@ -129,3 +129,12 @@ def run(config, workdir: str) -> Result:
                              f'{kind}/dev_error': r.dev_error})
   writer.close()
   return Result(rows, table, plain_degrades, residual_holds)
+
+
+def report(result: Result, workdir: str) -> str:
+  """What launch/plain_vs_resnet.py prints: the table, the verdict, the files."""
+  return '\n'.join([
+      result.table,
+      f'plain error grows with depth: {result.plain_degrades}; '
+      f'ResNet error does not: {result.residual_holds}',
+      f'plain_vs_resnet.png/.md and per-network runs in {workdir}'])

@@ -161,3 +161,11 @@ def run(config, workdir: str) -> MismatchResult:
       f.write(f'\n## synthesis: {name}\n\n```\n{text}\n```\n')
   plot_errors(errors, os.path.join(workdir, 'mismatch_errors.png'))
   return MismatchResult(errors, counts, diagnoses, reports, table)
+
+
+def report(result: MismatchResult, workdir: str) -> str:
+  """What launch/data_mismatch.py prints: each synthesis diagnosis, then the table."""
+  lines = [f'\n=== synthesis on A: {name} ===\n{text}' for name, text in result.reports.items()]
+  lines += ['\nerrors by training data (dev and test are user photos, B):', result.table,
+            f'\ntable, diagnoses and mismatch_errors.png in {workdir}']
+  return '\n'.join(lines)

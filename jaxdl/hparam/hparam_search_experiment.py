@@ -249,3 +249,9 @@ def plot_search(summaries, names, path):
   fig.tight_layout()
   fig.savefig(path, dpi=110)
   plt.close(fig)
+
+
+def report(result: HparamResult, workdir: str) -> str:
+  """What launch/hparam_search.py prints: the table, the trials' time, the files."""
+  return (f'{result.table}\nall trials trained in {result.trials_wall_s:.1f} s (vectorised); '
+          f'hparam_search.md and hparam_search.png in {workdir}')

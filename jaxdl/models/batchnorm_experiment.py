@@ -99,3 +99,8 @@ def run(config, workdir):
               title="with vs without batch norm (notes 2.12)")
   return BatchNormResult(steps=steps, final=final, history=history,
                          table=table)
+
+
+def report(result: BatchNormResult, workdir: str) -> str:
+  """What launch/batchnorm.py prints: the table and where the files are."""
+  return f'{result.table}\nbatchnorm.md and batchnorm_loss.png in {workdir}'

@@ -204,3 +204,9 @@ def run(config, workdir):
       augment.make_augment_fn(config.regularization.augment.to_dict()),
       os.path.join(workdir, "augmented_examples.png"))
   return RegularizationResult(errors=errors, runs=runs, table=table)
+
+
+def report(result: RegularizationResult, workdir: str) -> str:
+  """What launch/regularization.py prints: the table and the files."""
+  return (f'{result.table}\nregularization.md, regularization_curves.png, '
+          f'augmented_examples.png in {workdir}')

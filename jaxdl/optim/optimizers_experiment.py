@@ -343,3 +343,12 @@ def run(config, workdir):
   return OptimizersResult(curves=curves, final=final,
                           surface_steps=surface_steps, table=table,
                           surface_table=surface_table)
+
+
+def report(result: OptimizersResult, workdir: str) -> str:
+  """What launch/optimizers.py prints: both tables and the files."""
+  return '\n'.join([
+      result.table,
+      '\nsteps to the minimum on the 2-D surfaces:',
+      result.surface_table,
+      f'loss_curves.png, surfaces.png, ewa.png, schedules.png in {workdir}'])

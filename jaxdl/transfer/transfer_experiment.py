@@ -27,7 +27,7 @@ from jaxdl.train import precision
 from jaxdl.optim.factory import make_optimizer
 from jaxdl.train.loop import train_and_evaluate
 from jaxdl.train.task import classification_task
-from jaxdl.mismatch.experiment import check_photos, photos_from
+from jaxdl.mismatch.data_mismatch_experiment import check_photos, photos_from
 from jaxdl.train.config_check import require, require_choice, require_int, require_range
 from jaxdl.transfer.digit_tasks import digit_tasks, photo_tasks
 from jaxdl.transfer.finetune import finetune
@@ -167,3 +167,15 @@ def run(config, workdir: str) -> TransferResult:
   return TransferResult(errors, trainable, loaded.path,
                         (dataset_a.info.description, dataset_b.info.description),
                         pretrain_table, table)
+
+
+def report(result: TransferResult, workdir: str) -> str:
+  """What launch/transfer.py prints: pretraining, the task-B table, the files."""
+  lines = []
+  if result.pretrain_table:
+    lines += [f'task A ({result.tasks[0]}) pretraining:', result.pretrain_table]
+  lines += [f'\npretrained parameters loaded from {result.pretrained_from}',
+            f'task B ({result.tasks[1]}), same steps and examples for every row:',
+            result.table,
+            f'\ntransfer.md and TensorBoard events in {workdir}']
+  return '\n'.join(lines)

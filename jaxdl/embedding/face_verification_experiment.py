@@ -293,3 +293,14 @@ def run(config, workdir: str) -> VerificationResult:
     writer.close()
   return VerificationResult(rows=rows, table=table, train_table=result.table,
                             projection_png=png)
+
+
+def report(result: VerificationResult, workdir: str) -> str:
+  """What launch/face_verification.py prints: training, held-out table, the PNG."""
+  del workdir  # the PNG's path says where
+  return '\n'.join([
+      'triplet training (error = in-batch nearest-neighbour misidentification):',
+      result.train_table,
+      '\nheld-out identities (never seen in training):',
+      result.table,
+      f'\n2-D projection of test embeddings: {result.projection_png}'])

@@ -215,3 +215,16 @@ def run(config, workdir):
   plot.draw_detections(png, test['image'][:n], shown, names, gts[:n])
   return DetectionResult(ap=ap, table=table, train_table=result.table, anchors=anchors,
                          mean_anchor_iou=mean_iou, png=png, run=result)
+
+
+def report(result: DetectionResult, workdir: str) -> str:
+  """What launch/detect.py prints: training, anchors, per-class AP, the PNG."""
+  del workdir  # the PNG's path says where
+  return '\n'.join([
+      'training (error = objects missed at their assigned grid slot):',
+      result.train_table,
+      f'\nanchors (w, h) / image: {result.anchors.astype(float).round(3).tolist()} '
+      f'(mean best IoU with train boxes {result.mean_anchor_iou:.3f})',
+      '\nVOC all-point AP@0.5:',
+      result.table,
+      f'\ntest images with predicted boxes: {result.png}'])

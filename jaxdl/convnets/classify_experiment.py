@@ -80,3 +80,9 @@ def run(config, workdir: str) -> ClassifyResult:
   result = loop.train_and_evaluate(config, workdir, dataset=dataset,
                                    model=model)
   return ClassifyResult(table, layer_table.total_params(rows), result)
+
+
+def report(result: ClassifyResult, workdir: str) -> str:
+  """What launch/classify.py prints after the run (the layer table came first)."""
+  return (f'{result.run.table}\n'
+          f'layer table, curves, TensorBoard events and checkpoints in {workdir}')

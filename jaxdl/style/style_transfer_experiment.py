@@ -190,3 +190,11 @@ def run(config, workdir: str) -> StyleRunResult:
       f.write(table)
   return StyleRunResult(generated_png=gen_png, table=table, result=result,
                         reference=reference, extractor_description=extractor.description)
+
+
+def report(result: StyleRunResult, workdir: str) -> str:
+  """What launch/style_transfer.py prints: the cost table, the images."""
+  return '\n'.join([
+      result.table,
+      f'generated image: {result.generated_png}',
+      f'content.png, style.png, panel.png, cost_curve.png and TensorBoard events in {workdir}'])

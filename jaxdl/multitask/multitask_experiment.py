@@ -103,3 +103,13 @@ def run(config, workdir: str) -> MultitaskResult:
   with open(os.path.join(workdir, 'multitask.md'), 'w') as f:
     f.write(table + '\n')
   return MultitaskResult(errors, labels, table)
+
+
+def report(result: MultitaskResult, workdir: str) -> str:
+  """What launch/multitask.py prints: errors per shape, labels used, the files."""
+  num_models = len(next(iter(result.errors['single-task'].values())))
+  return '\n'.join([
+      'error per shape (present/absent), over fully labelled dev and test:',
+      result.table,
+      f'\ntraining labels used: {result.num_train_labels}; 1 model vs {num_models} models',
+      f'curves, TensorBoard events and multitask.md in {workdir}'])
