@@ -246,3 +246,17 @@ def test_detection_figure_has_a_legend_for_truth_and_predictions(tmp_path, monke
   plot.draw_detections(str(tmp_path / 'd.png'), images, dets, ['cat', 'dog'], gts)
   assert (tmp_path / 'd.png').stat().st_size > 0
   assert legends == [['ground truth (dashed, class below)', 'predicted dog']]
+
+
+def test_the_writer_does_not_load_pytorch(tmp_path):
+  """tensorboardX would import an installed torch (seconds, hundreds of MB)."""
+  import subprocess
+  import sys
+  pytest.importorskip('torch')
+  code = ('import sys; from jaxdl.viz.summaries import SummaryWriter; '
+          f'w = SummaryWriter({str(tmp_path)!r}, enabled=True); w.scalars(1, {{"a": 1.0}}); '
+          'w.close(); loaded = "torch" in sys.modules; import torch; '
+          'print(loaded, torch.ones(2).sum().item())')
+  out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                       timeout=120, check=True).stdout.split()
+  assert out == ['False', '2.0']

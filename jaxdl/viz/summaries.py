@@ -9,8 +9,10 @@ tables show the same errors in %.
 """
 from __future__ import annotations
 
+import importlib
 import json
 import os
+import sys
 import time
 from typing import Any, Iterable, Mapping
 
@@ -38,6 +40,24 @@ def _unique_suffix() -> str:
 _writers_started = 0
 
 
+def _tensorboardx(module: str = 'tensorboardX'):
+  """Imports ``module`` of tensorboardX without letting it import PyTorch.
+
+  tensorboardX's writer imports torch, when it is installed, only to accept
+  torch tensors; that costs seconds and several hundred MB of RSS in every
+  run. jaxdl writes numpy values, so torch is hidden during the import
+  unless the program has imported it already; a later ``import torch`` works.
+  """
+  if 'tensorboardX' in sys.modules or 'torch' in sys.modules:
+    return importlib.import_module(module)
+  sys.modules['torch'] = None  # makes `import torch` raise ImportError
+  try:
+    importlib.import_module('tensorboardX')
+  finally:
+    del sys.modules['torch']
+  return importlib.import_module(module)
+
+
 class SummaryWriter:
   """Scalars, images and hparams to ``workdir/tensorboard``; a no-op off process 0."""
 
@@ -48,8 +68,7 @@ class SummaryWriter:
     self.enabled = jax.process_index() == 0 if enabled is None else enabled
     self._writer = None
     if self.enabled:
-      from tensorboardX import SummaryWriter as _Writer  # deferred: optional cost
-      self._writer = _Writer(logdir=os.path.join(workdir, TENSORBOARD_DIR),
+      self._writer = _tensorboardx().SummaryWriter(logdir=os.path.join(workdir, TENSORBOARD_DIR),
                              purge_step=purge_step, filename_suffix=_unique_suffix())
     self._hparams_started = False
 
