@@ -22,4 +22,4 @@ __all__, __getattr__, __dir__ = _lazy(__name__, {
     'error_analysis': ('ErrorExample', 'ErrorTable', 'misclassified', 'image_tag_fns',
                        'rank_likely_mislabelled', 'share_of_errors',
                        'relabel_candidates_csv', 'read_relabels', 'apply_relabels'),
-})
+}, modules=('diagnose_experiment',))

@@ -30,4 +30,4 @@ __all__, __getattr__, __dir__ = _lazy(__name__, {
     'checkpoint': ('Checkpointer', 'has_checkpoints', 'find_step'),
     'config_check': ('check_train_config',),
     'report': ('format_error_table',),
-})
+}, modules=('train_experiment',))
