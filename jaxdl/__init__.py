@@ -20,21 +20,41 @@ and ``errors`` (the exceptions a user can act on). Subpackages are imported
 on first attribute access (``jaxdl.train.create_train_state``), so
 ``import jaxdl`` loads no jax and leaves XLA_FLAGS free to be set first.
 """
+
 from __future__ import annotations
 
 import importlib
 import sys
 from typing import Any, Callable, Mapping, Sequence
 
-SUBPACKAGES = ('analysis', 'augment', 'bench', 'convnets', 'cpu', 'data', 'detection',
-               'embedding', 'hparam', 'mismatch', 'models', 'multitask', 'optim',
-               'parallel', 'regularization', 'review', 'sequence', 'style', 'train',
-               'transfer', 'viz')
+SUBPACKAGES = (
+    'analysis',
+    'augment',
+    'bench',
+    'convnets',
+    'cpu',
+    'data',
+    'detection',
+    'embedding',
+    'hparam',
+    'mismatch',
+    'models',
+    'multitask',
+    'optim',
+    'parallel',
+    'regularization',
+    'review',
+    'sequence',
+    'style',
+    'train',
+    'transfer',
+    'viz',
+)
 
 
-def _lazy(package: str, exports: Mapping[str, Sequence[str]],
-          modules: Sequence[str] = ()) -> tuple[list[str], Callable[[str], Any],
-                                                  Callable[[], list[str]]]:
+def _lazy(
+    package: str, exports: Mapping[str, Sequence[str]], modules: Sequence[str] = ()
+) -> tuple[list[str], Callable[[str], Any], Callable[[], list[str]]]:
   """``(__all__, __getattr__, __dir__)`` for a package that imports on first use.
 
   A package's public names live in its modules; importing them eagerly would
@@ -53,8 +73,11 @@ def _lazy(package: str, exports: Mapping[str, Sequence[str]],
   Returns:
     (``__all__``: modules then names, ``__getattr__``, ``__dir__``).
   """
-  where = {name: (module if module.startswith('jaxdl.') else f'{package}.{module}')
-           for module, names in exports.items() for name in names}
+  where = {
+      name: (module if module.startswith('jaxdl.') else f'{package}.{module}')
+      for module, names in exports.items()
+      for name in names
+  }
   public = list(modules) + list(where)
 
   def __getattr__(name: str) -> Any:
@@ -74,6 +97,7 @@ def _lazy(package: str, exports: Mapping[str, Sequence[str]],
 
   def __dir__() -> list[str]:
     import pkgutil
+
     mod = sys.modules[package]
     found = [m.name for m in pkgutil.iter_modules(mod.__path__)]
     return sorted(set(vars(mod)) | set(public) | set(found))
@@ -82,6 +106,15 @@ def _lazy(package: str, exports: Mapping[str, Sequence[str]],
 
 
 __all__, __getattr__, __dir__ = _lazy(
-    __name__, {'errors': ('JaxdlError', 'ConfigError', 'DatasetUnavailableError',
-                          'NonFiniteLossError', 'WorkdirError')},
-    modules=SUBPACKAGES + ('errors',))
+    __name__,
+    {
+        'errors': (
+            'JaxdlError',
+            'ConfigError',
+            'DatasetUnavailableError',
+            'NonFiniteLossError',
+            'WorkdirError',
+        )
+    },
+    modules=SUBPACKAGES + ('errors',),
+)

@@ -12,6 +12,7 @@ with ``run(config, workdir)`` (returns a result) and ``report(result, workdir)
 The benchmark launchers (launch/bench_*.py, launch/benchmark.py) take flags,
 not a config, and call ``launch`` themselves.
 """
+
 from __future__ import annotations
 
 import errno
@@ -27,13 +28,25 @@ from jaxdl import cpu
 from jaxdl.errors import JaxdlError
 
 _ALLOW_CONFIG_CHANGE = flags.DEFINE_bool(
-    'allow_config_change', False,
+    'allow_config_change',
+    False,
     'continue an existing --workdir although the config changes fields that define '
-    'the experiment (seed, data, model, optimizer, ...); the changes are logged')
+    'the experiment (seed, data, model, optimizer, ...); the changes are logged',
+)
 
 # OS errors that are the user's environment, not a bug: one line, no traceback.
-_ENVIRONMENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM,
-                       errno.ENOTDIR, errno.EISDIR, errno.EEXIST, errno.EFBIG, errno.EIO}
+_ENVIRONMENT_ERRNOS = {
+    errno.ENOSPC,
+    errno.EDQUOT,
+    errno.EROFS,
+    errno.EACCES,
+    errno.EPERM,
+    errno.ENOTDIR,
+    errno.EISDIR,
+    errno.EEXIST,
+    errno.EFBIG,
+    errno.EIO,
+}
 
 
 def run_or_exit(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -52,8 +65,10 @@ def run_or_exit(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
       raise
     logging.flush()
     where = f' ({e.filename})' if e.filename else ''
-    sys.exit(f'error: {os.strerror(e.errno)}{where}; the last good checkpoint is kept, '
-             'rerun to resume once this is fixed')
+    sys.exit(
+        f'error: {os.strerror(e.errno)}{where}; the last good checkpoint is kept, '
+        'rerun to resume once this is fixed'
+    )
 
 
 def _load_config(spec: str):
@@ -75,24 +90,28 @@ def check_config_overrides(argv: list[str], default: str) -> None:
   is still being imported; this runs first and names the nearest fields.
   """
   from jaxdl.train.workdir import flatten, nearest_names
+
   spec, given = default, False
   for i, arg in enumerate(argv[1:], 1):
     if arg.startswith('--config='):
       spec, given = arg.split('=', 1)[1], True
     elif arg == '--config' and i + 1 < len(argv):
       spec, given = argv[i + 1], True
-  overrides = [re.split(r'[= ]', a[2:], maxsplit=1)[0] for a in argv[1:]
-               if a.startswith('--config.')]
+  overrides = [
+      re.split(r'[= ]', a[2:], maxsplit=1)[0] for a in argv[1:] if a.startswith('--config.')
+  ]
   if not overrides and not given:
     return
   known = list(flatten(_load_config(spec)))  # a bad path or variant exits here
   prefixes = {k.rsplit('.', n)[0] for k in known for n in range(1, k.count('.') + 1)}
   for name in overrides:
-    field = name[len('config.'):]
+    field = name[len('config.') :]
     if field not in known and field not in prefixes:
       near = ['config.' + n for n in nearest_names(field, known)]
-      sys.exit(f'error: unknown config field --{name}; nearest: '
-               f'{", ".join("--" + n for n in near) or "-"}')
+      sys.exit(
+          f'error: unknown config field --{name}; nearest: '
+          f'{", ".join("--" + n for n in near) or "-"}'
+      )
 
 
 def define_config(default: str, help_text: str = 'experiment config'):
@@ -102,6 +121,7 @@ def define_config(default: str, help_text: str = 'experiment config'):
   because ml_collections parses them while the launcher is imported.
   """
   from ml_collections import config_flags
+
   check_config_overrides(sys.argv, default)
   return config_flags.DEFINE_config_file('config', default, help_text, lock_config=True)
 
@@ -131,6 +151,7 @@ def launch(main: Callable[[list[str]], Any]) -> None:
     logging.info('host memory mode: %s (jaxdl.cpu.host_memory)', tuning.host_memory)
     if _ALLOW_CONFIG_CHANGE.value:
       from jaxdl.train.workdir import ALLOW_CHANGE_ENV
+
       os.environ[ALLOW_CHANGE_ENV] = '1'  # read where each run opens its workdir
     return main(argv)
 
@@ -148,11 +169,16 @@ def _import_experiment(spec: str) -> tuple[Any, Callable[..., Any]]:
   return module, getattr(module, name)
 
 
-def experiment_main(config_file: str, run: str, default_workdir: str | None, *,
-                    config_help: str = 'experiment config',
-                    workdir_help: str = 'output directory',
-                    run_kwargs: Callable[[], dict[str, Any]] | None = None,
-                    exit_on: tuple[type[Exception], ...] = ()) -> None:
+def experiment_main(
+    config_file: str,
+    run: str,
+    default_workdir: str | None,
+    *,
+    config_help: str = 'experiment config',
+    workdir_help: str = 'output directory',
+    run_kwargs: Callable[[], dict[str, Any]] | None = None,
+    exit_on: tuple[type[Exception], ...] = (),
+) -> None:
   """The whole main of an experiment launcher (see the naming rule above).
 
   Defines --config (a locked config file, checked by define_config) and
@@ -177,8 +203,11 @@ def experiment_main(config_file: str, run: str, default_workdir: str | None, *,
       one 'error: ...' line like a JaxdlError.
   """
   config = define_config(config_file, config_help)
-  workdir_flag = (None if default_workdir is None else
-                  flags.DEFINE_string('workdir', default_workdir, workdir_help))
+  workdir_flag = (
+      None
+      if default_workdir is None
+      else flags.DEFINE_string('workdir', default_workdir, workdir_help)
+  )
 
   def main(argv: list[str]) -> None:
     del argv
@@ -194,10 +223,14 @@ def experiment_main(config_file: str, run: str, default_workdir: str | None, *,
       sys.exit(f'error: {e}')
     print(module.report(result, workdir))
     import jax
-    logging.info('process %d/%d, %d devices: done', jax.process_index(), jax.process_count(),
-                 jax.device_count())
-    log_images = getattr(importlib.import_module('jaxdl.viz.summaries'),
-                         'log_workdir_images', None)
+
+    logging.info(
+        'process %d/%d, %d devices: done',
+        jax.process_index(),
+        jax.process_count(),
+        jax.device_count(),
+    )
+    log_images = getattr(importlib.import_module('jaxdl.viz.summaries'), 'log_workdir_images', None)
     # Process 0 only: one writer of the workdir's event files and their bookkeeping.
     if log_images is not None and workdir is not None and jax.process_index() == 0:
       logged = run_or_exit(log_images, workdir)

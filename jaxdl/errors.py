@@ -17,10 +17,14 @@ class NonFiniteLossError(JaxdlError):
   """The training loss became NaN/inf; the message names the first bad step."""
 
   def __init__(self, step: int, value: float, checkpoint_step: int | None):
-    kept = (f'last good checkpoint: step {checkpoint_step}' if checkpoint_step is not None
-            else 'no checkpoint had been saved yet')
-    super().__init__(f'non-finite training loss ({value}) at step {step}; training '
-                     f'stopped, {kept}')
+    kept = (
+        f'last good checkpoint: step {checkpoint_step}'
+        if checkpoint_step is not None
+        else 'no checkpoint had been saved yet'
+    )
+    super().__init__(
+        f'non-finite training loss ({value}) at step {step}; training ' f'stopped, {kept}'
+    )
     self.step = step
 
 
@@ -40,8 +44,11 @@ class CheckpointWriteError(WorkdirError):
   """A checkpoint could not be written (disk full, read-only, I/O error)."""
 
   def __init__(self, directory: str, step: int, cause: str, good_step: int | None):
-    kept = (f'the last good checkpoint (step {good_step}) is intact; rerun to resume '
-            'once the cause is fixed' if good_step is not None
-            else 'no checkpoint had been written yet')
+    kept = (
+        f'the last good checkpoint (step {good_step}) is intact; rerun to resume '
+        'once the cause is fixed'
+        if good_step is not None
+        else 'no checkpoint had been written yet'
+    )
     super().__init__(f'cannot write checkpoint step {step} in {directory}: {cause}; {kept}')
     self.step = step

@@ -11,6 +11,7 @@ a batch made on the devices ('device') and by the streaming input pipeline
 ('pipeline'). Prints the table of jaxdl/bench/accelerator.py and, with
 --json_out, writes the rows as JSON.
 """
+
 import dataclasses
 import json
 
@@ -34,26 +35,54 @@ def main(argv):
   import jax
   from jaxdl.bench import accelerator as bench
 
-  run_or_exit(bench.check_flags, _MODELS.value, _DTYPES.value, _SOURCES.value, _BATCH.value,
-              _STEPS.value, _IMAGE.value, _SEQ.value)
+  run_or_exit(
+      bench.check_flags,
+      _MODELS.value,
+      _DTYPES.value,
+      _SOURCES.value,
+      _BATCH.value,
+      _STEPS.value,
+      _IMAGE.value,
+      _SEQ.value,
+  )
   device = jax.devices()[0]
   logging.info('%d x %s (jax %s)', jax.device_count(), device.device_kind, jax.__version__)
   peaks, rows = {}, []
   for model in _MODELS.value:
-    kwargs = ({'features': _LM_FEATURES.value, 'embed_dim': 256}
-              if model in bench.SEQUENCE_MODELS else {})
+    kwargs = (
+        {'features': _LM_FEATURES.value, 'embed_dim': 256} if model in bench.SEQUENCE_MODELS else {}
+    )
     for dtype in _DTYPES.value:
-      rows += bench.measure(model, dtype, _SOURCES.value, _BATCH.value, _STEPS.value,
-                            image_size=_IMAGE.value, seq_len=_SEQ.value, model_kwargs=kwargs,
-                            peaks=peaks)
-      logging.info('%s %s: %s examples/s', model, dtype,
-                   ', '.join(f'{r.source} {r.examples_per_s:.0f}' for r in rows[-2:]))
+      rows += bench.measure(
+          model,
+          dtype,
+          _SOURCES.value,
+          _BATCH.value,
+          _STEPS.value,
+          image_size=_IMAGE.value,
+          seq_len=_SEQ.value,
+          model_kwargs=kwargs,
+          peaks=peaks,
+      )
+      logging.info(
+          '%s %s: %s examples/s',
+          model,
+          dtype,
+          ', '.join(f'{r.source} {r.examples_per_s:.0f}' for r in rows[-2:]),
+      )
   print(f'{jax.device_count()} x {device.device_kind}, jax {jax.__version__}')
   print(bench.format_table(rows, peaks))
   if _JSON.value:
     with open(_JSON.value, 'w') as f:
-      json.dump({'device': device.device_kind, 'jax': jax.__version__,
-                 'rows': [dataclasses.asdict(r) for r in rows]}, f, indent=1)
+      json.dump(
+          {
+              'device': device.device_kind,
+              'jax': jax.__version__,
+              'rows': [dataclasses.asdict(r) for r in rows],
+          },
+          f,
+          indent=1,
+      )
 
 
 if __name__ == '__main__':

@@ -10,6 +10,7 @@ by worker processes, the input wait of CIFAR ResNet-18 training steps fed by
 the pipeline, and the peak RSS of a launch/train.py run on the large dataset
 against its decoded float32 size.
 """
+
 import tempfile
 
 from absl import flags, logging
@@ -35,8 +36,9 @@ def main(argv):
   from jaxdl.data.tfds_builders import prepare_synthetic_images, prepare_synthetic_jpegs
 
   workers = run_or_exit(lambda: [int(w) for w in _WORKERS.value])
-  run_or_exit(bench.check_flags, workers, _BATCH.value, _STEPS.value, _NUM_TRAIN.value,
-              _IMAGE_SIZE.value)
+  run_or_exit(
+      bench.check_flags, workers, _BATCH.value, _STEPS.value, _NUM_TRAIN.value, _IMAGE_SIZE.value
+  )
   d = _DATA_DIR.value
   logging.info('preparing the datasets in %s (once)', d)
   large = prepare_synthetic_images(d, _NUM_TRAIN.value, 1_000, image_size=_IMAGE_SIZE.value)
@@ -47,19 +49,48 @@ def main(argv):
 
   rates = []
   for w in workers:
-    rates.append(bench.host_rate(large_train, _BATCH.value, _STEPS.value, w,
-                                 name=f'{_IMAGE_SIZE.value}x{_IMAGE_SIZE.value} PNG'))
-    rates.append(bench.host_rate(TFDSSource(str(jpegs.data_dir), 'train'), _BATCH.value,
-                                 _STEPS.value, w, transform=train_tf,
-                                 name='JPEG 48-160 px -> crop 64'))
+    rates.append(
+        bench.host_rate(
+            large_train,
+            _BATCH.value,
+            _STEPS.value,
+            w,
+            name=f'{_IMAGE_SIZE.value}x{_IMAGE_SIZE.value} PNG',
+        )
+    )
+    rates.append(
+        bench.host_rate(
+            TFDSSource(str(jpegs.data_dir), 'train'),
+            _BATCH.value,
+            _STEPS.value,
+            w,
+            transform=train_tf,
+            name='JPEG 48-160 px -> crop 64',
+        )
+    )
     logging.info('host rate with %d workers done', w)
-  waits = [bench.input_wait(TFDSSource(str(cifar.data_dir), 'train'), 'cifar_resnet18', 10,
-                            _WAIT_BATCH.value, _WAIT_STEPS.value, w) for w in (0,)]
+  waits = [
+      bench.input_wait(
+          TFDSSource(str(cifar.data_dir), 'train'),
+          'cifar_resnet18',
+          10,
+          _WAIT_BATCH.value,
+          _WAIT_STEPS.value,
+          w,
+      )
+      for w in (0,)
+  ]
   name = large.info.full_name.rsplit('/', 1)[0]
-  run_flags = ['--config=launch/configs/train.py:smoke', f'--config.dataset={name}',
-               f'--config.data.data_dir={d}', '--config.data.allow_download=False',
-               '--config.num_train_steps=100', '--config.eval_every_steps=100',
-               '--config.eval_train=False', '--config.batch_size=128']
+  run_flags = [
+      '--config=launch/configs/train.py:smoke',
+      f'--config.dataset={name}',
+      f'--config.data.data_dir={d}',
+      '--config.data.allow_download=False',
+      '--config.num_train_steps=100',
+      '--config.eval_every_steps=100',
+      '--config.eval_train=False',
+      '--config.batch_size=128',
+  ]
   peak = bench.peak_rss_of_run(run_flags, tempfile.mkdtemp(prefix='rss_run', dir=d))
   memory = [(f'launch/train.py, {name}', bench.decoded_float32_bytes(large_train), peak)]
   print(bench.format_tables(rates, waits, memory))

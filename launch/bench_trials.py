@@ -8,6 +8,7 @@ Prints the wall time of K trials and of one (compile included; best of
 --repeats) and the steady-state time per step; the target is K = 32 at most
 3x one trial. About 1 minute on a 2-core CPU.
 """
+
 import jax
 from absl import flags, logging
 
@@ -22,16 +23,30 @@ _REPEATS = flags.DEFINE_integer('repeats', 2, 'runs per K (fastest counts)')
 def main(argv):
   del argv
   from jaxdl.hparam import bench
-  run_or_exit(bench.check_flags, num_trials=_TRIALS.value, num_steps=_STEPS.value,
-              batch_size=_BATCH.value, repeats=_REPEATS.value)
-  logging.info('process %d/%d, %d devices', jax.process_index(),
-               jax.process_count(), jax.device_count())
+
+  run_or_exit(
+      bench.check_flags,
+      num_trials=_TRIALS.value,
+      num_steps=_STEPS.value,
+      batch_size=_BATCH.value,
+      repeats=_REPEATS.value,
+  )
+  logging.info(
+      'process %d/%d, %d devices', jax.process_index(), jax.process_count(), jax.device_count()
+  )
   from jaxdl.hparam.hparam_search_experiment import digits_arrays
   from jaxdl.hparam.hparam_search_experiment import default_data_config
+
   train, dev, _ = digits_arrays(default_data_config())
-  result = run_or_exit(bench.benchmark_trials, train, dev, num_trials=_TRIALS.value,
-                       num_steps=_STEPS.value, batch_size=_BATCH.value,
-                       repeats=_REPEATS.value)
+  result = run_or_exit(
+      bench.benchmark_trials,
+      train,
+      dev,
+      num_trials=_TRIALS.value,
+      num_steps=_STEPS.value,
+      batch_size=_BATCH.value,
+      repeats=_REPEATS.value,
+  )
   print(f'{jax.device_count()} device(s), {jax.devices()[0].platform}')
   print(bench.format_benchmark(result, _TRIALS.value))
 

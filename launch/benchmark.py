@@ -6,6 +6,7 @@
 Prints compile time, examples/s with the batch on the device (compute) and
 with fresh host batches (pipelined), their ratio and the input-wait share.
 """
+
 from absl import flags, logging
 
 from jaxdl.cli import launch, run_or_exit
@@ -24,8 +25,9 @@ def main(argv):
   from jaxdl.data.registry import load_dataset
   from jaxdl.models.registry import build_model
 
-  run_or_exit(check_flags, _MODELS.value, _DATASET.value, _BATCH.value, _STEPS.value,
-              _DEVICES.value)
+  run_or_exit(
+      check_flags, _MODELS.value, _DATASET.value, _BATCH.value, _STEPS.value, _DEVICES.value
+  )
   data = run_or_exit(load_dataset, _DATASET.value)
   train = data.splits['train']
   run_or_exit(check_batch_fits, _BATCH.value, len(train['label']))
@@ -33,8 +35,18 @@ def main(argv):
   rows = []
   for name in _MODELS.value:
     model = build_model(name, data.info.num_classes)
-    rows.append(measure(name, model, train['image'], train['label'], data.info.num_classes,
-                        _BATCH.value, _STEPS.value, num_devices=_DEVICES.value))
+    rows.append(
+        measure(
+            name,
+            model,
+            train['image'],
+            train['label'],
+            data.info.num_classes,
+            _BATCH.value,
+            _STEPS.value,
+            num_devices=_DEVICES.value,
+        )
+    )
     logging.info('%s done', name)
   print(f'{jax.device_count()} x {jax.devices()[0].device_kind}, dataset {_DATASET.value}')
   print(format_table(rows))

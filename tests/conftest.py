@@ -4,6 +4,7 @@ XLA reads XLA_FLAGS once, when the backend starts, so the flag is set here,
 before any test module imports jax. The tests also get the XLA:CPU flags that
 every launcher adds (jaxdl.cpu.xla_flags), so they run what users run.
 """
+
 import os
 
 os.environ.setdefault("XLA_FLAGS", "--xla_force_host_platform_device_count=8")
@@ -19,8 +20,12 @@ import pytest  # noqa: E402
 
 
 def pytest_addoption(parser):
-  parser.addoption("--runslow", action="store_true", default=False,
-                   help="also run tests marked slow (full-size experiments)")
+  parser.addoption(
+      "--runslow",
+      action="store_true",
+      default=False,
+      help="also run tests marked slow (full-size experiments)",
+  )
 
 
 def pytest_collection_modifyitems(config, items):

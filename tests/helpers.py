@@ -1,4 +1,5 @@
 """Shared test fixtures: small configs for the training core."""
+
 import sys
 from pathlib import Path
 

@@ -6,6 +6,7 @@ through the training pipeline onto the job's mesh, as launch/train.py does,
 and writes to ``<workdir>/reads_<process>.json`` the ids this process read from
 its source and the ids of every global batch as the devices hold them.
 """
+
 import functools
 import json
 import os
@@ -40,8 +41,14 @@ def main(out_dir):
   mesh = mesh_lib.make_mesh()
   split = {'image': np.zeros((N, 2, 2, 1), np.uint8), 'label': np.arange(N, dtype=np.int32)}
   source = CountingSource(split)
-  stream = TrainStream(source, BATCH, SEED, functools.partial(mesh_lib.shard_batch, mesh=mesh),
-                       process_index=jax.process_index(), process_count=jax.process_count())
+  stream = TrainStream(
+      source,
+      BATCH,
+      SEED,
+      functools.partial(mesh_lib.shard_batch, mesh=mesh),
+      process_index=jax.process_index(),
+      process_count=jax.process_count(),
+  )
   steps = N // BATCH  # one epoch; the prefetcher may read ahead into the next
   global_ids = []
   try:
@@ -51,7 +58,9 @@ def main(out_dir):
   finally:
     stream.close()
   with open(os.path.join(out_dir, f'reads_{jax.process_index()}.json'), 'w') as f:
-    json.dump({'reads': source.reads[:steps * BATCH // jax.process_count()], 'global': global_ids}, f)
+    json.dump(
+        {'reads': source.reads[: steps * BATCH // jax.process_count()], 'global': global_ids}, f
+    )
 
 
 if __name__ == '__main__':

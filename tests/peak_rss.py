@@ -4,6 +4,7 @@ The last stderr line is 'peak_rss_bytes N': the largest resident set of the
 command or of any of its children it waited for (getrusage of this
 wrapper's children, so only the command's own process tree counts).
 """
+
 import resource
 import subprocess
 import sys

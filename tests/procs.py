@@ -4,6 +4,7 @@ Every process is started in its own session, so ``Procs.close`` (run by the
 fixture even when a test fails or times out) kills it and anything it
 spawned. Multi-process jobs talk over 127.0.0.1 only.
 """
+
 from __future__ import annotations
 
 import json
@@ -46,36 +47,64 @@ class Procs:
   def __init__(self):
     self.started: list[subprocess.Popen] = []
 
-  def start(self, script: str, workdir, *flags: str, devices: int = 8,
-            env: dict | None = None, preexec_fn=None) -> subprocess.Popen:
+  def start(
+      self,
+      script: str,
+      workdir,
+      *flags: str,
+      devices: int = 8,
+      env: dict | None = None,
+      preexec_fn=None,
+  ) -> subprocess.Popen:
     """python launch/<script>.py --workdir=... flags, with ``devices`` CPU devices.
 
     A ``script`` ending in .py is a path from the repository root instead.
     """
-    full_env = {**os.environ, 'PYTHONPATH': str(ROOT), 'JAX_PLATFORMS': 'cpu',
-                'XLA_FLAGS': f'--xla_force_host_platform_device_count={devices}',
-                **(env or {})}
+    full_env = {
+        **os.environ,
+        'PYTHONPATH': str(ROOT),
+        'JAX_PLATFORMS': 'cpu',
+        'XLA_FLAGS': f'--xla_force_host_platform_device_count={devices}',
+        **(env or {}),
+    }
     path = script if script.endswith('.py') else f'launch/{script}.py'
     cmd = [sys.executable, path, f'--workdir={workdir}', *flags]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=full_env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True,
-                            preexec_fn=preexec_fn)
+    proc = subprocess.Popen(
+        cmd,
+        cwd=ROOT,
+        env=full_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=preexec_fn,
+    )
     self.started.append(proc)
     return proc
 
-  def start_job(self, script: str, workdir, *flags: str, processes: int = 2,
-                devices_per_process: int = 4) -> list[subprocess.Popen]:
+  def start_job(
+      self, script: str, workdir, *flags: str, processes: int = 2, devices_per_process: int = 4
+  ) -> list[subprocess.Popen]:
     """A multi-process job on 127.0.0.1 (the JAX_* variables the README names)."""
     port = free_port()
     # After flags: ml_collections reads overrides only after their --config.
-    return [self.start(script, workdir, *flags, '--config.distributed=True',
-                       devices=devices_per_process,
-                       env={'JAX_COORDINATOR_ADDRESS': f'127.0.0.1:{port}',
-                            'JAX_NUM_PROCESSES': str(processes),
-                            'JAX_PROCESS_ID': str(i),
-                            'JAXDL_DISTRIBUTED_TIMEOUT_S': '60',
-                            'JAXDL_HEARTBEAT_TIMEOUT_S': '10'})
-            for i in range(processes)]
+    return [
+        self.start(
+            script,
+            workdir,
+            *flags,
+            '--config.distributed=True',
+            devices=devices_per_process,
+            env={
+                'JAX_COORDINATOR_ADDRESS': f'127.0.0.1:{port}',
+                'JAX_NUM_PROCESSES': str(processes),
+                'JAX_PROCESS_ID': str(i),
+                'JAXDL_DISTRIBUTED_TIMEOUT_S': '60',
+                'JAXDL_HEARTBEAT_TIMEOUT_S': '10',
+            },
+        )
+        for i in range(processes)
+    ]
 
   @staticmethod
   def finish(proc: subprocess.Popen, timeout: float = 300) -> tuple[int, str, str]:

@@ -1,4 +1,5 @@
 """k-means anchors with the 1 - IoU distance (notes 4.11.6, YOLOv2 dimension clusters)."""
+
 import itertools
 
 import numpy as np
@@ -28,7 +29,9 @@ def test_result_is_a_lloyd_fixed_point_and_beats_random_anchors():
   assign = np.asarray(B.shape_iou(sizes, anchors)).argmax(1)
   for j in range(4):  # every anchor is the mean shape of the boxes it serves best
     np.testing.assert_allclose(anchors[j], sizes[assign == j].mean(0), rtol=1e-5)
-  random_ious = [A.mean_best_iou(sizes, sizes[rng.choice(300, 4, replace=False)]) for _ in range(20)]
+  random_ious = [
+      A.mean_best_iou(sizes, sizes[rng.choice(300, 4, replace=False)]) for _ in range(20)
+  ]
   assert mean_iou > max(random_ious)
 
 
@@ -88,13 +91,17 @@ def test_bad_arguments():
 
 def test_more_bad_arguments():
   sizes = np.array([[1.0, 2.0], [2.0, 1.0], [3.0, 3.0]])
-  with pytest.raises(ValueError, match=r'sizes must all be finite and > 0.*1 bad value\(s\), e.g. inf'):
+  with pytest.raises(
+      ValueError, match=r'sizes must all be finite and > 0.*1 bad value\(s\), e.g. inf'
+  ):
     A.kmeans_anchors(np.array([[1.0, 2.0], [np.inf, 1.0]]), 1)  # inf passed "> 0" before
   with pytest.raises(ValueError, match=r'k must be an int in \[1, N=3\], got 1.5'):
     A.kmeans_anchors(sizes, 1.5)
   with pytest.raises(ValueError, match='max_iters must be a positive int, got 0'):
     A.kmeans_anchors(sizes, 2, max_iters=0)
-  with pytest.raises(ValueError, match=r'sizes must be \[N, 2\] \(width, height\) with N >= 1, got shape \(0, 2\)'):
+  with pytest.raises(
+      ValueError, match=r'sizes must be \[N, 2\] \(width, height\) with N >= 1, got shape \(0, 2\)'
+  ):
     A.kmeans_anchors(np.zeros((0, 2)), 1)
   with pytest.raises(ValueError, match="init must be 'kmeans\\+\\+' or 'random', got 'kpp'"):
     A.kmeans_anchors(sizes, 2, init='kpp')

@@ -1,4 +1,5 @@
 """Static-shape batching: train drop_remainder, eval pad + mask, per-process slices."""
+
 import numpy as np
 import pytest
 
@@ -25,8 +26,10 @@ def test_train_batch_is_a_function_of_step():
 
 def test_process_slices_partition_the_global_batch():
   full = batching.train_batch_indices(64, 16, seed=1, step=5)
-  parts = [batching.train_batch_indices(64, 16, seed=1, step=5, process_index=p,
-                                        process_count=4) for p in range(4)]
+  parts = [
+      batching.train_batch_indices(64, 16, seed=1, step=5, process_index=p, process_count=4)
+      for p in range(4)
+  ]
   np.testing.assert_array_equal(np.concatenate(parts), full)
 
 

@@ -1,4 +1,5 @@
 """Beam search against exhaustive search on a tiny vocabulary."""
+
 import itertools
 
 import jax
@@ -28,8 +29,10 @@ def _make_step(table, source_offset):
     h = (state['h'] * 7 + tokens + 1) % TABLE_ROWS
     return table[(h + state['src']) % TABLE_ROWS], {'h': h, 'src': state['src']}
 
-  init = {'h': jnp.zeros((len(source_offset),), jnp.int32),
-          'src': jnp.asarray(source_offset, jnp.int32)}
+  init = {
+      'h': jnp.zeros((len(source_offset),), jnp.int32),
+      'src': jnp.asarray(source_offset, jnp.int32),
+  }
   return step, init
 
 
@@ -58,15 +61,23 @@ def test_full_beam_equals_exhaustive_search(seed):
   table = _table(seed)
   offsets = [0, 17, 55]
   step, init = _make_step(table, offsets)
-  n_hyps = 2 ** max_len + (2 ** max_len - 1)  # 31 hypotheses.
-  tokens, scores = jax.jit(lambda s: bs.beam_search(
-      step, s, batch_size=3, beam_size=n_hyps, max_len=max_len,
-      bos_id=BOS, eos_id=EOS, pad_id=PAD))(init)
+  n_hyps = 2**max_len + (2**max_len - 1)  # 31 hypotheses.
+  tokens, scores = jax.jit(
+      lambda s: bs.beam_search(
+          step,
+          s,
+          batch_size=3,
+          beam_size=n_hyps,
+          max_len=max_len,
+          bos_id=BOS,
+          eos_id=EOS,
+          pad_id=PAD,
+      )
+  )(init)
   for b, off in enumerate(offsets):
     ref = _exhaustive(table, off, max_len)
     assert len(ref) == n_hyps
-    np.testing.assert_allclose(scores[b], [s for s, _ in ref], rtol=1e-5,
-                               atol=1e-5)
+    np.testing.assert_allclose(scores[b], [s for s, _ in ref], rtol=1e-5, atol=1e-5)
     got = {tuple(t) for t in np.asarray(tokens[b]).tolist()}
     assert got == {h for _, h in ref}
     assert tuple(np.asarray(tokens[b, 0]).tolist()) == ref[0][1]
@@ -77,12 +88,19 @@ def test_small_beam_is_a_valid_hypothesis_no_better_than_exhaustive():
   table = _table(3)
   offsets = list(range(0, 100, 7))
   step, init = _make_step(table, offsets)
-  greedy, g_score = bs.greedy_decode(step, init, batch_size=len(offsets),
-                                     max_len=max_len, bos_id=BOS, eos_id=EOS,
-                                     pad_id=PAD)
-  tokens, scores = bs.beam_search(step, init, batch_size=len(offsets),
-                                  beam_size=3, max_len=max_len, bos_id=BOS,
-                                  eos_id=EOS, pad_id=PAD)
+  greedy, g_score = bs.greedy_decode(
+      step, init, batch_size=len(offsets), max_len=max_len, bos_id=BOS, eos_id=EOS, pad_id=PAD
+  )
+  tokens, scores = bs.beam_search(
+      step,
+      init,
+      batch_size=len(offsets),
+      beam_size=3,
+      max_len=max_len,
+      bos_id=BOS,
+      eos_id=EOS,
+      pad_id=PAD,
+  )
   found_better = 0
   for b, off in enumerate(offsets):
     ref = dict((h, s) for s, h in _exhaustive(table, off, max_len))
@@ -99,16 +117,19 @@ def test_small_beam_is_a_valid_hypothesis_no_better_than_exhaustive():
 
 def test_beam_of_one_is_greedy():
   step, init = _make_step(_table(4), [3, 9, 21, 40])
-  greedy, g_score = bs.greedy_decode(step, init, batch_size=4, max_len=6,
-                                     bos_id=BOS, eos_id=EOS, pad_id=PAD)
-  tokens, scores = bs.beam_search(step, init, batch_size=4, beam_size=1,
-                                  max_len=6, bos_id=BOS, eos_id=EOS, pad_id=PAD)
+  greedy, g_score = bs.greedy_decode(
+      step, init, batch_size=4, max_len=6, bos_id=BOS, eos_id=EOS, pad_id=PAD
+  )
+  tokens, scores = bs.beam_search(
+      step, init, batch_size=4, beam_size=1, max_len=6, bos_id=BOS, eos_id=EOS, pad_id=PAD
+  )
   np.testing.assert_array_equal(tokens[:, 0], greedy)
   np.testing.assert_allclose(scores[:, 0], g_score, rtol=1e-6)
 
 
 def test_length_penalty_reorders_final_beam():
   """A longer hypothesis with a slightly worse raw score wins under alpha > 0."""
+
   # Step 1: EOS (-1.0) or 'a' (-0.9); after 'a' EOS costs -0.2.
   def step(state, tokens):
     first = jnp.log(jnp.array([1e-9, 1e-9, np.exp(-1.0), np.exp(-0.9), 1e-9]))
@@ -117,11 +138,13 @@ def test_length_penalty_reorders_final_beam():
     return lp, state + 1
 
   init = jnp.zeros((1,), jnp.int32)
-  tokens, scores = bs.beam_search(step, init, batch_size=1, beam_size=2,
-                                  max_len=3, bos_id=BOS, eos_id=EOS, alpha=0.0)
+  tokens, scores = bs.beam_search(
+      step, init, batch_size=1, beam_size=2, max_len=3, bos_id=BOS, eos_id=EOS, alpha=0.0
+  )
   assert tokens[0, 0].tolist() == [EOS, PAD, PAD]  # -1.0 beats -1.1.
-  tokens, _ = bs.beam_search(step, init, batch_size=1, beam_size=2,
-                             max_len=3, bos_id=BOS, eos_id=EOS, alpha=2.0)
+  tokens, _ = bs.beam_search(
+      step, init, batch_size=1, beam_size=2, max_len=3, bos_id=BOS, eos_id=EOS, alpha=2.0
+  )
   # -1.1 / (7/6)^2 = -0.808 beats -1.0 / 1 = -1.0.
   assert tokens[0, 0].tolist() == [3, EOS, PAD]
 
@@ -129,11 +152,9 @@ def test_length_penalty_reorders_final_beam():
 def test_bad_arguments_raise_on_a_single_row():
   step, init = _make_step(_table(0), [0])
   with pytest.raises(ValueError, match='beam_size'):
-    bs.beam_search(step, init, batch_size=1, beam_size=0, max_len=3,
-                   bos_id=BOS, eos_id=EOS)
+    bs.beam_search(step, init, batch_size=1, beam_size=0, max_len=3, bos_id=BOS, eos_id=EOS)
   with pytest.raises(ValueError, match='max_len'):
-    bs.greedy_decode(step, init, batch_size=1, max_len=0, bos_id=BOS,
-                     eos_id=EOS)
+    bs.greedy_decode(step, init, batch_size=1, max_len=0, bos_id=BOS, eos_id=EOS)
 
 
 def test_bad_arguments_raise():
@@ -156,7 +177,9 @@ def test_bad_arguments_raise():
     bs.beam_search(step, init, beam_size=2, pad_id=7, **kw)
   with pytest.raises(ValueError, match=r'eos_id must be < vocab size 5'):
     bs.greedy_decode(step, init, **dict(kw, eos_id=5))
-  with pytest.raises(ValueError, match=r'step_fn must return log_probs \[2, vocab\], got shape \(5,\)'):
+  with pytest.raises(
+      ValueError, match=r'step_fn must return log_probs \[2, vocab\], got shape \(5,\)'
+  ):
     bs.greedy_decode(lambda s, t: (table[0], s), init, **kw)
   with pytest.raises(ValueError, match='alpha must be >= 0, got nan'):
     bs.beam_search(step, init, beam_size=2, alpha=float('nan'), **kw)

@@ -1,4 +1,5 @@
 """The accelerator benchmark and the FLOPs/MFU arithmetic it reports."""
+
 import jax
 import jax.numpy as jnp
 import pytest
@@ -25,8 +26,7 @@ def test_peak_table_lookup_and_mfu():
 
 def test_a_tiny_benchmark_row_per_source():
   peaks = {}
-  rows = bench.measure('cnn', 'bfloat16', ('device', 'pipeline'), 1, 2, image_size=16,
-                       peaks=peaks)
+  rows = bench.measure('cnn', 'bfloat16', ('device', 'pipeline'), 1, 2, image_size=16, peaks=peaks)
   assert [r.source for r in rows] == ['device', 'pipeline']
   assert rows[0].compile_s > 0 and rows[1].compile_s == 0.0  # one compile, shared
   assert all(r.examples_per_s > 0 and r.flops_per_step > 0 for r in rows)
@@ -35,12 +35,26 @@ def test_a_tiny_benchmark_row_per_source():
   assert '| cnn | bfloat16 | pipeline |' in table and '(same)' in table
 
 
-@pytest.mark.parametrize('bad', [dict(models=['resnet99']), dict(dtypes=['float64']),
-                                 dict(sources=['disk']), dict(batch_per_device=0),
-                                 dict(steps=1)])
+@pytest.mark.parametrize(
+    'bad',
+    [
+        dict(models=['resnet99']),
+        dict(dtypes=['float64']),
+        dict(sources=['disk']),
+        dict(batch_per_device=0),
+        dict(steps=1),
+    ],
+)
 def test_bad_flags_are_one_line_errors(bad):
-  args = dict(models=['cnn'], dtypes=['float32'], sources=['device'], batch_per_device=1,
-              steps=2, image_size=32, seq_len=8)
+  args = dict(
+      models=['cnn'],
+      dtypes=['float32'],
+      sources=['device'],
+      batch_per_device=1,
+      steps=2,
+      image_size=32,
+      seq_len=8,
+  )
   with pytest.raises(ConfigError) as e:
     bench.check_flags(**{**args, **bad})
   assert '\n' not in str(e.value)

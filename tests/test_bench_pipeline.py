@@ -1,4 +1,5 @@
 """The input-pipeline benchmark measures consistent quantities on tiny sizes."""
+
 import numpy as np
 import pytest
 
@@ -9,8 +10,10 @@ from jaxdl.errors import ConfigError
 
 def _split(n=64, size=8):
   rng = np.random.default_rng(0)
-  return {'image': rng.integers(0, 256, (n, size, size, 3), dtype=np.uint8),
-          'label': rng.integers(0, 10, n).astype(np.int32)}
+  return {
+      'image': rng.integers(0, 256, (n, size, size, 3), dtype=np.uint8),
+      'label': rng.integers(0, 10, n).astype(np.int32),
+  }
 
 
 def test_host_rate_and_input_wait_are_positive_and_tabulated():
@@ -25,9 +28,16 @@ def test_host_rate_and_input_wait_are_positive_and_tabulated():
   assert '| tiny | 0 |' in table and '1.00x' in table and '| 0.5x |' in table
 
 
-@pytest.mark.parametrize('args', [([], 16, 2, 64, 8), ([-1], 16, 2, 64, 8),
-                                  ([0], 16, 1, 64, 8), ([0], 128, 2, 64, 8),
-                                  ([0], 16, 2, 64, 4)])
+@pytest.mark.parametrize(
+    'args',
+    [
+        ([], 16, 2, 64, 8),
+        ([-1], 16, 2, 64, 8),
+        ([0], 16, 1, 64, 8),
+        ([0], 128, 2, 64, 8),
+        ([0], 16, 2, 64, 4),
+    ],
+)
 def test_bad_flags_are_one_line_errors(args):
   with pytest.raises(ConfigError) as e:
     bench.check_flags(*args)

@@ -1,4 +1,5 @@
 """Box conversions and IoU (notes 4.11.4-4.11.5) against hand computations and numpy."""
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -24,8 +25,12 @@ def _numpy_iou(a, b):
 
 
 def test_corner_center_hand_case_and_round_trip():
-  np.testing.assert_allclose(B.corners_to_centers(np.array([0.1, 0.2, 0.5, 0.8])), [0.3, 0.5, 0.4, 0.6], atol=1e-7)
-  np.testing.assert_allclose(B.centers_to_corners(np.array([0.3, 0.5, 0.4, 0.6])), [0.1, 0.2, 0.5, 0.8], atol=1e-7)
+  np.testing.assert_allclose(
+      B.corners_to_centers(np.array([0.1, 0.2, 0.5, 0.8])), [0.3, 0.5, 0.4, 0.6], atol=1e-7
+  )
+  np.testing.assert_allclose(
+      B.centers_to_corners(np.array([0.3, 0.5, 0.4, 0.6])), [0.1, 0.2, 0.5, 0.8], atol=1e-7
+  )
   boxes = _random_corners(np.random.default_rng(0), 20).reshape(4, 5, 4)
   np.testing.assert_allclose(B.centers_to_corners(B.corners_to_centers(boxes)), boxes, atol=1e-6)
 
@@ -52,11 +57,13 @@ def test_cell_round_trip(rel):
 
 def test_iou_hand_cases():
   a = np.array([[0.0, 0.0, 2.0, 2.0]])
-  cases = {(1.0, 1.0, 3.0, 3.0): 1 / 7,  # overlap 1, union 7
-           (0.5, 0.5, 1.5, 1.5): 1 / 4,  # contained: area ratio
-           (2.0, 0.0, 3.0, 2.0): 0.0,  # touching edge
-           (5.0, 5.0, 6.0, 6.0): 0.0,  # disjoint
-           (0.0, 0.0, 2.0, 2.0): 1.0}
+  cases = {
+      (1.0, 1.0, 3.0, 3.0): 1 / 7,  # overlap 1, union 7
+      (0.5, 0.5, 1.5, 1.5): 1 / 4,  # contained: area ratio
+      (2.0, 0.0, 3.0, 2.0): 0.0,  # touching edge
+      (5.0, 5.0, 6.0, 6.0): 0.0,  # disjoint
+      (0.0, 0.0, 2.0, 2.0): 1.0,
+  }
   got = B.pairwise_iou(a, np.array(list(cases)))
   np.testing.assert_allclose(got[0], list(cases.values()), atol=1e-6)
 
@@ -80,17 +87,23 @@ def test_iou_jit_vmap_and_degenerate():
   batched = jax.jit(jax.vmap(B.pairwise_iou))(a, b)
   for i in range(3):
     np.testing.assert_allclose(batched[i], _numpy_iou(a[i], b[i]), atol=1e-5)
-  np.testing.assert_allclose(jax.jit(B.pairwise_iou)(a, b), batched, atol=1e-7)  # leading-axis broadcast
+  np.testing.assert_allclose(
+      jax.jit(B.pairwise_iou)(a, b), batched, atol=1e-7
+  )  # leading-axis broadcast
   point = np.array([[0.5, 0.5, 0.5, 0.5]])
   assert float(B.pairwise_iou(point, point)[0, 0]) == 0.0  # no NaN for empty union
 
 
 def test_shape_iou_matches_centred_boxes():
-  np.testing.assert_allclose(B.shape_iou(np.array([[2.0, 1.0]]), np.array([[1.0, 2.0]])), [[1 / 3]], atol=1e-6)
+  np.testing.assert_allclose(
+      B.shape_iou(np.array([[2.0, 1.0]]), np.array([[1.0, 2.0]])), [[1 / 3]], atol=1e-6
+  )
   rng = np.random.default_rng(4)
   sa, sb = rng.uniform(0.1, 1, (6, 2)), rng.uniform(0.1, 1, (5, 2))
   centred = lambda s: np.concatenate([-s / 2, s / 2], 1)
-  np.testing.assert_allclose(B.shape_iou(sa, sb), B.pairwise_iou(centred(sa), centred(sb)), atol=1e-6)
+  np.testing.assert_allclose(
+      B.shape_iou(sa, sb), B.pairwise_iou(centred(sa), centred(sb)), atol=1e-6
+  )
 
 
 def test_bad_inputs():
@@ -107,7 +120,9 @@ def test_more_bad_inputs():
   # Before: a single [4] box failed with an indexing error deep inside.
   with pytest.raises(ValueError, match=r'boxes_a must be \[\.\.\., N, 4\] boxes.*got shape \(4,\)'):
     B.pairwise_iou(box, box[None])
-  with pytest.raises(ValueError, match=r'boxes_b must be \[\.\.\., N, 4\] boxes.*got shape \(2, 3\)'):
+  with pytest.raises(
+      ValueError, match=r'boxes_b must be \[\.\.\., N, 4\] boxes.*got shape \(2, 3\)'
+  ):
     B.pairwise_iou(box[None], jnp.zeros((2, 3)))
   np.testing.assert_allclose(B.pairwise_iou(box[None], box[None]), [[1.0]])
   # Before: a float grid size silently gave non-integer cell arithmetic.
@@ -116,8 +131,13 @@ def test_more_bad_inputs():
   with pytest.raises(ValueError, match='grid_size must be a positive int .*got 0'):
     B.cell_to_centers(jnp.zeros((1, 2), jnp.int32), jnp.zeros((1, 4)), 0)
   # Before: [1, 2] cells broadcast against [3, 4] cell boxes.
-  with pytest.raises(ValueError, match=r'cells must be \[\.\.\., 2\] \(row, col\) matching cell_boxes \(3, 4\) '
-                                       r'= \(3, 2\), got shape \(1, 2\)'):
+  with pytest.raises(
+      ValueError,
+      match=r'cells must be \[\.\.\., 2\] \(row, col\) matching cell_boxes \(3, 4\) '
+      r'= \(3, 2\), got shape \(1, 2\)',
+  ):
     B.cell_to_centers(jnp.zeros((1, 2), jnp.int32), jnp.zeros((3, 4)), 4)
-  with pytest.raises(ValueError, match=r'sizes_a must be \[\.\.\., N, 2\] \(width, height\), got shape \(2,\)'):
+  with pytest.raises(
+      ValueError, match=r'sizes_a must be \[\.\.\., N, 2\] \(width, height\), got shape \(2,\)'
+  ):
     B.shape_iou(jnp.array([1.0, 2.0]), jnp.ones((3, 2)))

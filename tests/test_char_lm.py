@@ -1,4 +1,5 @@
 """Tests for the character language model and its corpora (notes 5.2)."""
+
 import math
 
 import jax
@@ -54,9 +55,12 @@ def test_tiny_shakespeare_conversion(monkeypatch):
   """The TFDS text strings (faked here: no network in tests) become
   windows with TFDS's validation split as dev."""
   from jaxdl.data import tfds_source
-  fake = {'train': {'text': np.array([b'First Citizen:\nBefore we proceed'])},
-          'validation': {'text': np.array([b'ROMEO:\nBut soft'])},
-          'test': {'text': np.array([b'JULIET:\nO Romeo'])}}
+
+  fake = {
+      'train': {'text': np.array([b'First Citizen:\nBefore we proceed'])},
+      'validation': {'text': np.array([b'ROMEO:\nBut soft'])},
+      'test': {'text': np.array([b'JULIET:\nO Romeo'])},
+  }
   monkeypatch.setattr(tfds_source, 'load_tfds', lambda *a, **k: (fake, None))
   splits, info = corpus.load_tiny_shakespeare(seq_len=8)
   assert info.num_classes == 96 and info.input_key == 'inputs'
@@ -69,8 +73,7 @@ def test_sample_token_follows_tempered_softmax():
   logits = jnp.array([2.0, 1.0, 0.0, -1.0])
   n = 40_000
   for temperature in (0.5, 1.0, 2.0):
-    draws = char_lm.sample_token(jax.random.key(0),
-                                 jnp.broadcast_to(logits, (n, 4)), temperature)
+    draws = char_lm.sample_token(jax.random.key(0), jnp.broadcast_to(logits, (n, 4)), temperature)
     freq = np.bincount(np.asarray(draws), minlength=4) / n
     z = np.asarray(logits) / temperature
     ref = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
@@ -95,8 +98,7 @@ def test_step_by_step_equals_full_call(tiny_model):
   carries, first = model.apply({'params': params}, x[:, :1], method=model.prime)
   np.testing.assert_allclose(first[:, 0], logits[:, 0], atol=1e-5)
   for t in range(1, 7):
-    carries, step_logits = model.apply({'params': params}, carries, x[:, t],
-                                       method=model.step)
+    carries, step_logits = model.apply({'params': params}, carries, x[:, t], method=model.step)
     np.testing.assert_allclose(step_logits, logits[:, t], atol=1e-5)
 
 
@@ -110,22 +112,22 @@ def test_sample_feeds_each_character_back(tiny_model):
   for t, key in enumerate(jax.random.split(jax.random.key(3), 6)):
     token = char_lm.sample_token(key, last, 0.7)
     assert int(token[0]) == int(out[0, t])
-    carries, last = model.apply({'params': params}, carries, token,
-                                method=model.step)
+    carries, last = model.apply({'params': params}, carries, token, method=model.step)
   with pytest.raises(ValueError, match='length'):
     char_lm.sample(model, params, prompt, 0, jax.random.key(3), 1.0)
 
 
 def test_perplexity_of_uniform_model_is_vocabulary_size():
   task = char_lm.language_model_task()
-  batch = {'targets': jnp.array([[3, 5, 7], [1, 2, 0]]),
-           'target_mask': jnp.array([[1.0, 1.0, 1.0], [1.0, 1.0, 0.0]]),
-           'mask': jnp.array([1.0, 1.0])}
+  batch = {
+      'targets': jnp.array([[3, 5, 7], [1, 2, 0]]),
+      'target_mask': jnp.array([[1.0, 1.0, 1.0], [1.0, 1.0, 0.0]]),
+      'mask': jnp.array([1.0, 1.0]),
+  }
   loss, metrics = task.loss_fn(jnp.zeros((2, 3, 96)), batch)
   nll, count = metrics['loss']
   assert float(count) == 5
-  np.testing.assert_allclose(char_lm.perplexity(float(nll), float(count)), 96,
-                             rtol=1e-5)
+  np.testing.assert_allclose(char_lm.perplexity(float(nll), float(count)), 96, rtol=1e-5)
   np.testing.assert_allclose(loss, math.log(96), rtol=1e-6)
   # A padded evaluation row (mask 0) counts for nothing.
   batch['mask'] = jnp.array([1.0, 0.0])
@@ -149,8 +151,8 @@ def test_learns_a_periodic_text():
   @jax.jit
   def step(params, opt):
     loss, grads = jax.value_and_grad(
-        lambda p: task.loss_fn(model.apply({'params': p}, data['inputs']),
-                               data)[0])(params)
+        lambda p: task.loss_fn(model.apply({'params': p}, data['inputs']), data)[0]
+    )(params)
     updates, opt = tx.update(grads, opt, params)
     return optax.apply_updates(params, updates), opt, loss
 
@@ -163,6 +165,7 @@ def test_learns_a_periodic_text():
 
 def test_registered_in_the_core_registry():
   from jaxdl.data.registry import load_dataset
+
   ds = load_dataset('pydoc_text', seed=0)
   assert set(ds.splits) == {'train', 'dev', 'test'}
   assert ds.info.num_classes == corpus.VOCAB_SIZE

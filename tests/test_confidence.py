@@ -1,4 +1,5 @@
 """Tests for jaxdl.analysis.confidence against scipy and hand formulas."""
+
 import math
 
 import numpy as np
@@ -24,8 +25,10 @@ def test_normal_interval_hand_value():
 
 
 def test_interval_shrinks_like_one_over_sqrt_n():
-  widths = [np.subtract(*confidence.error_confidence_interval(0.1, n, method='normal'))
-            for n in (100, 400, 1600)]
+  widths = [
+      np.subtract(*confidence.error_confidence_interval(0.1, n, method='normal'))
+      for n in (100, 400, 1600)
+  ]
   assert widths[0] / widths[1] == pytest.approx(2.0)
   assert widths[1] / widths[2] == pytest.approx(2.0)
 
@@ -50,25 +53,30 @@ def test_format_error():
 def test_examples_to_separate_is_the_threshold():
   n = confidence.examples_to_separate(0.03, 0.05)
   # Hand formula: 1.96^2 * (0.03*0.97 + 0.05*0.95) / 0.02^2.
-  assert n == math.ceil(1.959963984540054 ** 2 * (0.0291 + 0.0475) / 0.0004)
+  assert n == math.ceil(1.959963984540054**2 * (0.0291 + 0.0475) / 0.0004)
+
   # At n the two-proportion z statistic reaches z_0.975; one fewer falls short.
   def z_stat(m):
     return 0.02 / math.sqrt((0.0291 + 0.0475) / m)
+
   assert z_stat(n) >= stats.norm.ppf(0.975) > z_stat(n - 1)
   assert confidence.can_separate(0.03, 0.05, n)
   assert not confidence.can_separate(0.03, 0.05, n - 1)
-  assert not confidence.can_separate(0.03, 0.03, 10 ** 9)
+  assert not confidence.can_separate(0.03, 0.03, 10**9)
   with pytest.raises(ValueError, match='differ'):
     confidence.examples_to_separate(0.1, 0.1)
 
 
-@pytest.mark.parametrize('n,want', [
-    (1_000, (0.6, 0.2, 0.2)),        # notes 3.5 old way
-    (50_000, (0.6, 0.2, 0.2)),
-    (100_000, (0.8, 0.1, 0.1)),
-    (1_000_000, (0.98, 0.01, 0.01)),  # notes 3.5 big data
-    (10_000_000, (0.98, 0.01, 0.01)),
-])
+@pytest.mark.parametrize(
+    'n,want',
+    [
+        (1_000, (0.6, 0.2, 0.2)),  # notes 3.5 old way
+        (50_000, (0.6, 0.2, 0.2)),
+        (100_000, (0.8, 0.1, 0.1)),
+        (1_000_000, (0.98, 0.01, 0.01)),  # notes 3.5 big data
+        (10_000_000, (0.98, 0.01, 0.01)),
+    ],
+)
 def test_default_split_fractions(n, want):
   got = confidence.default_split_fractions(n)
   assert got == pytest.approx(want)

@@ -1,4 +1,5 @@
 """Conv/pool shape arithmetic (notes 4.1-4.3) against what XLA and flax produce."""
+
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
@@ -70,18 +71,22 @@ def conv_cases(draw):
   dil = tuple(draw(st.integers(1, 2)) for _ in range(nd))
   kind = draw(st.sampled_from(['VALID', 'SAME', 'explicit']))
   if kind == 'explicit':
-    padding = tuple((draw(st.integers(0, 3)), draw(st.integers(0, 3)))
-                    for _ in range(nd))
+    padding = tuple((draw(st.integers(0, 3)), draw(st.integers(0, 3))) for _ in range(nd))
   else:
     padding = kind
   return spatial, kernel, strides, dil, padding
 
 
 def _fits(spatial, kernel, dil, padding):
-  pads = ca.explicit_padding(spatial, kernel, 1, padding, dil) \
-      if padding != 'SAME' else [(0, 0)] * len(spatial)
-  return all(n + lo + hi >= ca.effective_kernel_size(f, d) or padding == 'SAME'
-             for n, f, d, (lo, hi) in zip(spatial, kernel, dil, pads))
+  pads = (
+      ca.explicit_padding(spatial, kernel, 1, padding, dil)
+      if padding != 'SAME'
+      else [(0, 0)] * len(spatial)
+  )
+  return all(
+      n + lo + hi >= ca.effective_kernel_size(f, d) or padding == 'SAME'
+      for n, f, d, (lo, hi) in zip(spatial, kernel, dil, pads)
+  )
 
 
 @_SETTINGS
@@ -93,10 +98,9 @@ def test_conv_shape_matches_lax(case):
   lhs = jax.ShapeDtypeStruct((1, 2, *spatial), jnp.float32)  # NC(spatial)
   rhs = jax.ShapeDtypeStruct((3, 2, *kernel), jnp.float32)  # OI(spatial)
   out = jax.eval_shape(
-      lambda a, b: jax.lax.conv_general_dilated(
-          a, b, strides, padding, rhs_dilation=dil), lhs, rhs)
-  assert out.shape[2:] == ca.conv_output_shape(spatial, kernel, strides,
-                                               padding, dil)
+      lambda a, b: jax.lax.conv_general_dilated(a, b, strides, padding, rhs_dilation=dil), lhs, rhs
+  )
+  assert out.shape[2:] == ca.conv_output_shape(spatial, kernel, strides, padding, dil)
   assert len(out.shape) == nd + 2
 
 
@@ -107,10 +111,8 @@ def test_conv_shape_matches_flax(case):
   assume(_fits(spatial, kernel, dil, padding))
   layer = nn.Conv(3, kernel, strides, padding, kernel_dilation=dil)
   x = jnp.zeros((1, *spatial, 2))
-  out, _ = jax.eval_shape(
-      lambda: layer.init_with_output(jax.random.key(0), x))
-  assert out.shape == (1, *ca.conv_output_shape(spatial, kernel, strides,
-                                                padding, dil), 3)
+  out, _ = jax.eval_shape(lambda: layer.init_with_output(jax.random.key(0), x))
+  assert out.shape == (1, *ca.conv_output_shape(spatial, kernel, strides, padding, dil), 3)
 
 
 @_SETTINGS
@@ -120,8 +122,7 @@ def test_pool_shape_matches_reduce_window(case):
   assume(_fits(spatial, window, (1,) * len(spatial), padding))
   x = jax.ShapeDtypeStruct((1, *spatial, 2), jnp.float32)
   out = jax.eval_shape(lambda a: nn.max_pool(a, window, strides, padding), x)
-  assert out.shape[1:-1] == ca.pool_output_shape(spatial, window, strides,
-                                                 padding)
+  assert out.shape[1:-1] == ca.pool_output_shape(spatial, window, strides, padding)
 
 
 def _brute_force_windows(n, f, s, lo, hi, ceil_mode):
@@ -132,8 +133,7 @@ def _brute_force_windows(n, f, s, lo, hi, ceil_mode):
     # ceil_mode also keeps one partial last window when the previous window
     # left the end of the padded input uncovered, if it starts in real input
     # or in the left padding.
-    partial = (ceil_mode and start < n + lo and start > 0
-               and start - s + f < n + lo + hi)
+    partial = ceil_mode and start < n + lo and start > 0 and start - s + f < n + lo + hi
     if not (full or partial):
       return count
     count += 1
@@ -141,21 +141,27 @@ def _brute_force_windows(n, f, s, lo, hi, ceil_mode):
 
 
 @_SETTINGS
-@given(st.integers(1, 30), st.integers(1, 5), st.integers(1, 4),
-       st.integers(0, 2), st.integers(0, 2), st.booleans())
+@given(
+    st.integers(1, 30),
+    st.integers(1, 5),
+    st.integers(1, 4),
+    st.integers(0, 2),
+    st.integers(0, 2),
+    st.booleans(),
+)
 def test_pool_size_matches_brute_force(n, f, s, lo, hi, ceil_mode):
   assume(n + lo + hi >= f)
   if ceil_mode and max(lo, hi) > f // 2:
     with pytest.raises(ValueError, match='half the window'):
       ca.conv_output_size(n, f, s, (lo, hi), ceil_mode=True)
     return
-  assert ca.conv_output_size(n, f, s, (lo, hi), ceil_mode=ceil_mode) == \
-      _brute_force_windows(n, f, s, lo, hi, ceil_mode)
+  assert ca.conv_output_size(n, f, s, (lo, hi), ceil_mode=ceil_mode) == _brute_force_windows(
+      n, f, s, lo, hi, ceil_mode
+  )
 
 
 @_SETTINGS
-@given(st.integers(1, 40), st.integers(1, 6), st.integers(1, 4),
-       st.integers(1, 3))
+@given(st.integers(1, 40), st.integers(1, 6), st.integers(1, 4), st.integers(1, 3))
 def test_same_padding_gives_ceil_n_over_s(n, f, s, d):
   lo, hi = ca.same_padding(n, f, s, d)
   assert 0 <= hi - lo <= 1
@@ -168,8 +174,11 @@ def test_same_padding_gives_ceil_n_over_s(n, f, s, d):
 def test_explicit_padding_checks_the_number_of_specs():
   # Before: the per-axis specs were zipped with the axes, so a short list dropped
   # axes silently and a 1D (lo, hi) pair lost its hi side.
-  with pytest.raises(ValueError, match=r'padding must be a string, an int or one spec per spatial axis \(2\), '
-                                       r'got \[\(1, 1\)\]'):
+  with pytest.raises(
+      ValueError,
+      match=r'padding must be a string, an int or one spec per spatial axis \(2\), '
+      r'got \[\(1, 1\)\]',
+  ):
     ca.explicit_padding((8, 8), 3, padding=[(1, 1)])
   assert ca.explicit_padding((8,), 3, padding=(0, 2)) == ((0, 2),)
   assert ca.conv_output_shape((8,), 3, padding=(0, 2)) == (8,)  # agrees with the pads above

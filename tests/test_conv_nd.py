@@ -1,4 +1,5 @@
 """1D and 3D ConvNets (notes 4.14.2): shape arithmetic and learning on generated data."""
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -13,12 +14,10 @@ from jaxdl.models.zoo import conv1d, conv3d, convnet_nd
 
 
 @settings(max_examples=8, deadline=None)
-@given(st.integers(1, 3), st.sampled_from(['SAME', 'VALID']),
-       st.integers(1, 4), st.data())
+@given(st.integers(1, 3), st.sampled_from(['SAME', 'VALID']), st.integers(1, 4), st.data())
 def test_layer_shapes_follow_the_arithmetic(nd, padding, k, data):
   spatial = tuple(data.draw(st.integers(16, 24)) for _ in range(nd))
-  model = convnet_nd.ConvNetND(nd, features=(3, 5), kernel_size=k,
-                               padding=padding, num_classes=4)
+  model = convnet_nd.ConvNetND(nd, features=(3, 5), kernel_size=k, padding=padding, num_classes=4)
   rows = lt.layer_table(model, (1, *spatial, 2))
   got = {r.name: r.shape for r in rows if r.name != 'input'}
   assert got == model.expected_shapes(spatial)
@@ -43,11 +42,11 @@ def test_1d_and_3d_shapes_by_hand():
 
 def test_wrong_rank_raises():
   with pytest.raises(ValueError, match='spatial axes'):
-    jax.eval_shape(lambda: conv3d.VolumeNet().init(
-        jax.random.key(0), jnp.zeros((1, 8, 8, 1))))
+    jax.eval_shape(lambda: conv3d.VolumeNet().init(jax.random.key(0), jnp.zeros((1, 8, 8, 1))))
   with pytest.raises(ValueError, match='spatial_dims'):
-    jax.eval_shape(lambda: convnet_nd.ConvNetND(4).init(
-        jax.random.key(0), jnp.zeros((1, 4, 4, 4, 4, 1))))
+    jax.eval_shape(
+        lambda: convnet_nd.ConvNetND(4).init(jax.random.key(0), jnp.zeros((1, 4, 4, 4, 4, 1)))
+    )
 
 
 def make_signals(n, length, rng):
@@ -68,9 +67,9 @@ def make_volumes(n, side, rng):
   for i in range(n):
     a, b, c = rng.integers(0, side - 5, 3)
     if labels[i] == 0:
-      x[i, a:a + 5, b, c] += 1.5
+      x[i, a : a + 5, b, c] += 1.5
     else:
-      x[i, a, b:b + 5, c] += 1.5
+      x[i, a, b : b + 5, c] += 1.5
   return x[..., None], labels.astype(np.int32)
 
 
@@ -84,8 +83,8 @@ def _fit_and_score(model, make, shape, steps, rng):
   @jax.jit
   def step(params, opt, xb, yb):
     def loss(p):
-      return optax.softmax_cross_entropy_with_integer_labels(
-          model.apply(p, xb), yb).mean()
+      return optax.softmax_cross_entropy_with_integer_labels(model.apply(p, xb), yb).mean()
+
     g = jax.grad(loss)(params)
     upd, opt = tx.update(g, opt)
     return optax.apply_updates(params, upd), opt
@@ -98,12 +97,22 @@ def _fit_and_score(model, make, shape, steps, rng):
 
 
 def test_1d_net_learns_frequencies():
-  acc = _fit_and_score(conv1d.SignalNet(features=(8, 8), num_classes=2),
-                       make_signals, (64,), 60, np.random.default_rng(0))
+  acc = _fit_and_score(
+      conv1d.SignalNet(features=(8, 8), num_classes=2),
+      make_signals,
+      (64,),
+      60,
+      np.random.default_rng(0),
+  )
   assert acc >= 0.9
 
 
 def test_3d_net_learns_orientation():
-  acc = _fit_and_score(conv3d.VolumeNet(features=(8, 8), num_classes=2),
-                       make_volumes, (8,), 120, np.random.default_rng(1))
+  acc = _fit_and_score(
+      conv3d.VolumeNet(features=(8, 8), num_classes=2),
+      make_volumes,
+      (8,),
+      120,
+      np.random.default_rng(1),
+  )
   assert acc >= 0.9

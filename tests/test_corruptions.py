@@ -1,4 +1,5 @@
 """Tests for jaxdl.data.corruptions against scipy.ndimage, dm-pix and hand values."""
+
 import dm_pix
 import numpy as np
 import pytest
@@ -16,8 +17,9 @@ def test_blur_matches_scipy_per_image_sigma():
   sigmas = np.array([0.0, 0.5, 0.8, 1.0, 1.7])
   got = corruptions.gaussian_blur(images, sigmas)
   for image, sigma, out in zip(images, sigmas, got):
-    want = ndimage.gaussian_filter(image.astype(np.float64), sigma=(sigma, sigma, 0),
-                                   mode='reflect', truncate=4.0)
+    want = ndimage.gaussian_filter(
+        image.astype(np.float64), sigma=(sigma, sigma, 0), mode='reflect', truncate=4.0
+    )
     np.testing.assert_allclose(out, want, atol=1e-6)
   np.testing.assert_array_equal(got[0], images[0])  # sigma 0 is the identity
 
@@ -44,15 +46,13 @@ def test_noise_std_and_clipping():
 def test_shift_hand_example():
   image = np.arange(9, dtype=np.float32).reshape(1, 3, 3, 1) / 10
   got = corruptions.shift(image, 1, -1)[0, ..., 0]
-  want = np.array([[0.0, 0.0, 0.0],
-                   [0.1, 0.2, 0.0],
-                   [0.4, 0.5, 0.0]], np.float32)
+  want = np.array([[0.0, 0.0, 0.0], [0.1, 0.2, 0.0], [0.4, 0.5, 0.0]], np.float32)
   np.testing.assert_allclose(got, want)
   # Per-image shifts equal one-at-a-time shifts.
   images = _images(n=3)
   both = corruptions.shift(images, np.array([0, 2, -1]), np.array([1, 0, -2]))
   for i, (dy, dx) in enumerate([(0, 1), (2, 0), (-1, -2)]):
-    np.testing.assert_array_equal(both[i], corruptions.shift(images[i:i + 1], dy, dx)[0])
+    np.testing.assert_array_equal(both[i], corruptions.shift(images[i : i + 1], dy, dx)[0])
 
 
 def test_contrast_matches_dm_pix():
@@ -80,8 +80,9 @@ def test_user_photos_reproducible_in_range_and_shifted_distribution():
 def test_user_photos_subset_matches_single_corruption():
   images = _images(n=4, c=1)
   params = corruptions.UserPhotos(corruptions=('blur',), blur_sigma=(0.7, 0.7))
-  np.testing.assert_allclose(corruptions.user_photos(images, 0, params),
-                             corruptions.gaussian_blur(images, 0.7), atol=1e-6)
+  np.testing.assert_allclose(
+      corruptions.user_photos(images, 0, params), corruptions.gaussian_blur(images, 0.7), atol=1e-6
+  )
 
 
 def test_bad_inputs_raise():
@@ -97,6 +98,7 @@ def test_bad_inputs_raise():
 
 def _digit_pool():
   from jaxdl.data.digits import load
+
   return load()[0]['all']
 
 
@@ -106,6 +108,7 @@ def _rows(images):
 
 def test_mismatch_splits_dev_test_are_b_and_train_is_a():
   from jaxdl.mismatch.data import mismatch_splits
+
   pool = _digit_pool()
   splits = mismatch_splits(pool, seed=0, a_fraction=0.6, train_dev_fraction=0.15)
   n = len(pool['label'])
@@ -122,6 +125,7 @@ def test_mismatch_splits_dev_test_are_b_and_train_is_a():
 
 def test_mismatch_synthesis_copies_and_b_in_train():
   from jaxdl.mismatch.data import mismatch_splits
+
   pool = _digit_pool()
   base = mismatch_splits(pool, seed=1)
   synth = mismatch_splits(pool, seed=1, synthesis=('blur', 'noise'), synthesis_copies=3)

@@ -1,4 +1,5 @@
 """Datasets by name: embedded digits, TFDS through mock data, clear failures."""
+
 import time
 
 import numpy as np
@@ -11,6 +12,7 @@ from jaxdl.errors import DatasetUnavailableError
 
 def test_digits_are_the_real_sklearn_digits():
   from sklearn.datasets import load_digits
+
   d = registry.load_dataset('digits', seed=0)
   total = sum(len(s['label']) for s in d.splits.values())
   assert total == 1797 and d.info.num_classes == 10
@@ -29,8 +31,9 @@ def test_digits32_resize_keeps_mean_intensity():
   d32 = registry.load_dataset('digits32', seed=0)
   assert d32.splits['train']['image'].shape[1:] == (32, 32, 1)
   np.testing.assert_array_equal(d8.splits['test']['label'], d32.splits['test']['label'])
-  np.testing.assert_allclose(d8.splits['test']['image'].mean(), d32.splits['test']['image'].mean(),
-                             rtol=0.05)
+  np.testing.assert_allclose(
+      d8.splits['test']['image'].mean(), d32.splits['test']['image'].mean(), rtol=0.05
+  )
 
 
 def test_unknown_name_fails_fast_naming_embedded():
@@ -57,6 +60,7 @@ def test_tfds_name_offline_fails_fast_without_trying_download(tmp_path, monkeypa
 
 def test_tfds_path_with_mock_data(monkeypatch):
   import tensorflow_datasets as tfds
+
   monkeypatch.setattr(tfds_source, 'network_reachable', lambda timeout_s=3.0: True)
   with tfds.testing.mock_data(num_examples=40, policy=tfds.testing.MockPolicy.USE_CODE):
     d = registry.load_dataset('mnist', seed=0, fractions=(0.6, 0.2, 0.2))

@@ -1,4 +1,5 @@
 """Splits (notes 2.1, 3.4, 3.12): deterministic, disjoint, stratified, checked."""
+
 import numpy as np
 import pytest
 
@@ -47,12 +48,15 @@ def test_shuffled_not_sorted():
   assert not np.all(np.diff(s['train']['id']) > 0)
 
 
-@pytest.mark.parametrize('fractions, match', [
-    ((0.5, 0.5), 'train, dev, test'),
-    ((0.6, 0.3, 0.3), 'sum to 1'),
-    ((1.2, -0.1, -0.1), '> 0'),
-    ((0.8, 0.2, 0.0), '> 0'),
-])
+@pytest.mark.parametrize(
+    'fractions, match',
+    [
+        ((0.5, 0.5), 'train, dev, test'),
+        ((0.6, 0.3, 0.3), 'sum to 1'),
+        ((1.2, -0.1, -0.1), '> 0'),
+        ((0.8, 0.2, 0.0), '> 0'),
+    ],
+)
 def test_invalid_fractions_raise(fractions, match):
   with pytest.raises(ValueError, match=match):
     make_splits(_pool(), fractions)

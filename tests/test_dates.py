@@ -1,4 +1,5 @@
 """Tests for the dates -> ISO data set (jaxdl.sequence.dates)."""
+
 import calendar
 import datetime
 import re
@@ -11,14 +12,23 @@ from jaxdl.sequence import dates
 # An independent reader for each format: Python's strptime (case-insensitive
 # month and weekday names), after stripping ordinal suffixes and "the … of".
 _STRPTIME = {
-    'd Month yyyy': '%d %B %Y', 'dd month yyyy': '%d %B %Y',
-    'd mon yy': '%d %b %y', 'D MON YYYY': '%d %b %Y',
-    'Month d, yyyy': '%B %d, %Y', 'mon d yyyy': '%b %d %Y',
+    'd Month yyyy': '%d %B %Y',
+    'dd month yyyy': '%d %B %Y',
+    'd mon yy': '%d %b %y',
+    'D MON YYYY': '%d %b %Y',
+    'Month d, yyyy': '%B %d, %Y',
+    'mon d yyyy': '%b %d %Y',
     'weekday, month d yyyy': '%A, %B %d %Y',
-    'Weekday d Month yyyy': '%A %d %B %Y', 'wkd, d mon yyyy': '%a, %d %b %Y',
-    'Month dth, yyyy': '%B %d, %Y', 'the dth of month yyyy': '%d %B %Y',
-    'dd/mm/yy': '%d/%m/%y', 'dd/mm/yyyy': '%d/%m/%Y', 'd.m.yyyy': '%d.%m.%Y',
-    'dd-mm-yyyy': '%d-%m-%Y', 'yyyy/mm/dd': '%Y/%m/%d', 'yyyy.m.d': '%Y.%m.%d',
+    'Weekday d Month yyyy': '%A %d %B %Y',
+    'wkd, d mon yyyy': '%a, %d %b %Y',
+    'Month dth, yyyy': '%B %d, %Y',
+    'the dth of month yyyy': '%d %B %Y',
+    'dd/mm/yy': '%d/%m/%y',
+    'dd/mm/yyyy': '%d/%m/%Y',
+    'd.m.yyyy': '%d.%m.%Y',
+    'dd-mm-yyyy': '%d-%m-%Y',
+    'yyyy/mm/dd': '%Y/%m/%d',
+    'yyyy.m.d': '%Y.%m.%d',
     'd-mon-yyyy': '%d-%b-%Y',
 }
 
@@ -32,10 +42,8 @@ def _parse(text: str, fmt_name: str) -> datetime.date:
     yy = d.year % 100
     d = d.replace(year=(1900 if yy >= 50 else 2000) + yy)
   weekday = re.match(r'^([A-Za-z]+),? ', text)
-  if weekday and weekday.group(1).lower()[:3] in [
-      w.lower()[:3] for w in calendar.day_name]:
-    assert weekday.group(1).lower()[:3] == calendar.day_name[
-        d.weekday()].lower()[:3], text
+  if weekday and weekday.group(1).lower()[:3] in [w.lower()[:3] for w in calendar.day_name]:
+    assert weekday.group(1).lower()[:3] == calendar.day_name[d.weekday()].lower()[:3], text
   return d
 
 
@@ -52,8 +60,7 @@ def test_every_source_reads_back_to_its_target(splits):
       text = dates.decode_source(split['source'][i], split['source_length'][i])
       name = names[split['format'][i]]
       seen_formats.add(name)
-      assert _parse(text, name).isoformat() == dates.decode_target(
-          split['target'][i]), (text, name)
+      assert _parse(text, name).isoformat() == dates.decode_target(split['target'][i]), (text, name)
   assert seen_formats == set(names)
 
 
@@ -65,8 +72,7 @@ def test_teacher_forcing_shift(splits):
 
 
 def test_dev_and_test_days_are_held_out(splits):
-  days = {k: {dates.decode_target(t) for t in v['target']}
-          for k, v in splits.items()}
+  days = {k: {dates.decode_target(t) for t in v['target']} for k, v in splits.items()}
   assert len(days['test']) == 300 and len(days['dev']) == 300  # distinct.
   assert not days['test'] & days['train']
   assert not days['dev'] & days['train']
@@ -101,8 +107,10 @@ def test_examples_by_hand():
   assert dates.FORMATS['dd/mm/yy'](d) == '03/05/79'
   assert dates.FORMATS['weekday, month d yyyy'](d) == 'thursday, may 3 1979'
   assert dates.FORMATS['Month dth, yyyy'](d) == 'May 3rd, 1979'
-  assert dates.FORMATS['the dth of month yyyy'](
-      datetime.date(2011, 1, 11)) == 'the 11th of january 2011'
+  assert (
+      dates.FORMATS['the dth of month yyyy'](datetime.date(2011, 1, 11))
+      == 'the 11th of january 2011'
+  )
   ids, lengths = dates.encode_source(['3 May 1979'])
   assert lengths[0] == 10 and dates.decode_source(ids[0], 10) == '3 May 1979'
 
@@ -120,10 +128,10 @@ def test_bad_input_raises():
 
 def test_registered_in_the_core_registry():
   from jaxdl.data.registry import load_dataset
+
   ds = load_dataset('dates', seed=0)
   assert ds.num_examples('train') == 20000 and ds.num_examples('test') == 1000
   assert ds.info.input_key == 'tokens' and ds.info.label_key == 'target'
   assert ds.info.num_classes == dates.TARGET_VOCAB_SIZE
   tokens = ds.splits['test']['tokens']
-  np.testing.assert_array_equal(tokens[:, :dates.MAX_SOURCE_LEN],
-                                ds.splits['test']['source'])
+  np.testing.assert_array_equal(tokens[:, : dates.MAX_SOURCE_LEN], ds.splits['test']['source'])

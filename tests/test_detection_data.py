@@ -1,4 +1,5 @@
 """The generated detection dataset: shapes, determinism, exact boxes, independent splits."""
+
 import numpy as np
 import pytest
 
@@ -60,13 +61,20 @@ def test_bad_arguments():
 
 def test_voc_conversion_hand_case():
   from jaxdl.detection import voc
+
   image = np.zeros((20, 40, 3), np.uint8)
   image[:, 20:] = 255
-  bbox = np.array([[0.1, 0.2, 0.5, 0.4],  # (y_min, x_min, y_max, x_max), area 0.08
-                   [0.0, 0.0, 1.0, 1.0],  # difficult: dropped
-                   [0.5, 0.5, 1.0, 1.0],  # area 0.25: largest kept first
-                   [0.0, 0.0, 0.1, 0.1]])  # area 0.01: over max_objects = 2
-  out = voc.convert_example(image, bbox, [3, 4, 7, 9], [False, True, False, False], image_size=8, max_objects=2)
+  bbox = np.array(
+      [
+          [0.1, 0.2, 0.5, 0.4],  # (y_min, x_min, y_max, x_max), area 0.08
+          [0.0, 0.0, 1.0, 1.0],  # difficult: dropped
+          [0.5, 0.5, 1.0, 1.0],  # area 0.25: largest kept first
+          [0.0, 0.0, 0.1, 0.1],
+      ]
+  )  # area 0.01: over max_objects = 2
+  out = voc.convert_example(
+      image, bbox, [3, 4, 7, 9], [False, True, False, False], image_size=8, max_objects=2
+  )
   assert out['image'].shape == (8, 8, 3)
   np.testing.assert_allclose(out['image'][:, :3], 0.0)  # left half black,
   np.testing.assert_allclose(out['image'][:, 5:], 1.0)  # right half white after resizing
@@ -80,6 +88,7 @@ def test_configured_augmentation_moves_boxes_with_the_objects():
   import jax
   from jaxdl.augment.pipeline import make_augment_fn
   from launch.configs import detect as detect_config
+
   size, n = 48, 16
   rng = np.random.default_rng(0)
   images = np.zeros((n, size, size, 3), np.float32)
@@ -87,18 +96,28 @@ def test_configured_augmentation_moves_boxes_with_the_objects():
   for i in range(n):
     w, h = rng.integers(8, 20, size=2)
     x0, y0 = rng.integers(0, size - w + 1), rng.integers(0, size - h + 1)
-    images[i, y0:y0 + h, x0:x0 + w] = 1.0
+    images[i, y0 : y0 + h, x0 : x0 + w] = 1.0
     boxes[i, 0] = np.array([x0, y0, x0 + w, y0 + h]) / size
-  augment = make_augment_fn(detect_config.get_config().augment.to_dict(), boxes_key='boxes',
-                            box_mask_key='box_mask')
-  out = jax.jit(augment)({'image': images, 'boxes': boxes, 'box_mask': np.ones((n, 1), bool)}, jax.random.key(3))
+  augment = make_augment_fn(
+      detect_config.get_config().augment.to_dict(), boxes_key='boxes', box_mask_key='box_mask'
+  )
+  out = jax.jit(augment)(
+      {'image': images, 'boxes': boxes, 'box_mask': np.ones((n, 1), bool)}, jax.random.key(3)
+  )
   moved = 0
-  for img, box, keep in zip(np.asarray(out['image']), np.asarray(out['boxes'])[:, 0], np.asarray(out['box_mask'])[:, 0]):
+  for img, box, keep in zip(
+      np.asarray(out['image']), np.asarray(out['boxes'])[:, 0], np.asarray(out['box_mask'])[:, 0]
+  ):
     rows, cols = np.nonzero(img[..., 0] > 0.5)
     if not keep:  # pushed (almost) out of the frame
-      assert len(rows) == 0 or min(cols.max() + 1 - cols.min(), rows.max() + 1 - rows.min()) <= 0.04 * size + 1
+      assert (
+          len(rows) == 0
+          or min(cols.max() + 1 - cols.min(), rows.max() + 1 - rows.min()) <= 0.04 * size + 1
+      )
       continue
-    np.testing.assert_allclose([cols.min(), rows.min(), cols.max() + 1, rows.max() + 1], box * size, atol=1.0)
+    np.testing.assert_allclose(
+        [cols.min(), rows.min(), cols.max() + 1, rows.max() + 1], box * size, atol=1.0
+    )
     moved += 1
   assert moved >= n - 2
   assert not np.allclose(np.asarray(out['boxes']), boxes)  # something did move

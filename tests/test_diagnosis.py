@@ -1,4 +1,5 @@
 """Tests for jaxdl.analysis.diagnosis on the worked examples of the notes."""
+
 import pytest
 
 from jaxdl.analysis import diagnosis
@@ -11,7 +12,10 @@ def test_notes_3_8_scenario_a_is_avoidable_bias():
   assert result.largest == 'avoidable_bias'
   remedies = result.remedies()
   assert list(remedies) == [diagnosis.GOALS['fit_train']]
-  assert 'train a bigger network (more hidden units or layers)' in remedies[diagnosis.GOALS['fit_train']]
+  assert (
+      'train a bigger network (more hidden units or layers)'
+      in remedies[diagnosis.GOALS['fit_train']]
+  )
 
 
 def test_notes_3_8_scenario_b_is_variance():
@@ -29,13 +33,13 @@ def test_notes_3_12_train_dev_separates_variance_from_mismatch():
   harder = diagnosis.diagnose(None, train_error=0.01, train_dev_error=0.01, dev_error=0.10)
   assert harder.largest == 'data_mismatch'
   assert harder.gap('data_mismatch') == pytest.approx(0.09)
-  assert any('artificial data synthesis' in r for r in
-             harder.remedies()[diagnosis.GOALS['fit_dev']])
+  assert any(
+      'artificial data synthesis' in r for r in harder.remedies()[diagnosis.GOALS['fit_dev']]
+  )
 
 
 def test_overfitting_to_dev_goes_to_goal_3():
-  result = diagnosis.diagnose(0.01, 0.012, train_dev_error=0.015, dev_error=0.02,
-                              test_error=0.08)
+  result = diagnosis.diagnose(0.01, 0.012, train_dev_error=0.015, dev_error=0.02, test_error=0.08)
   assert result.largest == 'overfitting_to_dev'
   assert result.gap('overfitting_to_dev') == pytest.approx(0.06)
   assert list(result.remedies()) == [diagnosis.GOALS['fit_test']]
@@ -63,9 +67,20 @@ def test_report_lists_chain_goals_ci_and_early_stopping():
   result = diagnosis.diagnose(0.01, 0.08, dev_error=0.10, train_dev_error=0.09, test_error=0.11)
   text = result.report(num_examples={'train': 5000, 'train_dev': 300, 'dev': 300, 'test': 300})
   lines = text.splitlines()
-  order = [next(i for i, l in enumerate(lines) if l.strip().startswith(k)) for k in
-           ('human-level error', 'avoidable bias', 'train error', 'variance',
-            'train-dev error', 'data mismatch', 'dev error', 'overfitting to dev', 'test error')]
+  order = [
+      next(i for i, l in enumerate(lines) if l.strip().startswith(k))
+      for k in (
+          'human-level error',
+          'avoidable bias',
+          'train error',
+          'variance',
+          'train-dev error',
+          'data mismatch',
+          'dev error',
+          'overfitting to dev',
+          'test error',
+      )
+  ]
   assert order == sorted(order)
   assert '+7.00 points  <- largest' in text
   # 9% vs 10% on 300 examples is well inside the noise; 1% vs 8% on 5000 is not.

@@ -1,4 +1,5 @@
 """The in-flight bound that keeps XLA:CPU collectives from deadlocking."""
+
 import functools
 
 import jax
@@ -30,14 +31,24 @@ def test_many_steps_with_collectives_on_8_devices_complete():
   """60 queued SmallCNN steps on 8 simulated devices aborted XLA (rendezvous
   timeout) before the bound; jit_train_step's BoundedStep runs them all."""
   mesh = mesh_lib.make_mesh(8)
-  init = jax.jit(functools.partial(create_train_state, SmallCNN(10), optax.adam(1e-3)),
-                 out_shardings=mesh_lib.replicated(mesh))
-  state = init(jnp.zeros((1, 32, 32, 1)), jax.random.key(0),
-               {'mean': np.zeros(1, np.float32), 'std': np.ones(1, np.float32)})
+  init = jax.jit(
+      functools.partial(create_train_state, SmallCNN(10), optax.adam(1e-3)),
+      out_shardings=mesh_lib.replicated(mesh),
+  )
+  state = init(
+      jnp.zeros((1, 32, 32, 1)),
+      jax.random.key(0),
+      {'mean': np.zeros(1, np.float32), 'std': np.ones(1, np.float32)},
+  )
   step = jit_train_step(mesh, task=classification_task(10))
   rng = np.random.default_rng(0)
-  batch = mesh_lib.shard_batch({'image': rng.random((128, 32, 32, 1), np.float32),
-                                'label': rng.integers(0, 10, 128).astype(np.int32)}, mesh)
+  batch = mesh_lib.shard_batch(
+      {
+          'image': rng.random((128, 32, 32, 1), np.float32),
+          'label': rng.integers(0, 10, 128).astype(np.int32),
+      },
+      mesh,
+  )
   for _ in range(60):  # a plain user loop: the bound lives inside the step
     state, metrics = step(state, batch)
   assert int(jax.device_get(state.step)) == 60
@@ -47,14 +58,22 @@ def test_many_eval_steps_on_8_devices_complete():
   """The eval loop over a large split queues one sharded step per batch."""
   from jaxdl.train.loop import evaluate
   from jaxdl.train.steps import jit_eval_step
+
   mesh = mesh_lib.make_mesh(8)
-  init = jax.jit(functools.partial(create_train_state, SmallCNN(10), optax.adam(1e-3)),
-                 out_shardings=mesh_lib.replicated(mesh))
-  state = init(jnp.zeros((1, 32, 32, 1)), jax.random.key(0),
-               {'mean': np.zeros(1, np.float32), 'std': np.ones(1, np.float32)})
+  init = jax.jit(
+      functools.partial(create_train_state, SmallCNN(10), optax.adam(1e-3)),
+      out_shardings=mesh_lib.replicated(mesh),
+  )
+  state = init(
+      jnp.zeros((1, 32, 32, 1)),
+      jax.random.key(0),
+      {'mean': np.zeros(1, np.float32), 'std': np.ones(1, np.float32)},
+  )
   rng = np.random.default_rng(0)
   n = 128 * 60 + 5
-  split = {'image': rng.random((n, 32, 32, 1), np.float32),
-           'label': rng.integers(0, 10, n).astype(np.int32)}
+  split = {
+      'image': rng.random((n, 32, 32, 1), np.float32),
+      'label': rng.integers(0, 10, n).astype(np.int32),
+  }
   metrics = evaluate(state, split, jit_eval_step(mesh, task=classification_task(10)), mesh, 128)
   assert 0.0 <= metrics['error'] <= 1.0

@@ -1,4 +1,5 @@
 """Tests for inverted dropout with keep_prob (notes 2.3.2)."""
+
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
@@ -19,17 +20,15 @@ def test_expected_activation_is_preserved():
   assert abs(kept - 0.8) < 0.005
   # Surviving units are exactly a / keep_prob (the notes' a3 /= keep_prob).
   nz = np.asarray(out[0]) != 0
-  np.testing.assert_allclose(np.asarray(out[0])[nz], np.asarray(a)[nz] / 0.8,
-                             rtol=1e-6)
+  np.testing.assert_allclose(np.asarray(out[0])[nz], np.asarray(a)[nz] / 0.8, rtol=1e-6)
 
 
 def test_identity_at_evaluation_and_keep_prob_one():
   a = jnp.arange(6.0)
   np.testing.assert_array_equal(
-      dropout.inverted_dropout(jax.random.key(0), a, 0.5, deterministic=True),
-      a)
-  np.testing.assert_array_equal(
-      dropout.inverted_dropout(jax.random.key(0), a, 1.0), a)
+      dropout.inverted_dropout(jax.random.key(0), a, 0.5, deterministic=True), a
+  )
+  np.testing.assert_array_equal(dropout.inverted_dropout(jax.random.key(0), a, 1.0), a)
 
 
 def test_flax_dropout_is_the_same_inverted_dropout():
@@ -38,8 +37,7 @@ def test_flax_dropout_is_the_same_inverted_dropout():
   keep_prob = 0.7
   layer = nn.Dropout(rate=dropout.keep_prob_to_rate(keep_prob))
   a = jnp.ones((200, 200)) * 3.0
-  out = layer.apply({}, a, deterministic=False,
-                    rngs={"dropout": jax.random.key(0)})
+  out = layer.apply({}, a, deterministic=False, rngs={"dropout": jax.random.key(0)})
   nz = np.asarray(out) != 0
   assert abs(nz.mean() - keep_prob) < 0.01
   np.testing.assert_allclose(np.asarray(out)[nz], 3.0 / keep_prob, rtol=1e-6)

@@ -1,4 +1,5 @@
 """Tests for jaxdl.analysis.error_analysis (notes 3.10, 3.11)."""
+
 import matplotlib.image
 import numpy as np
 import pytest
@@ -37,8 +38,11 @@ def test_builtin_tags_find_blurred_and_washed_out_images():
   # Blur lowers contrast too (std ~0.1), but a 0.1 factor lowers it more (~0.05).
   assert low == list(range(20, 30))
   # Sharpness is blind to contrast: washing out does not make an image 'blurry'.
-  np.testing.assert_allclose(ea.sharpness(corruptions.adjust_contrast(images[:5], 0.2)),
-                             ea.sharpness(images[:5]), rtol=1e-5)
+  np.testing.assert_allclose(
+      ea.sharpness(corruptions.adjust_contrast(images[:5], 0.2)),
+      ea.sharpness(images[:5]),
+      rtol=1e-5,
+  )
 
 
 def test_error_table_hand_example_markdown_and_csv():
@@ -47,20 +51,28 @@ def test_error_table_hand_example_markdown_and_csv():
   probs = _probs_for(predictions, 3, np.full(6, 0.8))
   inputs = np.zeros((6, 2, 2, 1))
   manual = ea.read_manual_tags('index,tags,comment\n1,dog;blurry,Pitbull\n4,great cat,\n')
-  table = ea.error_analysis(inputs, labels, probs,
-                            {'2 read as 1': ea.confusion_tag(2, 1),
-                             'blurry': lambda e: e.index == 3},
-                            manual_tags=manual)
+  table = ea.error_analysis(
+      inputs,
+      labels,
+      probs,
+      {'2 read as 1': ea.confusion_tag(2, 1), 'blurry': lambda e: e.index == 3},
+      manual_tags=manual,
+  )
   np.testing.assert_array_equal(table.indices, [1, 3, 4, 5])
   assert table.tags == ('2 read as 1', 'blurry', 'dog', 'great cat')
-  np.testing.assert_array_equal(table.marks, [[0, 1, 1, 0],
-                                              [0, 1, 0, 0],
-                                              [0, 0, 0, 1],
-                                              [1, 0, 0, 0]])
-  assert table.percent_per_tag() == {'2 read as 1': 25.0, 'blurry': 50.0, 'dog': 25.0,
-                                     'great cat': 25.0}
+  np.testing.assert_array_equal(
+      table.marks, [[0, 1, 1, 0], [0, 1, 0, 0], [0, 0, 0, 1], [1, 0, 0, 0]]
+  )
+  assert table.percent_per_tag() == {
+      '2 read as 1': 25.0,
+      'blurry': 50.0,
+      'dog': 25.0,
+      'great cat': 25.0,
+  }
   md = table.to_markdown().splitlines()
-  assert md[0] == '| Example | Label | Predicted | 2 read as 1 | blurry | dog | great cat | Comments |'
+  assert (
+      md[0] == '| Example | Label | Predicted | 2 read as 1 | blurry | dog | great cat | Comments |'
+  )
   assert md[2] == '| 1 | 1 | 2 |  | X | X |  | Pitbull |'
   assert md[-1] == '| % of 4 errors | | | 25% | 50% | 25% | 25% | |'
   csv_lines = table.to_csv().splitlines()
@@ -79,8 +91,9 @@ def test_contact_sheet_png(tmp_path):
   images = np.random.default_rng(0).random((30, 8, 8, 1))
   labels = np.arange(30) % 10
   path = tmp_path / 'errors.png'
-  ea.contact_sheet(images, np.arange(12), labels, (labels + 1) % 10, str(path), columns=5,
-                   title='dev errors')
+  ea.contact_sheet(
+      images, np.arange(12), labels, (labels + 1) % 10, str(path), columns=5, title='dev errors'
+  )
   png = matplotlib.image.imread(path)
   # 5 columns x 3 rows of 1.3 x 1.5 inch panels at 80 dpi.
   assert png.shape[:2] == (360, 520)
@@ -115,8 +128,11 @@ def test_mislabel_ranking_recovers_flipped_labels_and_their_share():
 
 
 def test_relabel_roundtrip_dev_and_test(tmp_path):
-  splits = {'dev': {'label': np.array([0, 1, 2, 3])}, 'test': {'label': np.array([4, 4, 1])},
-            'train': {'label': np.array([9])}}
+  splits = {
+      'dev': {'label': np.array([0, 1, 2, 3])},
+      'test': {'label': np.array([4, 4, 1])},
+      'train': {'label': np.array([9])},
+  }
   text = ea.relabel_candidates_csv({'dev': ([1, 3], [1, 3], [7, 3]), 'test': ([2], [1], [5])})
   path = tmp_path / 'relabel.csv'
   path.write_text(text)

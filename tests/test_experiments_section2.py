@@ -1,4 +1,5 @@
 """End to end: every section-2 experiment's smoke config, and the benchmark."""
+
 import os
 
 import numpy as np
@@ -10,12 +11,14 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _config(name, variant="smoke"):
-  return load_config(os.path.join(ROOT, "launch", "configs", f"{name}.py")
-                     + (f":{variant}" if variant else ""))
+  return load_config(
+      os.path.join(ROOT, "launch", "configs", f"{name}.py") + (f":{variant}" if variant else "")
+  )
 
 
 def test_regularization_smoke(tmp_path):
   from jaxdl.regularization.regularization_experiment import run
+
   result = run(_config("regularization"), str(tmp_path))
   assert set(result.errors) == {"none", "all"}
   for errors in result.errors.values():
@@ -29,6 +32,7 @@ def test_regularization_smoke(tmp_path):
 
 def test_regularization_variants_wire_the_right_pieces():
   from jaxdl.regularization import regularization_experiment
+
   config = _config("regularization")
   cfg, task, aug = regularization_experiment.variant_parts("none", config, 10)
   assert task.regularizer is None and aug is None
@@ -37,8 +41,7 @@ def test_regularization_variants_wire_the_right_pieces():
   # notes 2.3.1 with m = batch size: lambda * sum(W^2) / (2 m), kernels only.
   params = {"dense0": {"kernel": np.ones((2, 3)), "bias": np.ones(3)}}
   value = task.regularizer(params, {"image": np.zeros((4, 8, 8, 1))})
-  np.testing.assert_allclose(value, config.regularization.l2_lambda * 6 / 8,
-                             rtol=1e-6)
+  np.testing.assert_allclose(value, config.regularization.l2_lambda * 6 / 8, rtol=1e-6)
   assert cfg.model_kwargs.keep_prob == config.regularization.keep_prob
   assert cfg.early_stopping.patience == config.regularization.patience
   assert regularization_experiment.reading(0.0, 0.1) == "high variance"
@@ -49,6 +52,7 @@ def test_regularization_variants_wire_the_right_pieces():
 
 def test_optimizers_smoke(tmp_path):
   from jaxdl.optim.optimizers_experiment import run
+
   config = _config("optimizers")
   result = run(config, str(tmp_path))
   assert list(result.curves) == list(config.optimizers.order)
@@ -66,27 +70,25 @@ def test_surfaces_show_the_notes_claims():
   2.9: from the plateau every rule escapes the saddle to a minimum y = +-1."""
   from jaxdl.optim import notes_optimizers as no
   from jaxdl.optim import surfaces
+
   bowl, _ = surfaces.SURFACES["elongated_bowl"]
-  _, gd = surfaces.trajectory(bowl, no.make_notes_optimizer("gd", 0.2),
-                              (-4.0, 1.0), 60)
-  _, mom = surfaces.trajectory(bowl, no.notes_momentum(0.2, 0.5), (-4.0, 1.0),
-                               60)
+  _, gd = surfaces.trajectory(bowl, no.make_notes_optimizer("gd", 0.2), (-4.0, 1.0), 60)
+  _, mom = surfaces.trajectory(bowl, no.notes_momentum(0.2, 0.5), (-4.0, 1.0), 60)
   assert not np.isfinite(gd[-1]) or gd[-1] > gd[0]
   assert mom[-1] < 1e-3
   saddle, minimum = surfaces.SURFACES["saddle_plateau"]
-  pts, vals = surfaces.trajectory(saddle, no.notes_adam(0.1), (2.0, 1e-3),
-                                  150)
+  pts, vals = surfaces.trajectory(saddle, no.notes_adam(0.1), (2.0, 1e-3), 150)
   assert abs(abs(pts[-1, 1]) - 1.0) < 0.05 and vals[-1] < minimum + 1e-2
   np.testing.assert_allclose(saddle(np.array([0.0, 1.0])), -0.25)
 
 
 def test_hparam_search_smoke(tmp_path):
   from jaxdl.hparam.hparam_search_experiment import run
+
   config = _config("hparam_search")
   result = run(config, str(tmp_path))
   names = [s.name for s in result.summaries]
-  assert names == ["grid", "random", "coarse_to_fine_round1",
-                   "coarse_to_fine_round2"]
+  assert names == ["grid", "random", "coarse_to_fine_round1", "coarse_to_fine_round2"]
   grid = result.summaries[0]
   assert len(np.unique(grid.points["learning_rate"])) == 2  # 2x2 grid
   assert len(np.unique(result.summaries[1].points["learning_rate"])) == 4
@@ -97,6 +99,7 @@ def test_hparam_search_smoke(tmp_path):
 
 def test_batchnorm_smoke(tmp_path):
   from jaxdl.models.batchnorm_experiment import run
+
   result = run(_config("batchnorm"), str(tmp_path))
   assert set(result.steps) == {"no_bn", "bn_before"}
   assert os.path.getsize(tmp_path / "batchnorm_loss.png") > 1000
@@ -105,10 +108,14 @@ def test_batchnorm_smoke(tmp_path):
 
 def test_bench_trials_small():
   from jaxdl.hparam import bench
+
   rng = np.random.default_rng(0)
-  data = {"x": rng.normal(size=(64, 8)).astype(np.float32),
-          "y": rng.integers(0, 3, 64).astype(np.int32)}
-  result = bench.benchmark_trials(data, data, num_trials=4, num_steps=3,
-                                  batch_size=16, hidden=(4,), repeats=1)
+  data = {
+      "x": rng.normal(size=(64, 8)).astype(np.float32),
+      "y": rng.integers(0, 3, 64).astype(np.int32),
+  }
+  result = bench.benchmark_trials(
+      data, data, num_trials=4, num_steps=3, batch_size=16, hidden=(4,), repeats=1
+  )
   assert result["ratio_wall"] > 0 and result["ratio_step"] > 0
   assert "ratio 4/1" in bench.format_benchmark(result, 4)

@@ -1,4 +1,5 @@
 """End to end: the smoke config of every section-3 launcher, and a run's restore."""
+
 import os
 import subprocess
 import sys
@@ -16,9 +17,15 @@ def _config(name, variant='smoke'):
   return load_config(os.path.join(ROOT, 'launch', 'configs', f'{name}.py:{variant}'))
 
 
-@pytest.mark.parametrize('variant,largest', [
-    ('', 'avoidable_bias'), ('scenario_b', 'variance'), ('variance', 'variance'),
-    ('mismatch', 'data_mismatch')])
+@pytest.mark.parametrize(
+    'variant,largest',
+    [
+        ('', 'avoidable_bias'),
+        ('scenario_b', 'variance'),
+        ('variance', 'variance'),
+        ('mismatch', 'data_mismatch'),
+    ],
+)
 def test_diagnose_configs_reproduce_the_notes(variant, largest):
   result, sizes = diagnosis.diagnosis_from_config(_config('diagnose', variant))
   assert result.largest == largest and sizes == {}
@@ -26,9 +33,19 @@ def test_diagnose_configs_reproduce_the_notes(variant, largest):
 
 def test_diagnose_cli():
   out = subprocess.run(
-      [sys.executable, 'launch/diagnose.py', '--config=launch/configs/diagnose.py:mismatch',
-       '--config.num_dev=200', '--config.human_error=0.005'],
-      cwd=ROOT, capture_output=True, text=True, timeout=120, check=True).stdout
+      [
+          sys.executable,
+          'launch/diagnose.py',
+          '--config=launch/configs/diagnose.py:mismatch',
+          '--config.num_dev=200',
+          '--config.human_error=0.005',
+      ],
+      cwd=ROOT,
+      capture_output=True,
+      text=True,
+      timeout=120,
+      check=True,
+  ).stdout
   assert 'data mismatch        +9.00 points  <- largest' in out
   assert 'dev error          10.00% (95% CI' in out
   assert 'human-level error  0.50%' in out
@@ -36,6 +53,7 @@ def test_diagnose_cli():
 
 def test_data_mismatch_smoke(tmp_path):
   from jaxdl.mismatch.data_mismatch_experiment import run
+
   result = run(_config('data_mismatch'), str(tmp_path))
   assert list(result.errors) == ['all']
   errors = result.errors['all']
@@ -53,6 +71,7 @@ def test_data_mismatch_smoke(tmp_path):
 
 def test_transfer_smoke_and_reuse_of_a_runs_checkpoint(tmp_path):
   from jaxdl.transfer.transfer_experiment import run
+
   config = _config('transfer')
   result = run(config, str(tmp_path / 'first'))
   assert set(result.errors) == {'scratch', 'frozen', 'finetune'}
@@ -65,13 +84,15 @@ def test_transfer_smoke_and_reuse_of_a_runs_checkpoint(tmp_path):
   config.transfer.modes = ('frozen',)
   again = run(config, str(tmp_path / 'second'))
   assert again.pretrain_table == '' and again.pretrained_from.startswith(
-      str(tmp_path / 'first' / 'pretrain_a'))
+      str(tmp_path / 'first' / 'pretrain_a')
+  )
   assert not os.path.exists(tmp_path / 'second' / 'pretrain_a')
 
 
 def test_multitask_smoke(tmp_path):
   from jaxdl.multitask.multitask_experiment import run
   from jaxdl.multitask.shapes import SHAPE_NAMES
+
   result = run(_config('multitask'), str(tmp_path))
 
   config = _config('multitask')
@@ -82,9 +103,12 @@ def test_multitask_smoke(tmp_path):
       assert all(0 <= e <= 1 for e in result.errors[model][split].values())
   # The disk model learns from exactly the training images whose disk label is known.
   from jaxdl.multitask.multitask_experiment import shapes_dataset
+
   mask = shapes_dataset(config).splits['train']['label_mask']
-  assert result.num_train_labels == {'multi-task': int(mask.sum()),
-                                     'single-task': int(mask[:, 3].sum())}
+  assert result.num_train_labels == {
+      'multi-task': int(mask.sum()),
+      'single-task': int(mask[:, 3].sum()),
+  }
   lines = result.table.splitlines()
   assert len(lines) == 6 and lines[0].endswith('| mean (1 shapes) |')
   assert lines[3].startswith('| dev | single-task | - | - | - |')
@@ -97,6 +121,7 @@ def test_multitask_smoke(tmp_path):
 @pytest.fixture(scope='module')
 def trained_run(tmp_path_factory):
   from jaxdl.train.loop import train_and_evaluate
+
   workdir = str(tmp_path_factory.mktemp('run'))
   config = _config('train')
   return config, workdir, train_and_evaluate(config, workdir)
@@ -110,6 +135,7 @@ def test_every_run_prints_the_diagnosis(trained_run):
 
 def test_restore_run_gives_back_the_trained_state(trained_run):
   from jaxdl.review.restore import predict_probs, restore_run
+
   config, workdir, result = trained_run
   state, dataset = restore_run(config, workdir, 'latest')
   dev = dataset.splits['dev']
@@ -126,6 +152,7 @@ def test_restore_run_gives_back_the_trained_state(trained_run):
 def test_error_analysis_smoke_and_relabel(trained_run, tmp_path):
   from jaxdl.analysis import error_analysis as ea
   from jaxdl.review.error_analysis_experiment import run
+
   _, workdir, _ = trained_run
   config = _config('error_analysis')
   config.source_workdir = workdir
@@ -133,19 +160,28 @@ def test_error_analysis_smoke_and_relabel(trained_run, tmp_path):
   result = run(config, str(tmp_path / 'a'))
   for path in result.files.values():
     assert os.path.getsize(path) > 0
-  assert result.markdown.splitlines()[0].startswith('| Example | Label | Predicted | blurry | low_contrast |')
-  assert result.table.num_errors == min(20, int(round(result.dev_error * len(result.labels['dev']))))
+  assert result.markdown.splitlines()[0].startswith(
+      '| Example | Label | Predicted | blurry | low_contrast |'
+  )
+  assert result.table.num_errors == min(
+      20, int(round(result.dev_error * len(result.labels['dev'])))
+  )
   assert len(result.injected['dev']) == round(0.03 * len(result.labels['dev']))
   flagged, injected = set(result.flagged['dev'].tolist()), set(result.injected['dev'].tolist())
   if flagged:  # the smoke model may be too unsure to flag anything
     assert result.injected_precision == pytest.approx(len(flagged & injected) / len(flagged))
   # A reviewer who knows the truth undoes the injected flips in dev and test.
   from jaxdl.train.loop import load_configured_dataset
+
   clean = load_configured_dataset(_config('train')).splits
-  rows = [(s, int(i), int(result.labels[s][i]), int(clean[s]['label'][i]))
-          for s in ('dev', 'test') for i in result.injected[s]]
+  rows = [
+      (s, int(i), int(result.labels[s][i]), int(clean[s]['label'][i]))
+      for s in ('dev', 'test')
+      for i in result.injected[s]
+  ]
   (tmp_path / 'relabel.csv').write_text(
-      'split,index,old_label,new_label\n' + ''.join(f'{s},{i},{o},{n}\n' for s, i, o, n in rows))
+      'split,index,old_label,new_label\n' + ''.join(f'{s},{i},{o},{n}\n' for s, i, o, n in rows)
+  )
   config.relabel_csv = str(tmp_path / 'relabel.csv')
   again = run(config, str(tmp_path / 'b'))
   for s in ('dev', 'test'):

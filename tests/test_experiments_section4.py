@@ -1,4 +1,5 @@
 """End-to-end smoke runs of launch/classify.py and launch/plain_vs_resnet.py configs."""
+
 import os
 
 import numpy as np
@@ -15,8 +16,9 @@ def test_classify_smoke_end_to_end(tmp_path, capsys):
   printed = capsys.readouterr().out
   # The layer table is printed first and saved; its total is LeNet-5's
   # count with the smoke filters: conv 5*5*1*4+4, 5*5*4*8+8, fc 200*16+16, ...
-  want = (5 * 5 * 1 * 4 + 4) + (5 * 5 * 4 * 8 + 8) + (200 * 16 + 16) + (
-      16 * 16 + 16) + (16 * 10 + 10)
+  want = (
+      (5 * 5 * 1 * 4 + 4) + (5 * 5 * 4 * 8 + 8) + (200 * 16 + 16) + (16 * 16 + 16) + (16 * 10 + 10)
+  )
   assert result.num_params == want
   assert printed.index('layer') < printed.index('total')
   assert f'{want:,}' in printed
@@ -29,10 +31,10 @@ def test_classify_smoke_end_to_end(tmp_path, capsys):
 
 
 def test_resize_dataset():
-  images = np.random.default_rng(0).uniform(size=(3, 8, 8, 1)).astype(
-      np.float32)
-  ds = Dataset('x', {'train': {'image': images, 'label': np.zeros(3, np.int32)}},
-               DatasetInfo(num_classes=2))
+  images = np.random.default_rng(0).uniform(size=(3, 8, 8, 1)).astype(np.float32)
+  ds = Dataset(
+      'x', {'train': {'image': images, 'label': np.zeros(3, np.int32)}}, DatasetInfo(num_classes=2)
+  )
   out = classify_experiment.resize_dataset(ds, 16)
   assert out.splits['train']['image'].shape == (3, 16, 16, 1)
   # Bilinear resize keeps the mean brightness roughly and the range exactly.
@@ -46,8 +48,7 @@ def _row(depth, residual, err):
 
 
 def test_judge_and_table():
-  rows = [_row(8, False, 0.10), _row(8, True, 0.10),
-          _row(56, False, 0.30), _row(56, True, 0.05)]
+  rows = [_row(8, False, 0.10), _row(8, True, 0.10), _row(56, False, 0.30), _row(56, True, 0.05)]
   assert plain_vs_resnet_experiment.judge(rows, 0.02) == (True, True)
   rows[3] = _row(56, True, 0.20)  # ResNet also degrading: claim fails
   assert plain_vs_resnet_experiment.judge(rows, 0.02) == (True, False)
@@ -73,8 +74,12 @@ def test_plain_vs_resnet_orchestration(tmp_path, monkeypatch):
   monkeypatch.setattr(plain_vs_resnet_experiment.loop, 'train_and_evaluate', fake_train)
   config = load_config('launch/configs/plain_vs_resnet.py:smoke')
   result = plain_vs_resnet_experiment.run(config, str(tmp_path))
-  assert seen == [(8, False, 'plain8'), (8, True, 'resnet8'),
-                  (14, False, 'plain14'), (14, True, 'resnet14')]
+  assert seen == [
+      (8, False, 'plain8'),
+      (8, True, 'resnet8'),
+      (14, False, 'plain14'),
+      (14, True, 'resnet14'),
+  ]
   assert result.plain_degrades and result.residual_holds
   assert '| 14 | 24.00% | 10.00%' in result.table
   assert os.path.exists(tmp_path / 'plain_vs_resnet.png')
@@ -85,7 +90,11 @@ def test_plain_vs_resnet_smoke_end_to_end(tmp_path):
   config = load_config('launch/configs/plain_vs_resnet.py:smoke')
   result = plain_vs_resnet_experiment.run(config, str(tmp_path))
   assert [(r.depth, r.residual) for r in result.rows] == [
-      (8, False), (8, True), (14, False), (14, True)]
+      (8, False),
+      (8, True),
+      (14, False),
+      (14, True),
+  ]
   assert all(0.0 <= r.train_error <= 1.0 for r in result.rows)
   assert os.path.exists(tmp_path / 'plain_vs_resnet.png')
   assert os.path.exists(tmp_path / 'plain_vs_resnet.md')
@@ -102,8 +111,8 @@ def test_plain_vs_resnet_needs_two_depths(tmp_path):
 
 def test_bench_vs_torch_tiny(monkeypatch):
   from jaxdl.bench import torch_peer
-  row = torch_peer.compare('lenet5_patches', batch_size=8, steps=1, rounds=2,
-                           use_torch=False)
+
+  row = torch_peer.compare('lenet5_patches', batch_size=8, steps=1, rounds=2, use_torch=False)
   assert row.torch_images_per_s is None and row.ratio is None
   assert len(row.jax_rounds) == 2 and row.jax_images_per_s > 0
   table = torch_peer.format_table([row])
@@ -119,6 +128,7 @@ def test_torch_side_runs_in_its_own_process():
   # PyTorch is timed in a spawned child (no jaxdl malloc tuning there).
   pytest.importorskip('torch')
   from jaxdl.bench import torch_peer
+
   row = torch_peer.compare('lenet5', 8, steps=1, rounds=2)
   assert len(row.torch_rounds) == 2 and row.torch_images_per_s > 0
   assert row.ratio == row.jax_images_per_s / row.torch_images_per_s
@@ -130,6 +140,9 @@ def test_torch_twins_have_the_flax_parameter_counts():
   # PyTorch's own layers count the parameters independently of flax.
   pytest.importorskip('torch')
   from jaxdl.bench import torch_peer
-  counts = {name: sum(p.numel() for p in cls().parameters())
-            for name, cls in torch_peer.torch_models().items()}
+
+  counts = {
+      name: sum(p.numel() for p in cls().parameters())
+      for name, cls in torch_peer.torch_models().items()
+  }
   assert counts == {'lenet5': 61_706, 'cifar_resnet18': 11_173_962}

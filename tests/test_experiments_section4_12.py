@@ -1,6 +1,7 @@
 """End-to-end smoke runs of notes 4.12-4.14 (face verification, style transfer),
 plus the generated identities and the pixel-space optimiser on a case with a
 known optimum."""
+
 import importlib.util
 import os
 
@@ -15,8 +16,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _config(name, variant):
-  spec = importlib.util.spec_from_file_location(name, os.path.join(ROOT, 'launch', 'configs',
-                                                                   f'{name}.py'))
+  spec = importlib.util.spec_from_file_location(
+      name, os.path.join(ROOT, 'launch', 'configs', f'{name}.py')
+  )
   module = importlib.util.module_from_spec(spec)
   spec.loader.exec_module(module)
   return module.get_config(variant)
@@ -41,8 +43,9 @@ def test_glyph_identities_deterministic_and_identity_structured():
 
 def test_render_strokes_hand_case():
   # A horizontal stroke through the middle row of an 8x8 canvas.
-  ink = glyphs.render_strokes(np.array([[[0.0, 0.5625]]]), np.array([[[1.0, 0.5625]]]),
-                              np.array([0.01]), 8)[0]
+  ink = glyphs.render_strokes(
+      np.array([[[0.0, 0.5625]]]), np.array([[[1.0, 0.5625]]]), np.array([0.01]), 8
+  )[0]
   np.testing.assert_allclose(ink[4], 1.0)
   # Neighbouring rows are 1/8 away: ink = 1 - (0.125 - 0.01) * 8 = 0.08 (one-pixel soft edge).
   np.testing.assert_allclose(ink[[3, 5]], 0.08, atol=1e-6)
@@ -55,9 +58,19 @@ def test_stylize_content_only_recovers_content_image():
   c = rng.random((6, 5, 3)).astype(np.float32)
   s = rng.random((6, 5, 3)).astype(np.float32)
   feats = lambda params, g: {'pix': g}
-  r = transfer.stylize(c, s, feats, content_layer='pix', style_weights={'pix': 1.0}, alpha=1.0,
-                       beta=0.0, optimizer=optax.adam(0.05), num_steps=300, chunk=100,
-                       init='noise')
+  r = transfer.stylize(
+      c,
+      s,
+      feats,
+      content_layer='pix',
+      style_weights={'pix': 1.0},
+      alpha=1.0,
+      beta=0.0,
+      optimizer=optax.adam(0.05),
+      num_steps=300,
+      chunk=100,
+      init='noise',
+  )
   np.testing.assert_allclose(r.image, c, atol=0.02)
   assert r.history['total'][0] > 100 * r.final['total']
   assert r.history['total'].shape == (300,)
@@ -68,8 +81,18 @@ def test_stylize_style_only_matches_gram_and_stays_in_range():
   c = rng.random((6, 6, 3)).astype(np.float32)
   s = rng.random((6, 6, 3)).astype(np.float32) * np.array([1.0, 0.2, 0.5], np.float32)
   feats = lambda params, g: {'pix': g}
-  r = transfer.stylize(c, s, feats, content_layer='pix', style_weights={'pix': 1.0}, alpha=0.0,
-                       beta=1.0, optimizer=optax.adam(0.02), num_steps=250, chunk=125)
+  r = transfer.stylize(
+      c,
+      s,
+      feats,
+      content_layer='pix',
+      style_weights={'pix': 1.0},
+      alpha=0.0,
+      beta=1.0,
+      optimizer=optax.adam(0.02),
+      num_steps=250,
+      chunk=125,
+  )
   assert r.final['style'] < 0.01 * r.history['style'][0]
   assert r.image.min() >= 0 and r.image.max() <= 1
   with pytest.raises(ValueError, match='init'):
@@ -80,13 +103,17 @@ def test_stylize_style_only_matches_gram_and_stays_in_range():
 
 def test_face_verification_smoke_end_to_end(tmp_path):
   from jaxdl.embedding import face_verification_experiment
+
   config = _config('face_verification', 'smoke')
   dataset = face_verification_experiment.make_identity_dataset(config)
   train_ids = set(dataset.splits['train']['label']) | set(dataset.splits['dev']['label'])
   assert not train_ids & set(dataset.splits['test']['label'])
   result = face_verification_experiment.run(config, str(tmp_path))
-  assert set(result.rows) == {'trained (triplet, semi_hard)', 'untrained encoder (random weights)',
-                              'raw pixels'}
+  assert set(result.rows) == {
+      'trained (triplet, semi_hard)',
+      'untrained encoder (random weights)',
+      'raw pixels',
+  }
   for r in result.rows.values():
     for k in ('threshold_acc', 'distance_auc', 'logreg_acc', 'logreg_auc', 'one_shot_5way_acc'):
       assert 0.0 <= r[k] <= 1.0
@@ -97,10 +124,18 @@ def test_face_verification_smoke_end_to_end(tmp_path):
 
 def test_style_transfer_smoke_end_to_end(tmp_path):
   from jaxdl.style import style_transfer_experiment
+
   config = _config('style_transfer', 'smoke')
   result = style_transfer_experiment.run(config, str(tmp_path))
-  for name in ('content.png', 'style.png', 'generated.png', 'panel.png', 'cost_curve.png',
-               'results.md', 'generated_step3.png'):
+  for name in (
+      'content.png',
+      'style.png',
+      'generated.png',
+      'panel.png',
+      'cost_curve.png',
+      'results.md',
+      'generated_step3.png',
+  ):
     assert os.path.exists(tmp_path / name), name
   ref = result.reference
   # G moved towards S's style from its start at C, and kept C's content better than S does.
@@ -115,18 +150,31 @@ def test_tfds_identity_pool_logic_with_fake_loader(monkeypatch):
   # Offline stand-in for TFDS: Omniglot-like disjoint train/test identities,
   # LFW-like string names. Checks held-out detection, name mapping, resizing.
   from jaxdl.embedding import face_verification_experiment
+
   rng = np.random.default_rng(0)
+
   def fake(name, **kwargs):
     if name == 'omniglot':
-      split = lambda ids: {'image': rng.random((len(ids), 20, 20, 3)).astype(np.float32),
-                           'label': np.asarray(ids, np.int32)}
-      return {'train': split([0, 0, 1, 1]), 'test': split([2, 2, 3, 3]),
-              'small1': split([0, 1])}, None
-    return {'train': {'image': rng.random((4, 10, 10, 3)).astype(np.float32),
-                      'label': np.array([b'Ann', b'Bob', b'Ann', b'Cy'])}}, None
+      split = lambda ids: {
+          'image': rng.random((len(ids), 20, 20, 3)).astype(np.float32),
+          'label': np.asarray(ids, np.int32),
+      }
+      return {
+          'train': split([0, 0, 1, 1]),
+          'test': split([2, 2, 3, 3]),
+          'small1': split([0, 1]),
+      }, None
+    return {
+        'train': {
+            'image': rng.random((4, 10, 10, 3)).astype(np.float32),
+            'label': np.array([b'Ann', b'Bob', b'Ann', b'Cy']),
+        }
+    }, None
+
   monkeypatch.setattr(face_verification_experiment, 'load_tfds', fake)
-  pool, held = face_verification_experiment.load_identity_pool('omniglot', image_size=8,
-                                                                grayscale=True)
+  pool, held = face_verification_experiment.load_identity_pool(
+      'omniglot', image_size=8, grayscale=True
+  )
   assert held == [2, 3] and pool['image'].shape == (8, 8, 8, 1)  # small1 (a train subset) skipped
   pool, held = face_verification_experiment.load_identity_pool('lfw')
   assert held is None
@@ -138,6 +186,7 @@ def test_face_verification_default_beats_baselines(tmp_path):
   # The default config's documented claim: on held-out identities the trained
   # embedding beats the untrained encoder and raw pixels (about 1 CPU-minute).
   from jaxdl.embedding import face_verification_experiment
+
   rows = face_verification_experiment.run(_config('face_verification', ''), str(tmp_path)).rows
   trained = rows['trained (triplet, semi_hard)']
   for baseline in ('untrained encoder (random weights)', 'raw pixels'):
@@ -149,6 +198,7 @@ def test_face_verification_default_beats_baselines(tmp_path):
 def test_style_transfer_default_moves_towards_style(tmp_path):
   # The default config's documented claim (about 2.5 CPU-minutes).
   from jaxdl.style import style_transfer_experiment
+
   ref = style_transfer_experiment.run(_config('style_transfer', ''), str(tmp_path)).reference
   assert ref['G generated']['style'] < 0.1 * ref['G = C (content image)']['style']
   assert ref['G generated']['content'] < ref['G = S (style image)']['content']

@@ -1,4 +1,5 @@
 """End-to-end smoke runs of the notes-§5 experiments (translate, char_lm)."""
+
 import os
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from launch.configs import translate as translate_config  # noqa: E402
 
 def test_translate_smoke_end_to_end(tmp_path):
   from jaxdl.sequence import translate_experiment
+
   config = translate_config.get_config('smoke')
   result = translate_experiment.run(config, str(tmp_path))
   assert set(result.accuracy) == {'greedy', 'beam 2'}
@@ -24,14 +26,14 @@ def test_translate_smoke_end_to_end(tmp_path):
   assert len(result.examples) == 2
   assert '| greedy | test | 64 |' in result.table
   assert int(result.run.state.step) == config.num_train_steps
-  for name in ('translations.md', 'results.md', 'curves_loss.png',
-               'attention.png'):
+  for name in ('translations.md', 'results.md', 'curves_loss.png', 'attention.png'):
     assert (tmp_path / name).exists(), name
   assert os.listdir(tmp_path / 'tensorboard')
 
 
 def test_char_lm_smoke_end_to_end_and_resume(tmp_path):
   from jaxdl.sequence import char_lm_experiment
+
   config = char_lm_config.get_config('smoke')
   printed = []
   result = char_lm_experiment.run(config, str(tmp_path), print_fn=printed.append)
@@ -60,6 +62,7 @@ def test_unknown_variants_and_corpus_are_rejected():
   with pytest.raises(ValueError, match='variant'):
     char_lm_config.get_config('huge')
   from jaxdl.sequence import char_lm_experiment
+
   config = char_lm_config.get_config('smoke')
   config.corpus = 'war_and_peace'
   with pytest.raises(ValueError, match='corpus'):
@@ -70,7 +73,16 @@ def test_unknown_variants_and_corpus_are_rejected():
 @pytest.mark.parametrize('script', ['translate', 'char_lm'])
 def test_launcher_smoke(tmp_path, script):
   out = subprocess.run(
-      [sys.executable, f'launch/{script}.py',
-       f'--config=launch/configs/{script}.py:smoke', f'--workdir={tmp_path}'],
-      cwd=ROOT, capture_output=True, text=True, timeout=600, check=True)
+      [
+          sys.executable,
+          f'launch/{script}.py',
+          f'--config=launch/configs/{script}.py:smoke',
+          f'--workdir={tmp_path}',
+      ],
+      cwd=ROOT,
+      capture_output=True,
+      text=True,
+      timeout=600,
+      check=True,
+  )
   assert '| split |' in out.stdout

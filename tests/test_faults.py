@@ -10,6 +10,7 @@ and best directories dead-ended. The random-kill series, the file-size-limit
 write error, the read-only workdir and the killed lock holder (three
 launcher runs each) run with --runslow.
 """
+
 import os
 import random
 import shutil
@@ -26,10 +27,15 @@ from jaxdl.train.workdir import WorkdirLock
 from procs import Procs, checkpoint_steps, final_meta, last_line
 
 STEPS = 60
-PERIODS = {'num_train_steps': STEPS, 'log_every_steps': 5, 'eval_every_steps': 10,
-           'checkpoint_every_steps': 25}
-FLAGS = ['--config=launch/configs/train.py:smoke'] + [f'--config.{k}={v}'
-                                                    for k, v in PERIODS.items()]
+PERIODS = {
+    'num_train_steps': STEPS,
+    'log_every_steps': 5,
+    'eval_every_steps': 10,
+    'checkpoint_every_steps': 25,
+}
+FLAGS = ['--config=launch/configs/train.py:smoke'] + [
+    f'--config.{k}={v}' for k, v in PERIODS.items()
+]
 
 
 @pytest.fixture
@@ -93,7 +99,7 @@ def _break(checkpoint: Path, fault: str) -> None:
   if fault == 'interrupted_write':  # what orbax leaves when killed mid-write
     tmp = checkpoint.with_name(checkpoint.name + '.orbax-checkpoint-tmp')
     checkpoint.rename(tmp)
-    for p in sorted(tmp.rglob('*'))[len(files) // 2:]:
+    for p in sorted(tmp.rglob('*'))[len(files) // 2 :]:
       if p.is_file():
         p.unlink()
   elif fault == 'truncated':
@@ -117,10 +123,13 @@ def _break(checkpoint: Path, fault: str) -> None:
     raise ValueError(fault)
 
 
-@pytest.mark.parametrize('fault', ['interrupted_write', 'truncated', 'bit_flip',
-                                   'missing_state', 'edited_meta', 'empty_files'])
+@pytest.mark.parametrize(
+    'fault',
+    ['interrupted_write', 'truncated', 'bit_flip', 'missing_state', 'edited_meta', 'empty_files'],
+)
 def test_a_broken_newest_checkpoint_is_skipped_and_the_rerun_is_bit_equal(
-    tmp_path, straight, fault, caplog):
+    tmp_path, straight, fault, caplog
+):
   workdir = _copy_with_newest_removed(straight, tmp_path)
   newest = checkpoint_steps(workdir)[-1]
   assert newest == 50
@@ -166,12 +175,17 @@ def test_a_killed_holder_leaves_no_stale_lock(tmp_path, procs, straight):
 # in a container with the capability), otherwise a file-size limit stands in
 # for the full disk and permissions for the read-only one.
 
+
 def _mount_tmpfs(path: Path, size: str) -> bool:
   path.mkdir(parents=True)
   if os.geteuid() != 0 or not shutil.which('mount'):
     return False
-  return subprocess.run(['mount', '-t', 'tmpfs', '-o', f'size={size}', 'tmpfs', str(path)],
-                        capture_output=True).returncode == 0
+  return (
+      subprocess.run(
+          ['mount', '-t', 'tmpfs', '-o', f'size={size}', 'tmpfs', str(path)], capture_output=True
+      ).returncode
+      == 0
+  )
 
 
 @pytest.fixture
@@ -196,11 +210,14 @@ def _fill(directory: Path) -> Path:
 
 
 def test_a_full_disk_mid_run_is_one_line_and_a_rerun_after_freeing_resumes(
-    small_disk, procs, straight):
+    small_disk, procs, straight
+):
   mnt, mounted = small_disk
   if not mounted:
-    pytest.skip('needs a small filesystem (root with mount); the file-size-limit '
-                'variant below covers the write error')
+    pytest.skip(
+        'needs a small filesystem (root with mount); the file-size-limit '
+        'variant below covers the write error'
+    )
   workdir = mnt / 'run'
   proc = procs.start('train', workdir, *FLAGS)
   assert procs.wait_for(lambda: 20 in checkpoint_steps(workdir), [proc])
@@ -222,6 +239,7 @@ def test_a_full_disk_mid_run_is_one_line_and_a_rerun_after_freeing_resumes(
 def test_a_write_error_keeps_the_last_checkpoint_and_a_rerun_finishes(tmp_path, procs, straight):
   """RLIMIT_FSIZE makes every write past a size fail (EFBIG), as a full disk would."""
   import resource
+
   workdir = tmp_path / 'limited'
   _kill_after_step_20(procs, workdir)
   # Every file of a checkpoint is written whole, so a 1-byte limit fails the
@@ -251,8 +269,10 @@ def test_a_read_only_workdir_is_one_line_and_resumes_once_writable(small_disk, p
   try:
     rc, _, err = procs.run('train', workdir, *FLAGS)
     assert rc == 1
-    assert last_line(err) == (f'error: workdir {workdir} cannot be used: '
-                              f'{"Read-only file system" if mounted else "Permission denied"}')
+    assert last_line(err) == (
+        f'error: workdir {workdir} cannot be used: '
+        f'{"Read-only file system" if mounted else "Permission denied"}'
+    )
   finally:
     if mounted:
       subprocess.run(['mount', '-o', 'remount,rw', str(mnt)], check=True)
@@ -266,18 +286,24 @@ def test_a_read_only_workdir_is_one_line_and_resumes_once_writable(small_disk, p
 
 def test_checkpoint_write_error_names_the_last_good_step():
   e = CheckpointWriteError('/w/checkpoints', 30, 'OSError: [Errno 28] No space left', 20)
-  assert str(e) == ('cannot write checkpoint step 30 in /w/checkpoints: OSError: [Errno 28] '
-                    'No space left; the last good checkpoint (step 20) is intact; rerun to '
-                    'resume once the cause is fixed')
+  assert str(e) == (
+      'cannot write checkpoint step 30 in /w/checkpoints: OSError: [Errno 28] '
+      'No space left; the last good checkpoint (step 20) is intact; rerun to '
+      'resume once the cause is fixed'
+  )
 
 
 # Launcher flags for the random-kill series: evaluations (which checkpoint)
 # fall between the checkpoint periods in both; long enough for many kills.
 SERIES = {
     'train': FLAGS + ['--config.num_train_steps=200'],
-    'detect': ['--config=launch/configs/detect.py:smoke', '--config.num_train_steps=64',
-               '--config.log_every_steps=2', '--config.eval_every_steps=4',
-               '--config.checkpoint_every_steps=10'],
+    'detect': [
+        '--config=launch/configs/detect.py:smoke',
+        '--config.num_train_steps=64',
+        '--config.log_every_steps=2',
+        '--config.eval_every_steps=4',
+        '--config.checkpoint_every_steps=10',
+    ],
 }
 
 
@@ -287,6 +313,7 @@ def test_random_kill_series_always_finishes_bit_equal(launcher, seed, tmp_path, 
   """SIGKILL at random moments, half of them while a checkpoint is being
   written (a temporary directory exists), until a rerun finishes."""
   import time
+
   flags = SERIES[launcher]
   reference = tmp_path / 'straight'
   began = time.time()
@@ -299,9 +326,11 @@ def test_random_kill_series_always_finishes_bit_equal(launcher, seed, tmp_path, 
   for attempt in range(40):
     proc = procs.start(launcher, workdir, *flags)
     if rng.random() < 0.5:
+
       def writing():
         d = workdir / 'checkpoints'
         return d.exists() and any('tmp' in p.name for p in d.iterdir())
+
       hit = procs.wait_for(writing, [proc], timeout=120, poll=0.001)
       during_write += hit
     else:
@@ -314,6 +343,8 @@ def test_random_kill_series_always_finishes_bit_equal(launcher, seed, tmp_path, 
   rc, _, err = procs.run(launcher, workdir, *flags)  # finishes, or re-reports a finished run
   assert rc == 0, err[-2000:]
   assert kills >= 5, kills
-  print(f'{launcher} seed {seed}: {kills} kills, {during_write} during a checkpoint write, '
-        f'{len(list((workdir / "checkpoints_corrupt").glob("*")))} steps quarantined')
+  print(
+      f'{launcher} seed {seed}: {kills} kills, {during_write} during a checkpoint write, '
+      f'{len(list((workdir / "checkpoints_corrupt").glob("*")))} steps quarantined'
+  )
   assert_same_run(workdir, reference)

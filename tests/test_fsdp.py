@@ -1,5 +1,6 @@
 """FSDP on the 2-D mesh ('data', 'fsdp'): the sharding rule, the same training
 as replicated, checkpoints that move between meshes, bad mesh configs."""
+
 import functools
 import os
 import shutil
@@ -34,8 +35,7 @@ HIDDEN = (256, 128)
 
 def _max_abs_diff(a, b):
   a, b = jax.device_get((a, b))
-  return max(float(np.max(np.abs(x - y))) for x, y in zip(jax.tree.leaves(a),
-                                                        jax.tree.leaves(b)))
+  return max(float(np.max(np.abs(x - y))) for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b)))
 
 
 def _init_fn():
@@ -49,17 +49,21 @@ def _init_args():
 
 # (a) the rule ----------------------------------------------------------------
 
-@pytest.mark.parametrize('shape, fsdp, spec', [
-    ((64, 256), 4, P(None, 'fsdp')),
-    ((256, 128), 4, P('fsdp', None)),
-    ((3, 3, 64, 128), 4, P(None, None, None, 'fsdp')),
-    ((3, 3, 128, 128), 8, P(None, None, None, 'fsdp')),  # a tie goes to the last
-    ((1002, 32), 4, P(None, 'fsdp')),  # the largest dim that fsdp divides
-    ((1001, 30), 4, P()),  # none divides: replicated
-    ((64, 10), 4, P()),  # small
-    ((), 4, P()),  # scalar
-    ((512, 512), 1, P()),  # no fsdp axis to split over
-])
+
+@pytest.mark.parametrize(
+    'shape, fsdp, spec',
+    [
+        ((64, 256), 4, P(None, 'fsdp')),
+        ((256, 128), 4, P('fsdp', None)),
+        ((3, 3, 64, 128), 4, P(None, None, None, 'fsdp')),
+        ((3, 3, 128, 128), 8, P(None, None, None, 'fsdp')),  # a tie goes to the last
+        ((1002, 32), 4, P(None, 'fsdp')),  # the largest dim that fsdp divides
+        ((1001, 30), 4, P()),  # none divides: replicated
+        ((64, 10), 4, P()),  # small
+        ((), 4, P()),  # scalar
+        ((512, 512), 1, P()),  # no fsdp axis to split over
+    ],
+)
 def test_leaf_spec(shape, fsdp, spec):
   assert leaf_spec(shape, fsdp) == spec
 
@@ -75,8 +79,13 @@ def test_state_shardings_on_eval_shape_output():
     assert tree['dense0']['kernel'].spec == P(None, 'fsdp')
     assert tree['dense1']['kernel'].spec == P('fsdp', None)
     assert tree['head']['kernel'].spec == P()
-  for leaf in (sh.step, sh.rng, adam.count, *jax.tree.leaves(sh.batch_stats),
-               *jax.tree.leaves(sh.input_stats)):
+  for leaf in (
+      sh.step,
+      sh.rng,
+      adam.count,
+      *jax.tree.leaves(sh.batch_stats),
+      *jax.tree.leaves(sh.input_stats),
+  ):
     assert leaf.spec == P()
   sizes = [np.prod(s.shape) for s in jax.tree.leaves(shapes)]
   specs = [s.spec for s in jax.tree.leaves(sh)]
@@ -104,8 +113,10 @@ def test_batch_is_split_over_both_axes():
 
 # (b) FSDP trains like the replicated state --------------------------------------
 
+
 def test_fsdp_steps_match_replicated_and_really_shard():
   from sklearn.datasets import load_digits
+
   x, y = load_digits(return_X_y=True)
   x = (x.reshape(-1, 8, 8, 1) / 16).astype(np.float32)
   y = y.astype(np.int32)
@@ -117,10 +128,11 @@ def test_fsdp_steps_match_replicated_and_really_shard():
     mesh = mesh_lib.make_mesh(0, shape)
     sh = state_shardings(jax.eval_shape(init_fn, *_init_args()), mesh)
     state = jax.device_put(host, sh.replace(rng=None)).replace(
-        rng=jax.device_put(jax.random.key(1), sh.rng))
+        rng=jax.device_put(jax.random.key(1), sh.rng)
+    )
     step = steps.jit_train_step(mesh, task=task, state_sharding=sh)
     for i in range(20):
-      batch = {'image': x[32 * i:32 * (i + 1)], 'label': y[32 * i:32 * (i + 1)]}
+      batch = {'image': x[32 * i : 32 * (i + 1)], 'label': y[32 * i : 32 * (i + 1)]}
       state, _ = step(state, mesh_lib.shard_batch(batch, mesh))
     kernel, mu = state.params['dense1']['kernel'], state.opt_state[0].mu['dense1']['kernel']
     fsdp = dict(mesh.shape)['fsdp']
@@ -136,14 +148,22 @@ def test_fsdp_steps_match_replicated_and_really_shard():
 
 # (c) checkpoints move between meshes ------------------------------------------
 
+
 def _config(steps, mesh):
   # A constant learning rate: a run extended from 10 to 20 steps then has the
   # schedule of a 20-step run. No BatchNorm here: with normalised inputs the
   # always-blank pixels' dense0 gradients are 0 up to rounding, and Adam turns
   # that rounding (which differs between layouts) into steps of size lr.
-  c = small_config(**{'model': 'mlp', 'optimizer.schedule': 'constant',
-                      'checkpoint_every_steps': 10, 'eval_every_steps': 100,
-                      'eval_train': False, 'num_train_steps': steps})
+  c = small_config(
+      **{
+          'model': 'mlp',
+          'optimizer.schedule': 'constant',
+          'checkpoint_every_steps': 10,
+          'eval_every_steps': 100,
+          'eval_train': False,
+          'num_train_steps': steps,
+      }
+  )
   c.model_kwargs = {'hidden': HIDDEN}
   c.mesh = mesh
   return c
@@ -179,17 +199,23 @@ def test_checkpoint_moves_between_fsdp_and_replicated(tmp_path):
 
 # (d) bad meshes -----------------------------------------------------------------
 
-@pytest.mark.parametrize('mesh, fragment', [
-    ({'data': -1, 'model': 2}, "unknown axis 'model'"),
-    ({'data': -1, 'fsdp': -1}, 'at most one axis may be -1'),
-    ({'data': -1, 'fsdp': 3}, 'does not divide the 8 devices'),
-    ({'data': 2, 'fsdp': 2}, 'multiply to 4, not the 8 devices'),
-    ({'data': -1, 'fsdp': 0}, 'must be an integer >= 1, or -1'),
-    ({'data': -1, 'fsdp': 'a'}, 'must be an integer >= 1, or -1'),
-])
+
+@pytest.mark.parametrize(
+    'mesh, fragment',
+    [
+        ({'data': -1, 'model': 2}, "unknown axis 'model'"),
+        ({'data': -1, 'fsdp': -1}, 'at most one axis may be -1'),
+        ({'data': -1, 'fsdp': 3}, 'does not divide the 8 devices'),
+        ({'data': 2, 'fsdp': 2}, 'multiply to 4, not the 8 devices'),
+        ({'data': -1, 'fsdp': 0}, 'must be an integer >= 1, or -1'),
+        ({'data': -1, 'fsdp': 'a'}, 'must be an integer >= 1, or -1'),
+    ],
+)
 def test_bad_mesh_is_one_config_error_naming_the_field(mesh, fragment, tmp_path):
-  for call in (lambda: check_mesh_config(_config(1, mesh), 8),
-               lambda: loop.train_and_evaluate(_config(1, mesh), str(tmp_path))):
+  for call in (
+      lambda: check_mesh_config(_config(1, mesh), 8),
+      lambda: loop.train_and_evaluate(_config(1, mesh), str(tmp_path)),
+  ):
     with pytest.raises(ConfigError) as e:
       call()
     message = str(e.value)
@@ -200,10 +226,19 @@ def test_bad_mesh_is_one_config_error_naming_the_field(mesh, fragment, tmp_path)
 
 def test_launcher_mesh_override_error_is_one_line(tmp_path):
   proc = subprocess.run(
-      [sys.executable, 'launch/train.py', '--config=launch/configs/train.py:smoke',
-       f'--workdir={tmp_path}', '--config.mesh.fsdp=3'],
-      cwd=ROOT, capture_output=True, text=True, timeout=300,
-      env={**os.environ, 'PYTHONPATH': str(ROOT)})
+      [
+          sys.executable,
+          'launch/train.py',
+          '--config=launch/configs/train.py:smoke',
+          f'--workdir={tmp_path}',
+          '--config.mesh.fsdp=3',
+      ],
+      cwd=ROOT,
+      capture_output=True,
+      text=True,
+      timeout=300,
+      env={**os.environ, 'PYTHONPATH': str(ROOT)},
+  )
   assert proc.returncode != 0
   last = proc.stderr.strip().splitlines()[-1]
   assert last.startswith('error: config.mesh=') and 'does not divide' in last, last

@@ -1,4 +1,5 @@
 """Tests of jaxdl.data.image_ops against hand-computed boxes and direct PIL calls."""
+
 import math
 import pickle
 
@@ -21,6 +22,7 @@ def pil_bilinear(image, size):
 
 
 # --- sample_crop_box -------------------------------------------------------
+
 
 def test_crop_boxes_lie_inside_and_respect_scale_and_ratio():
   rng = np.random.default_rng(0)
@@ -46,8 +48,9 @@ def test_crop_box_distribution_uniform_area_loguniform_ratio_uniform_position():
   # area ~ U(0.25, 0.5), log aspect ~ U(log 3/4, log 4/3), position uniform.
   rng = np.random.default_rng(1)
   n, side = 4000, 1000
-  boxes = np.array([image_ops.sample_crop_box(side, side, rng, scale=(0.25, 0.5))
-                    for _ in range(n)], np.float64)
+  boxes = np.array(
+      [image_ops.sample_crop_box(side, side, rng, scale=(0.25, 0.5)) for _ in range(n)], np.float64
+  )
   top, left, h, w = boxes.T
   area = h * w / side**2
   log_aspect = np.log(w / h)
@@ -83,11 +86,12 @@ def test_crop_box_bad_ranges_raise():
 
 # --- random_resized_crop ---------------------------------------------------
 
+
 def test_random_resized_crop_is_the_drawn_box_resized_with_pil():
   image = coordinate_image(300, 200)
   out = image_ops.random_resized_crop(image, np.random.default_rng(7), 64)
   top, left, h, w = image_ops.sample_crop_box(300, 200, np.random.default_rng(7))
-  expected = pil_bilinear(image[top:top + h, left:left + w], 64)
+  expected = pil_bilinear(image[top : top + h, left : left + w], 64)
   np.testing.assert_array_equal(out, expected)
 
 
@@ -102,6 +106,7 @@ def test_random_resized_crop_shapes_dtypes_and_determinism():
 
 
 # --- random_flip -----------------------------------------------------------
+
 
 def test_flip_is_a_left_right_mirror_and_twice_is_identity():
   image = coordinate_image(5, 7)
@@ -129,6 +134,7 @@ def test_flip_probability_is_one_half():
 
 # --- center_crop_resize ----------------------------------------------------
 
+
 def test_center_crop_at_crop_size_is_the_hand_computed_central_region():
   # 300 x 200, size 224, padding 32: side int(224/256 * 200) = 175,
   # offsets ((300-175+1)//2, (200-175+1)//2) = (63, 13). With crop_padding
@@ -136,7 +142,7 @@ def test_center_crop_at_crop_size_is_the_hand_computed_central_region():
   image = coordinate_image(300, 200)
   assert image_ops.center_crop_box(300, 200, 224) == (63, 13, 175, 175)
   out = image_ops.center_crop_resize(image, 175, crop_padding=25)  # int(175/200*200) = 175
-  np.testing.assert_array_equal(out, image[63:63 + 175, 13:13 + 175])
+  np.testing.assert_array_equal(out, image[63 : 63 + 175, 13 : 13 + 175])
   out = image_ops.center_crop_resize(image, 200, crop_padding=0)
   np.testing.assert_array_equal(out, image[50:250, 0:200])
 
@@ -145,8 +151,11 @@ def test_center_crop_resize_matches_direct_pil_crop_and_resize():
   image = coordinate_image(37, 53)
   # side int(32/64 * 37) = 18, offsets ((37-18+1)//2, (53-18+1)//2) = (10, 18).
   out = image_ops.center_crop_resize(image, 32)
-  expected = np.asarray(PIL.Image.fromarray(image).crop((18, 10, 18 + 18, 10 + 18))
-                        .resize((32, 32), PIL.Image.BILINEAR))
+  expected = np.asarray(
+      PIL.Image.fromarray(image)
+      .crop((18, 10, 18 + 18, 10 + 18))
+      .resize((32, 32), PIL.Image.BILINEAR)
+  )
   np.testing.assert_array_equal(out, expected)
 
 
@@ -159,19 +168,23 @@ def test_center_crop_greyscale_keeps_one_channel():
 
 # --- resize and validation -------------------------------------------------
 
+
 def test_resize_matches_pil_and_accepts_height_width():
   image = coordinate_image(37, 53)
   np.testing.assert_array_equal(image_ops.resize(image, 20), pil_bilinear(image, 20))
   assert image_ops.resize(image, (10, 30)).shape == (10, 30, 3)
 
 
-@pytest.mark.parametrize('bad', [
-    np.zeros((4, 4, 3), np.float32),    # dtype
-    np.zeros((4,), np.uint8),           # rank
-    np.zeros((2, 4, 4, 3), np.uint8),   # rank
-    np.zeros((4, 4, 2), np.uint8),      # channels
-    np.zeros((0, 4, 3), np.uint8),      # empty
-])
+@pytest.mark.parametrize(
+    'bad',
+    [
+        np.zeros((4, 4, 3), np.float32),  # dtype
+        np.zeros((4,), np.uint8),  # rank
+        np.zeros((2, 4, 4, 3), np.uint8),  # rank
+        np.zeros((4, 4, 2), np.uint8),  # channels
+        np.zeros((0, 4, 3), np.uint8),  # empty
+    ],
+)
 def test_bad_images_raise_value_error(bad):
   rng = np.random.default_rng(0)
   with pytest.raises(ValueError, match='image'):
@@ -188,6 +201,7 @@ def test_bad_size_raises():
 
 
 # --- make_transforms -------------------------------------------------------
+
 
 def test_identity_transforms_leave_the_example():
   train_fn, eval_fn = image_ops.make_transforms('', 32)
@@ -218,8 +232,10 @@ def test_transforms_pickle_for_worker_processes():
     for fn in image_ops.make_transforms(name, 16):
       clone = pickle.loads(pickle.dumps(fn))
       example = {'image': coordinate_image(40, 30)}
-      np.testing.assert_array_equal(clone(example, np.random.default_rng(0))['image'],
-                                    fn(example, np.random.default_rng(0))['image'])
+      np.testing.assert_array_equal(
+          clone(example, np.random.default_rng(0))['image'],
+          fn(example, np.random.default_rng(0))['image'],
+      )
 
 
 def test_unknown_transform_names_the_accepted_ones():

@@ -7,6 +7,7 @@ message starts with 'config.<field>=' (or names the wrong entry of it,
 runs check that a launcher turns the mistake into one 'error: ...' line and a
 non-zero exit code, without a traceback.
 """
+
 import importlib
 import os
 import re
@@ -25,11 +26,12 @@ EXPERIMENTS = {
     'classify': ('jaxdl.convnets.classify_experiment', ('', 'smoke', 'resnet20')),
     'data_mismatch': ('jaxdl.mismatch.data_mismatch_experiment', ('', 'smoke')),
     'detect': ('jaxdl.detection.detect_experiment', ('', 'smoke', 'voc2007')),
-    'diagnose': ('jaxdl.analysis.diagnosis', ('', 'smoke', 'scenario_b', 'variance',
-                                              'mismatch')),
+    'diagnose': ('jaxdl.analysis.diagnosis', ('', 'smoke', 'scenario_b', 'variance', 'mismatch')),
     'error_analysis': ('jaxdl.review.error_analysis_experiment', ('', 'smoke')),
-    'face_verification': ('jaxdl.embedding.face_verification_experiment',
-                          ('', 'smoke', 'digits', 'omniglot', 'lfw')),
+    'face_verification': (
+        'jaxdl.embedding.face_verification_experiment',
+        ('', 'smoke', 'digits', 'omniglot', 'lfw'),
+    ),
     'hparam_search': ('jaxdl.hparam.hparam_search_experiment', ('', 'smoke')),
     'multitask': ('jaxdl.multitask.multitask_experiment', ('', 'smoke')),
     'optimizers': ('jaxdl.optim.optimizers_experiment', ('', 'smoke')),
@@ -68,8 +70,9 @@ def _check(launcher, config):
   return importlib.import_module(EXPERIMENTS[launcher][0]).check_config(config)
 
 
-@pytest.mark.parametrize('launcher,variant', [
-    (name, v) for name, (_, variants) in EXPERIMENTS.items() for v in variants])
+@pytest.mark.parametrize(
+    'launcher,variant', [(name, v) for name, (_, variants) in EXPERIMENTS.items() for v in variants]
+)
 def test_default_and_variant_configs_pass(launcher, variant, tmp_path):
   _check(launcher, _config(launcher, variant, str(tmp_path)))
 
@@ -212,8 +215,12 @@ BAD = [
     ('regularization', 'regularization.augment.affine.max_rotation_deg', -10.0, '>= 0'),
     ('regularization', 'regularization.augment.affine.max_shear', -0.1, '>= 0'),
     ('regularization', 'regularization.augment.affine.rotation', 10.0, 'not an argument'),
-    ('regularization', 'regularization.augment.elastic', {'alpha': 3.0, 'sigma': 0.0},
-     'elastic.sigma=0.0: must be a number > 0'),
+    (
+        'regularization',
+        'regularization.augment.elastic',
+        {'alpha': 3.0, 'sigma': 0.0},
+        'elastic.sigma=0.0: must be a number > 0',
+    ),
     ('regularization', 'model_kwargs.keep_prob', 1.5, '(0, 1]'),
     # style_transfer
     ('style_transfer', 'content', 'mona_lisa.jpg', 'existing image file'),
@@ -255,10 +262,10 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize('launcher,field,value,fragment', BAD,
-                         ids=[f'{b[0]}-{b[1]}={b[2]!r}' for b in BAD])
-def test_bad_value_is_one_config_error_naming_the_field(launcher, field, value, fragment,
-                                                        tmp_path):
+@pytest.mark.parametrize(
+    'launcher,field,value,fragment', BAD, ids=[f'{b[0]}-{b[1]}={b[2]!r}' for b in BAD]
+)
+def test_bad_value_is_one_config_error_naming_the_field(launcher, field, value, fragment, tmp_path):
   variant = 'smoke' if launcher != 'diagnose' else ''
   config = _config(launcher, variant, str(tmp_path))
   _set(config, field, value)
@@ -273,6 +280,7 @@ def test_bad_value_is_one_config_error_naming_the_field(launcher, field, value, 
 
 def test_batch_size_must_split_over_the_devices():
   import jax
+
   config = _config('translate', 'smoke')
   config.num_devices = 0  # all: 8 simulated devices in the tests
   config.batch_size = jax.device_count() + 1
@@ -282,6 +290,7 @@ def test_batch_size_must_split_over_the_devices():
 
 def test_face_verification_held_out_must_be_identities_of_the_dataset():
   from jaxdl.embedding import face_verification_experiment
+
   config = _config('face_verification', 'smoke')
   config.identities.held_out = (0, 1, 2, 3, 4, 99)
   with pytest.raises(ConfigError, match=r'^config\.identities\.held_out=.*\[99\]'):
@@ -290,59 +299,150 @@ def test_face_verification_held_out_must_be_identities_of_the_dataset():
 
 def test_style_transfer_image_too_small_for_the_deepest_layer():
   from jaxdl.style import images, style_transfer_experiment
+
   config = _config('style_transfer', 'smoke')
   config.max_side = 20
   with pytest.raises(ConfigError, match=r'^config\.max_side=20: .*conv5_1'):
     style_transfer_experiment.check_image_size(
-        config, images.load_image(config.content, config.max_side))
+        config, images.load_image(config.content, config.max_side)
+    )
 
 
 BAD_FLAGS = [
-    ('jaxdl.detection.benchmark', dict(sizes=['1000', 'x'], max_outputs=100, image_size=64,
-                                       batch=4, repeats=10), '--sizes='),
-    ('jaxdl.detection.benchmark', dict(sizes=['0'], max_outputs=100, image_size=64, batch=4,
-                                       repeats=10), '--sizes='),
-    ('jaxdl.detection.benchmark', dict(sizes=['10'], max_outputs=0, image_size=64, batch=4,
-                                       repeats=10), '--max_outputs='),
-    ('jaxdl.detection.benchmark', dict(sizes=['10'], max_outputs=10, image_size=15, batch=4,
-                                       repeats=10), '--image_size='),
-    ('jaxdl.detection.benchmark', dict(sizes=['10'], max_outputs=10, image_size=64, batch=0,
-                                       repeats=10), '--batch='),
-    ('jaxdl.detection.benchmark', dict(sizes=['10'], max_outputs=10, image_size=64, batch=4,
-                                       repeats=0), '--repeats='),
-    ('jaxdl.hparam.bench', dict(num_trials=0, num_steps=1, batch_size=1, repeats=1),
-     '--num_trials='),
-    ('jaxdl.hparam.bench', dict(num_trials=2, num_steps=0, batch_size=1, repeats=1),
-     '--num_steps='),
-    ('jaxdl.hparam.bench', dict(num_trials=2, num_steps=1, batch_size=0, repeats=1),
-     '--batch_size='),
-    ('jaxdl.hparam.bench', dict(num_trials=2, num_steps=1, batch_size=1, repeats=0),
-     '--repeats='),
-    ('jaxdl.bench.throughput', dict(models=['mlp', 'nope'], dataset='digits', batch_size=8,
-                                    steps=1, num_devices=0), '--models='),
-    ('jaxdl.bench.throughput', dict(models=['mlp'], dataset='mnist_online', batch_size=8,
-                                    steps=1, num_devices=0), '--dataset='),
-    ('jaxdl.bench.throughput', dict(models=['mlp'], dataset='digits', batch_size=0, steps=1,
-                                    num_devices=0), '--batch_size='),
-    ('jaxdl.bench.throughput', dict(models=['mlp'], dataset='digits', batch_size=8, steps=0,
-                                    num_devices=0), '--steps='),
-    ('jaxdl.bench.throughput', dict(models=['mlp'], dataset='digits', batch_size=8, steps=1,
-                                    num_devices=-1), '--num_devices='),
-    ('jaxdl.bench.throughput', dict(models=['mlp'], dataset='digits', batch_size=9, steps=1,
-                                    num_devices=0), '--batch_size='),
-    ('jaxdl.bench.torch_peer', dict(models=['lenet5', 'vit'], batch_size=8, steps=1, rounds=1,
-                                    num_devices=0, cores=0, host_devices=0), '--models='),
-    ('jaxdl.bench.torch_peer', dict(models=['lenet5'], batch_size=8, steps=1, rounds=0,
-                                    num_devices=0, cores=0, host_devices=0), '--rounds='),
-    ('jaxdl.bench.torch_peer', dict(models=['lenet5'], batch_size=8, steps=1, rounds=1,
-                                    num_devices=0, cores=10**4, host_devices=0), '--cores='),
-    ('jaxdl.bench.torch_peer', dict(models=['lenet5'], batch_size=8, steps=1, rounds=1,
-                                    num_devices=0, cores=0, host_devices=-2), '--host_devices='),
+    (
+        'jaxdl.detection.benchmark',
+        dict(sizes=['1000', 'x'], max_outputs=100, image_size=64, batch=4, repeats=10),
+        '--sizes=',
+    ),
+    (
+        'jaxdl.detection.benchmark',
+        dict(sizes=['0'], max_outputs=100, image_size=64, batch=4, repeats=10),
+        '--sizes=',
+    ),
+    (
+        'jaxdl.detection.benchmark',
+        dict(sizes=['10'], max_outputs=0, image_size=64, batch=4, repeats=10),
+        '--max_outputs=',
+    ),
+    (
+        'jaxdl.detection.benchmark',
+        dict(sizes=['10'], max_outputs=10, image_size=15, batch=4, repeats=10),
+        '--image_size=',
+    ),
+    (
+        'jaxdl.detection.benchmark',
+        dict(sizes=['10'], max_outputs=10, image_size=64, batch=0, repeats=10),
+        '--batch=',
+    ),
+    (
+        'jaxdl.detection.benchmark',
+        dict(sizes=['10'], max_outputs=10, image_size=64, batch=4, repeats=0),
+        '--repeats=',
+    ),
+    (
+        'jaxdl.hparam.bench',
+        dict(num_trials=0, num_steps=1, batch_size=1, repeats=1),
+        '--num_trials=',
+    ),
+    (
+        'jaxdl.hparam.bench',
+        dict(num_trials=2, num_steps=0, batch_size=1, repeats=1),
+        '--num_steps=',
+    ),
+    (
+        'jaxdl.hparam.bench',
+        dict(num_trials=2, num_steps=1, batch_size=0, repeats=1),
+        '--batch_size=',
+    ),
+    ('jaxdl.hparam.bench', dict(num_trials=2, num_steps=1, batch_size=1, repeats=0), '--repeats='),
+    (
+        'jaxdl.bench.throughput',
+        dict(models=['mlp', 'nope'], dataset='digits', batch_size=8, steps=1, num_devices=0),
+        '--models=',
+    ),
+    (
+        'jaxdl.bench.throughput',
+        dict(models=['mlp'], dataset='mnist_online', batch_size=8, steps=1, num_devices=0),
+        '--dataset=',
+    ),
+    (
+        'jaxdl.bench.throughput',
+        dict(models=['mlp'], dataset='digits', batch_size=0, steps=1, num_devices=0),
+        '--batch_size=',
+    ),
+    (
+        'jaxdl.bench.throughput',
+        dict(models=['mlp'], dataset='digits', batch_size=8, steps=0, num_devices=0),
+        '--steps=',
+    ),
+    (
+        'jaxdl.bench.throughput',
+        dict(models=['mlp'], dataset='digits', batch_size=8, steps=1, num_devices=-1),
+        '--num_devices=',
+    ),
+    (
+        'jaxdl.bench.throughput',
+        dict(models=['mlp'], dataset='digits', batch_size=9, steps=1, num_devices=0),
+        '--batch_size=',
+    ),
+    (
+        'jaxdl.bench.torch_peer',
+        dict(
+            models=['lenet5', 'vit'],
+            batch_size=8,
+            steps=1,
+            rounds=1,
+            num_devices=0,
+            cores=0,
+            host_devices=0,
+        ),
+        '--models=',
+    ),
+    (
+        'jaxdl.bench.torch_peer',
+        dict(
+            models=['lenet5'],
+            batch_size=8,
+            steps=1,
+            rounds=0,
+            num_devices=0,
+            cores=0,
+            host_devices=0,
+        ),
+        '--rounds=',
+    ),
+    (
+        'jaxdl.bench.torch_peer',
+        dict(
+            models=['lenet5'],
+            batch_size=8,
+            steps=1,
+            rounds=1,
+            num_devices=0,
+            cores=10**4,
+            host_devices=0,
+        ),
+        '--cores=',
+    ),
+    (
+        'jaxdl.bench.torch_peer',
+        dict(
+            models=['lenet5'],
+            batch_size=8,
+            steps=1,
+            rounds=1,
+            num_devices=0,
+            cores=0,
+            host_devices=-2,
+        ),
+        '--host_devices=',
+    ),
 ]
 
 
-@pytest.mark.parametrize('module,kwargs,prefix', BAD_FLAGS,
-                         ids=[f'{m.rsplit(".", 1)[-1]}-{p}' for m, _, p in BAD_FLAGS])
+@pytest.mark.parametrize(
+    'module,kwargs,prefix', BAD_FLAGS, ids=[f'{m.rsplit(".", 1)[-1]}-{p}' for m, _, p in BAD_FLAGS]
+)
 def test_bench_flags_are_checked(module, kwargs, prefix):
   with pytest.raises(ConfigError) as e:
     importlib.import_module(module).check_flags(**kwargs)
@@ -353,27 +453,54 @@ def test_bench_default_flags_pass():
   from jaxdl.bench import throughput, torch_peer
   from jaxdl.detection import benchmark
   from jaxdl.hparam import bench
+
   assert benchmark.check_flags(['1000', '5000'], 100, 64, 4, 10) == [1000, 5000]
   bench.check_flags(num_trials=32, num_steps=300, batch_size=64, repeats=2)
   throughput.check_flags(['mlp', 'cnn'], 'digits', 128, 50, 0)
-  torch_peer.check_flags(['lenet5', 'lenet5_xla', 'cifar_resnet18'], batch_size=128, steps=10,
-                         rounds=3, num_devices=0, cores=0, host_devices=0)
+  torch_peer.check_flags(
+      ['lenet5', 'lenet5_xla', 'cifar_resnet18'],
+      batch_size=128,
+      steps=10,
+      rounds=3,
+      num_devices=0,
+      cores=0,
+      host_devices=0,
+  )
 
 
 def _launch(*args):
-  return subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True,
-                        env={**os.environ, 'PYTHONPATH': str(ROOT)}, timeout=300)
+  return subprocess.run(
+      [sys.executable, *args],
+      cwd=ROOT,
+      capture_output=True,
+      text=True,
+      env={**os.environ, 'PYTHONPATH': str(ROOT)},
+      timeout=300,
+  )
 
 
-@pytest.mark.parametrize('launcher,flag,prefix', [
-    ('translate', '--config.optimizer.learning_rate=-0.003',
-     'error: config.optimizer.learning_rate=-0.003: '),
-    ('detect', '--config.evaluation.nms_iou_threshold=1.5',
-     'error: config.evaluation.nms_iou_threshold=1.5: '),
-])
+@pytest.mark.parametrize(
+    'launcher,flag,prefix',
+    [
+        (
+            'translate',
+            '--config.optimizer.learning_rate=-0.003',
+            'error: config.optimizer.learning_rate=-0.003: ',
+        ),
+        (
+            'detect',
+            '--config.evaluation.nms_iou_threshold=1.5',
+            'error: config.evaluation.nms_iou_threshold=1.5: ',
+        ),
+    ],
+)
 def test_launcher_prints_one_line_and_exits_non_zero(launcher, flag, prefix, tmp_path):
-  r = _launch(f'launch/{launcher}.py', f'--config=launch/configs/{launcher}.py:smoke',
-              f'--workdir={tmp_path}', flag)
+  r = _launch(
+      f'launch/{launcher}.py',
+      f'--config=launch/configs/{launcher}.py:smoke',
+      f'--workdir={tmp_path}',
+      flag,
+  )
   assert r.returncode != 0
   assert 'Traceback' not in r.stderr, r.stderr[-3000:]
   assert r.stderr.strip().splitlines()[-1].startswith(prefix), r.stderr[-3000:]
@@ -401,38 +528,43 @@ CONFIG_LAUNCHERS = sorted([*EXPERIMENTS, 'train', 'char_lm'])
 @pytest.mark.parametrize('launcher', CONFIG_LAUNCHERS)
 def test_unknown_config_override_names_the_nearest_fields(launcher, capsys):
   from jaxdl.cli import check_config_overrides
+
   default = f'launch/configs/{launcher}.py'
   real = next(k for k in _flat(load_config(default)) if '.' not in k)
   with pytest.raises(SystemExit) as e:
     check_config_overrides(['prog', f'--config.{real}x=1'], default)
-  assert str(e.value).startswith(f'error: unknown config field --config.{real}x; nearest: '
-                                 f'--config.{real}'), e.value
+  assert str(e.value).startswith(
+      f'error: unknown config field --config.{real}x; nearest: ' f'--config.{real}'
+  ), e.value
   check_config_overrides(['prog', f'--config.{real}=1'], default)  # a real field passes
 
 
 def _flat(config):
   from jaxdl.train.workdir import flatten
+
   return flatten(config)
 
 
 def test_every_config_launcher_defines_its_flag_through_the_checked_helper():
   # config_flags.DEFINE_config_file alone would turn a typo into a KeyError traceback.
   for launcher in CONFIG_LAUNCHERS:
-    source = (ROOT / 'launch' / f'{launcher}.py').read_text()
+    source = ''.join((ROOT / 'launch' / f'{launcher}.py').read_text().split())  # layout-free
     assert 'DEFINE_config_file' not in source, launcher
     # experiment_main defines --config with define_config.
-    assert (f"define_config('launch/configs/{launcher}.py'" in source
-            or f"experiment_main('launch/configs/{launcher}.py'" in source), launcher
+    assert (
+        f"define_config('launch/configs/{launcher}.py'" in source
+        or f"experiment_main('launch/configs/{launcher}.py'" in source
+    ), launcher
 
 
 def test_every_launcher_runs_the_experiment_module_of_its_name():
   # jaxdl/cli.py's naming rule: launch/<name>.py runs jaxdl/<topic>/<name>_experiment.py,
   # and every such module has a launcher.
-  modules = {p.stem[:-len('_experiment')]: p for p in (ROOT / 'jaxdl').glob('*/*_experiment.py')}
+  modules = {p.stem[: -len('_experiment')]: p for p in (ROOT / 'jaxdl').glob('*/*_experiment.py')}
   assert sorted(modules) == CONFIG_LAUNCHERS
   for launcher, path in modules.items():
     module_name = f'jaxdl.{path.parent.name}.{path.stem}'
-    source = (ROOT / 'launch' / f'{launcher}.py').read_text()
+    source = ''.join((ROOT / 'launch' / f'{launcher}.py').read_text().split())  # layout-free
     assert f"'{module_name}:run'" in source, launcher
     module = importlib.import_module(module_name)
     assert callable(module.run) and callable(module.report), module_name
@@ -442,6 +574,11 @@ def test_unknown_config_override_is_one_line_from_the_launcher(tmp_path):
   r = _launch('launch/detect.py', f'--workdir={tmp_path}', '--config.optimizr.learning_rate=1')
   assert r.returncode != 0
   assert 'Traceback' not in r.stderr, r.stderr[-3000:]
-  assert r.stderr.strip().splitlines()[-1].startswith(
-      'error: unknown config field --config.optimizr.learning_rate; nearest: '
-      '--config.optimizer.learning_rate'), r.stderr[-3000:]
+  assert (
+      r.stderr.strip()
+      .splitlines()[-1]
+      .startswith(
+          'error: unknown config field --config.optimizr.learning_rate; nearest: '
+          '--config.optimizer.learning_rate'
+      )
+  ), r.stderr[-3000:]

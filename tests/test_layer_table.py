@@ -1,4 +1,5 @@
 """Layer table (notes 4.7) against the hand-made LeNet-5 table and model totals."""
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -24,8 +25,14 @@ def test_lenet_table_by_hand():
   assert [(r.name, r.shape, r.size, r.params) for r in rows] == want
   assert lt.total_params(rows) == 61_706
   text = lt.format_layer_table(rows)
-  assert text.splitlines()[0].split() == ['layer', 'activation', 'shape',
-                                          'activation', 'size', 'params']
+  assert text.splitlines()[0].split() == [
+      'layer',
+      'activation',
+      'shape',
+      'activation',
+      'size',
+      'params',
+  ]
   assert text.splitlines()[-1].split() == ['total', '61,706']
   assert '28x28x6' in text
 
@@ -35,10 +42,13 @@ def _all_params(model, shape):
   return sum(int(np.prod(a.shape)) for a in jax.tree.leaves(v['params']))
 
 
-@pytest.mark.parametrize('model,shape', [
-    (resnet.ResNetTiny(block='bottleneck'), (1, 32, 32, 3)),
-    (inception.GoogLeNetTiny(), (1, 32, 32, 3)),
-])
+@pytest.mark.parametrize(
+    'model,shape',
+    [
+        (resnet.ResNetTiny(block='bottleneck'), (1, 32, 32, 3)),
+        (inception.GoogLeNetTiny(), (1, 32, 32, 3)),
+    ],
+)
 def test_nested_models_count_each_parameter_once(model, shape):
   rows = lt.layer_table(model, shape)
   assert lt.total_params(rows) == _all_params(model, shape)

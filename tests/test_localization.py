@@ -1,4 +1,5 @@
 """Localisation target and "don't care" loss (notes 4.11.1) against a numpy formula."""
+
 import jax
 import jax.numpy as jnp
 import numpy as np

@@ -1,4 +1,5 @@
 """VOC all-point mAP@0.5 against hand-computed examples."""
+
 import numpy as np
 import pytest
 
@@ -8,7 +9,9 @@ from jaxdl.detection import map as M
 def test_all_point_interpolation_hand_case():
   # envelope: precision 1 up to recall 0.5, then 2/3 up to recall 1.
   assert M.average_precision([0.5, 0.5, 1.0], [1.0, 0.5, 2 / 3]) == pytest.approx(0.5 + 0.5 * 2 / 3)
-  assert M.average_precision([0.25, 0.5], [1.0, 1.0]) == pytest.approx(0.5)  # never reaches recall 1
+  assert M.average_precision([0.25, 0.5], [1.0, 1.0]) == pytest.approx(
+      0.5
+  )  # never reaches recall 1
 
 
 def _box(x, y, s=10.0):
@@ -16,11 +19,22 @@ def _box(x, y, s=10.0):
 
 
 def test_hand_computed_map():
-  gts = [{'boxes': np.array([_box(0, 0), _box(50, 50)]), 'labels': np.array([0, 1])},
-         {'boxes': np.array([_box(0, 0), _box(30, 30)]), 'labels': np.array([0, 0])}]
-  dets = [{'boxes': np.array([_box(1, 0), _box(0, 1), _box(50, 50)]),
-           'scores': np.array([0.9, 0.8, 0.5]), 'labels': np.array([0, 0, 1])},
-          {'boxes': np.array([_box(30, 31), _box(5, 5)]), 'scores': np.array([0.7, 0.6]), 'labels': np.array([0, 0])}]
+  gts = [
+      {'boxes': np.array([_box(0, 0), _box(50, 50)]), 'labels': np.array([0, 1])},
+      {'boxes': np.array([_box(0, 0), _box(30, 30)]), 'labels': np.array([0, 0])},
+  ]
+  dets = [
+      {
+          'boxes': np.array([_box(1, 0), _box(0, 1), _box(50, 50)]),
+          'scores': np.array([0.9, 0.8, 0.5]),
+          'labels': np.array([0, 0, 1]),
+      },
+      {
+          'boxes': np.array([_box(30, 31), _box(5, 5)]),
+          'scores': np.array([0.7, 0.6]),
+          'labels': np.array([0, 0]),
+      },
+  ]
   # class 0, 3 ground truths, detections by score:
   #   0.9 img0 IoU 90/110 -> TP; 0.8 img0 same object already taken -> FP;
   #   0.7 img1 IoU 90/110 -> TP; 0.6 img1 IoU 25/175 -> FP.
@@ -37,7 +51,11 @@ def test_hand_computed_map():
 
 def test_threshold_is_inclusive_and_class_must_match():
   gts = [{'boxes': np.array([[0.0, 0.0, 2.0, 1.0]]), 'labels': np.array([0])}]
-  half = {'boxes': np.array([[0.0, 0.0, 1.0, 1.0]]), 'scores': np.array([1.0]), 'labels': np.array([0])}
+  half = {
+      'boxes': np.array([[0.0, 0.0, 1.0, 1.0]]),
+      'scores': np.array([1.0]),
+      'labels': np.array([0]),
+  }
   assert M.mean_average_precision([half], gts, 1)[0] == pytest.approx(1.0)  # IoU exactly 0.5
   assert M.mean_average_precision([half], gts, 1, iou_threshold=0.51)[0] == 0.0
   wrong = dict(half, labels=np.array([1]), boxes=gts[0]['boxes'])
@@ -45,9 +63,13 @@ def test_threshold_is_inclusive_and_class_must_match():
 
 
 def test_padded_helpers_and_errors():
-  dets = M.from_padded(np.zeros((2, 3, 4)), np.ones((2, 3)), np.zeros((2, 3), int), np.array([1, 3]))
+  dets = M.from_padded(
+      np.zeros((2, 3, 4)), np.ones((2, 3)), np.zeros((2, 3), int), np.array([1, 3])
+  )
   assert [len(d['scores']) for d in dets] == [1, 3]
-  gts = M.ground_truth_from_padded(np.zeros((2, 3, 4)), np.zeros((2, 3), int), np.array([[1, 0, 0], [1, 1, 0]]))
+  gts = M.ground_truth_from_padded(
+      np.zeros((2, 3, 4)), np.zeros((2, 3), int), np.array([[1, 0, 0], [1, 1, 0]])
+  )
   assert [len(g['labels']) for g in gts] == [1, 2]
   with pytest.raises(ValueError, match='same images'):
     M.mean_average_precision(dets, gts[:1], 1)
@@ -68,6 +90,7 @@ def _interpolated_ap(tp, n_gt):
 @pytest.mark.parametrize('seed', range(6))
 def test_ap_matches_devkit_envelope_and_bounds_sklearn(seed):
   from sklearn.metrics import average_precision_score
+
   rng = np.random.default_rng(seed)
   n = int(rng.integers(3, 40))
   tp = (rng.random(n) < rng.uniform(0.2, 0.8)).astype(float)
@@ -87,7 +110,9 @@ def test_ap_matches_devkit_envelope_and_bounds_sklearn(seed):
   # A non-increasing precision at the hits: envelope = precision, so the two definitions agree.
   hits = np.array([1, 1, 0, 1, 0, 0, 1, 0, 0, 0, 0], float)
   r, p = np.cumsum(hits) / hits.sum(), np.cumsum(hits) / np.arange(1, len(hits) + 1)
-  assert M.average_precision(r, p) == pytest.approx(average_precision_score(hits, -np.arange(len(hits))))
+  assert M.average_precision(r, p) == pytest.approx(
+      average_precision_score(hits, -np.arange(len(hits)))
+  )
 
 
 @pytest.mark.parametrize('seed', range(4))
@@ -99,8 +124,13 @@ def test_map_on_random_problems_stays_in_unit_interval(seed):
   for g in gts:  # jittered copies of the ground truth plus duplicates and noise
     k = int(rng.integers(0, 6))
     b = np.concatenate([g['boxes'] + rng.normal(0, 3, g['boxes'].shape), g['boxes'], box(k)])
-    dets.append({'boxes': b, 'scores': rng.random(len(b)),
-                 'labels': np.concatenate([g['labels'], g['labels'], rng.integers(0, 3, k)])})
+    dets.append(
+        {
+            'boxes': b,
+            'scores': rng.random(len(b)),
+            'labels': np.concatenate([g['labels'], g['labels'], rng.integers(0, 3, k)]),
+        }
+    )
   mean, ap = M.mean_average_precision(dets, gts, 3)
   finite = ap[~np.isnan(ap)]
   assert np.all((finite >= 0) & (finite <= 1)) and (np.isnan(mean) or 0 <= mean <= 1)
@@ -115,11 +145,15 @@ def test_average_precision_rejects_inputs_outside_its_definition():
   # Before: recall above 1 (counts, or a wrong denominator) came back as AP = 1.7.
   with pytest.raises(ValueError, match=r'recall must be fractions in \[0, 1\], got 1.7 at index 1'):
     M.average_precision([0.7, 1.7], [1.0, 1.0])
-  with pytest.raises(ValueError, match=r'precision must be fractions in \[0, 1\], got 1.7 at index 1'):
+  with pytest.raises(
+      ValueError, match=r'precision must be fractions in \[0, 1\], got 1.7 at index 1'
+  ):
     M.average_precision([0.5, 1.0], [1.0, 1.7])
   with pytest.raises(ValueError, match=r'recall must be fractions in \[0, 1\], got nan at index 0'):
     M.average_precision([np.nan, 1.0], [1.0, 1.0])
-  with pytest.raises(ValueError, match=r'recall must be non-decreasing.*got 1.0 then 0.5 at index 0'):
+  with pytest.raises(
+      ValueError, match=r'recall must be non-decreasing.*got 1.0 then 0.5 at index 0'
+  ):
     M.average_precision([1.0, 0.5], [1.0, 0.5])
   with pytest.raises(ValueError, match='equal 1-D shapes'):
     M.average_precision([0.5, 1.0], [1.0])
@@ -128,12 +162,20 @@ def test_average_precision_rejects_inputs_outside_its_definition():
 
 def test_detection_dicts_are_checked():
   gts = [{'boxes': np.array([_box(0, 0)]), 'labels': np.array([0])}]
-  det = {'boxes': np.array([_box(0, 0), _box(5, 5)]), 'scores': np.array([0.9, 0.8]), 'labels': np.array([0, 0])}
-  with pytest.raises(ValueError, match=r"detections\[0\]\['scores'\] must be \[n\] = \(2,\), got shape \(1,\)"):
+  det = {
+      'boxes': np.array([_box(0, 0), _box(5, 5)]),
+      'scores': np.array([0.9, 0.8]),
+      'labels': np.array([0, 0]),
+  }
+  with pytest.raises(
+      ValueError, match=r"detections\[0\]\['scores'\] must be \[n\] = \(2,\), got shape \(1,\)"
+  ):
     M.mean_average_precision([dict(det, scores=np.array([0.9]))], gts, 1)
   with pytest.raises(ValueError, match=r"detections\[0\]\['scores'\] must be finite"):
     M.mean_average_precision([dict(det, scores=np.array([np.nan, 0.8]))], gts, 1)
-  with pytest.raises(ValueError, match=r"ground_truths\[0\]\['labels'\] must be \[n\] = \(1,\), got shape \(2,\)"):
+  with pytest.raises(
+      ValueError, match=r"ground_truths\[0\]\['labels'\] must be \[n\] = \(1,\), got shape \(2,\)"
+  ):
     M.mean_average_precision([det], [dict(gts[0], labels=np.array([0, 0]))], 1)
   with pytest.raises(ValueError, match=r"detections\[0\]\['boxes'\] must be \[n, 4\]"):
     M.mean_average_precision([dict(det, boxes=np.zeros((2, 3)))], gts, 1)

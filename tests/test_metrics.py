@@ -1,4 +1,5 @@
 """Tests for jaxdl.analysis.metrics against scikit-learn and hand counts."""
+
 import functools
 
 import jax
@@ -22,9 +23,7 @@ def _random_predictions(seed, n=203, num_classes=4):
 def test_confusion_matrix_hand_counts():
   predictions = np.array([0, 1, 1, 2, 2, 2])
   labels = np.array([0, 1, 2, 2, 2, 0])
-  expected = np.array([[1, 0, 1],
-                       [0, 1, 0],
-                       [0, 1, 2]])
+  expected = np.array([[1, 0, 1], [0, 1, 0], [0, 1, 2]])
   np.testing.assert_array_equal(metrics.confusion_matrix(predictions, labels, 3), expected)
   assert metrics.accuracy(expected) == pytest.approx(4 / 6)
   assert metrics.error(expected) == pytest.approx(2 / 6)
@@ -77,7 +76,8 @@ def test_counts_sum_exactly_over_batches_and_padding():
     total += np.asarray(metrics.confusion_matrix(p, y, 4, mask=m))
   np.testing.assert_array_equal(total, skm.confusion_matrix(labels, predictions, labels=range(4)))
   assert metrics.precision_recall_f1(total, 'macro')['f1'] == pytest.approx(
-      skm.f1_score(labels, predictions, average='macro'))
+      skm.f1_score(labels, predictions, average='macro')
+  )
 
 
 def test_counts_under_jit_on_8_device_mesh():
@@ -189,7 +189,9 @@ def test_counts_and_tables_reject_bad_values():
     metrics.group_errors([5, 0], [3, 2])  # before: an "error rate" of 1.67
   with pytest.raises(ValueError, match=r'must be equal \[G\] shapes'):
     metrics.group_errors([1, 0], [3])
-  np.testing.assert_array_equal(metrics.group_errors([1, 0], [2, 0]), [0.5, np.nan])  # empty group: NaN
+  np.testing.assert_array_equal(
+      metrics.group_errors([1, 0], [2, 0]), [0.5, np.nan]
+  )  # empty group: NaN
   with pytest.raises(ValueError, match='groups must name at least one group'):
     metrics.rank_by_group_average({'a': {'x': 0.1}}, groups=[])  # before: mean of [] = nan
   with pytest.raises(ValueError, match=r"model 'b' has non-finite errors for groups \['x'\]"):

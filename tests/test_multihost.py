@@ -9,6 +9,7 @@ SIGTERM or SIGKILL must exit (no process left waiting on its peer) and its
 rerun must end bit-equal to the uninterrupted 2-process job. Every process
 is ended by the fixture, whatever the outcome.
 """
+
 import signal
 
 import numpy as np
@@ -18,10 +19,15 @@ from helpers import small_config
 from jaxdl.train import loop
 from procs import Procs, checkpoint_steps, final_meta, last_line
 
-PERIODS = {'num_train_steps': 40, 'log_every_steps': 5, 'eval_every_steps': 10,
-           'checkpoint_every_steps': 25}
-FLAGS = ['--config=launch/configs/train.py:smoke'] + [f'--config.{k}={v}'
-                                                    for k, v in PERIODS.items()]
+PERIODS = {
+    'num_train_steps': 40,
+    'log_every_steps': 5,
+    'eval_every_steps': 10,
+    'checkpoint_every_steps': 25,
+}
+FLAGS = ['--config=launch/configs/train.py:smoke'] + [
+    f'--config.{k}={v}' for k, v in PERIODS.items()
+]
 TIMEOUT_S = 240
 
 
@@ -67,24 +73,29 @@ def _curves(workdir):
 
 
 def test_two_processes_compute_what_one_process_with_eight_devices_computes(
-    one_process, two_processes):
+    one_process, two_processes
+):
   a, b = _curves(one_process), _curves(two_processes)
   assert a.keys() == b.keys() and 'train_batch' in a
   for curve in a:
     assert a[curve].keys() == b[curve].keys() and a[curve]['step'] == b[curve]['step'], curve
     for k in a[curve]:
-      np.testing.assert_allclose(b[curve][k], a[curve][k], rtol=0, atol=1e-5,
-                                 err_msg=f'{curve} {k}')
+      np.testing.assert_allclose(
+          b[curve][k], a[curve][k], rtol=0, atol=1e-5, err_msg=f'{curve} {k}'
+      )
   assert (two_processes / 'results.md').read_text() == (one_process / 'results.md').read_text()
   # One writer: process 0 writes the results and summaries, every process its lock.
   assert sorted(p.name for p in two_processes.glob('lock.*')) == ['lock.0', 'lock.1']
 
 
-@pytest.mark.parametrize('sig,stopped', [(signal.SIGTERM, (0, 1)), (signal.SIGKILL, (0,)),
-                                         (signal.SIGKILL, (1,))],
-                         ids=['SIGTERM-both', 'SIGKILL-coordinator', 'SIGKILL-worker'])
-def test_stopped_job_exits_and_its_rerun_ends_bit_equal(sig, stopped, tmp_path, procs,
-                                                        two_processes):
+@pytest.mark.parametrize(
+    'sig,stopped',
+    [(signal.SIGTERM, (0, 1)), (signal.SIGKILL, (0,)), (signal.SIGKILL, (1,))],
+    ids=['SIGTERM-both', 'SIGKILL-coordinator', 'SIGKILL-worker'],
+)
+def test_stopped_job_exits_and_its_rerun_ends_bit_equal(
+    sig, stopped, tmp_path, procs, two_processes
+):
   workdir = tmp_path / 'job'
   job = procs.start_job('train', workdir, *FLAGS)
   assert procs.wait_for(lambda: 10 in checkpoint_steps(workdir), job, timeout=TIMEOUT_S)
@@ -109,10 +120,11 @@ def test_each_process_reads_only_its_share_of_the_epoch(procs, tmp_path):
   import json
   from jaxdl.data import batching
   from multihost_reads import BATCH, N, SEED
+
   _finish_job(procs, procs.start_job('tests/multihost_reads.py', tmp_path))
   reads = [json.loads((tmp_path / f'reads_{i}.json').read_text()) for i in range(2)]
   assert not set(reads[0]['reads']) & set(reads[1]['reads'])
-  epoch = batching.epoch_permutation(N, SEED, 0)[:(N // BATCH) * BATCH]
+  epoch = batching.epoch_permutation(N, SEED, 0)[: (N // BATCH) * BATCH]
   assert sorted(reads[0]['reads'] + reads[1]['reads']) == sorted(epoch.tolist())
   expected = epoch.reshape(-1, BATCH)
   for r in reads:

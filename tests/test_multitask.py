@@ -1,4 +1,5 @@
 """Tests for jaxdl.multitask: the masked loss on hand values, the shapes data."""
+
 import math
 
 import jax
@@ -33,8 +34,9 @@ def test_masked_loss_matches_sklearn_log_loss_and_ignores_missing_gradient():
   logits = rng.normal(size=(6, 3)).astype(np.float32)
   labels = rng.integers(0, 2, (6, 3))
   mask = (rng.random((6, 3)) > 0.3).astype(np.float32)
-  total, count = mt_loss.masked_sigmoid_loss(jnp.asarray(logits), jnp.asarray(labels),
-                                             jnp.asarray(mask))
+  total, count = mt_loss.masked_sigmoid_loss(
+      jnp.asarray(logits), jnp.asarray(labels), jnp.asarray(mask)
+  )
   keep = mask > 0
   p = 1 / (1 + np.exp(-logits[keep]))
   want = log_loss(labels[keep], p, labels=[0, 1])
@@ -49,9 +51,11 @@ def test_masked_loss_matches_sklearn_log_loss_and_ignores_missing_gradient():
 def test_multilabel_task_metrics_with_padding():
   task = mt_loss.multilabel_task(2, task_names=('a', 'b'))
   logits = jnp.array([[3.0, -2.0], [1.0, 1.0], [-1.0, 5.0]])
-  batch = {'label': jnp.array([[1, 1], [0, 1], [1, 1]]),
-           'label_mask': jnp.array([[1.0, 1.0], [1.0, 0.0], [1.0, 1.0]]),
-           'mask': jnp.array([1.0, 1.0, 0.0])}  # third row is padding
+  batch = {
+      'label': jnp.array([[1, 1], [0, 1], [1, 1]]),
+      'label_mask': jnp.array([[1.0, 1.0], [1.0, 0.0], [1.0, 1.0]]),
+      'mask': jnp.array([1.0, 1.0, 0.0]),
+  }  # third row is padding
   loss, metrics = task.loss_fn(logits, batch)
   # Present: (3,1) right, (-2,1) wrong, (1,0) wrong; task b's second label is '?'.
   want = (_bce(3.0, 1) + _bce(-2.0, 1) + _bce(1.0, 0)) / 3
@@ -87,8 +91,11 @@ def test_shapes_missing_labels_only_in_train_and_reproducible():
 
 
 def test_single_task_keeps_present_labels():
-  split = {'image': np.arange(4)[:, None], 'label': np.array([[1, 0], [0, 1], [1, 1], [0, 0]]),
-           'label_mask': np.array([[1, 0], [0, 1], [1, 1], [0, 1]], np.float32)}
+  split = {
+      'image': np.arange(4)[:, None],
+      'label': np.array([[1, 0], [0, 1], [1, 1], [0, 0]]),
+      'label_mask': np.array([[1, 0], [0, 1], [1, 1], [0, 1]], np.float32),
+  }
   one = shapes.single_task(split, 1)
   np.testing.assert_array_equal(one['image'][:, 0], [1, 2, 3])
   np.testing.assert_array_equal(one['label'][:, 0], [1, 1, 0])

@@ -1,4 +1,5 @@
 """Non-max suppression (notes 4.11.6) against hand cases and the plain Python loop."""
+
 import chex
 import jax
 import numpy as np
@@ -39,16 +40,27 @@ def _random_problem(rng, n, num_classes):
   return boxes, rng.uniform(0, 1, n).astype(np.float32), rng.integers(0, num_classes, n)
 
 
-@pytest.mark.parametrize('seed,n,num_classes,iou_t,score_t,max_out', [
-    (0, 60, 1, 0.5, 0.0, 60), (1, 80, 3, 0.3, 0.2, 80), (2, 100, 2, 0.6, 0.5, 10), (3, 40, 4, 0.0, 0.1, 40)])
+@pytest.mark.parametrize(
+    'seed,n,num_classes,iou_t,score_t,max_out',
+    [
+        (0, 60, 1, 0.5, 0.0, 60),
+        (1, 80, 3, 0.3, 0.2, 80),
+        (2, 100, 2, 0.6, 0.5, 10),
+        (3, 40, 4, 0.0, 0.1, 40),
+    ],
+)
 def test_matches_python_reference(seed, n, num_classes, iou_t, score_t, max_out):
   boxes, scores, classes = _random_problem(np.random.default_rng(seed), n, num_classes)
-  r = N.nms(boxes, scores, classes, max_outputs=max_out, iou_threshold=iou_t, score_threshold=score_t)
-  want = N.nms_reference(boxes, scores, classes, max_outputs=max_out, iou_threshold=iou_t, score_threshold=score_t)
+  r = N.nms(
+      boxes, scores, classes, max_outputs=max_out, iou_threshold=iou_t, score_threshold=score_t
+  )
+  want = N.nms_reference(
+      boxes, scores, classes, max_outputs=max_out, iou_threshold=iou_t, score_threshold=score_t
+  )
   assert int(r.count) == len(want)
-  np.testing.assert_array_equal(np.asarray(r.indices)[:len(want)], want)
-  np.testing.assert_allclose(np.asarray(r.scores)[:len(want)], scores[want])
-  assert np.all(np.asarray(r.indices)[len(want):] == -1)
+  np.testing.assert_array_equal(np.asarray(r.indices)[: len(want)], want)
+  np.testing.assert_allclose(np.asarray(r.scores)[: len(want)], scores[want])
+  assert np.all(np.asarray(r.indices)[len(want) :] == -1)
 
 
 def test_vmap_matches_loop_and_single_trace():
@@ -88,8 +100,12 @@ def test_zero_boxes_give_an_empty_padded_result():
     r = N.nms(boxes, scores, classes, max_outputs=3)
     assert int(r.count) == 0
     assert r.count.dtype == np.int32 and r.count.shape == ()
-    for got, shape, dtype, fill in zip(r[:4], [(3, 4), (3,), (3,), (3,)],
-                                       [np.float32, np.float32, np.int32, np.int32], [0, 0, -1, -1]):
+    for got, shape, dtype, fill in zip(
+        r[:4],
+        [(3, 4), (3,), (3,), (3,)],
+        [np.float32, np.float32, np.int32, np.int32],
+        [0, 0, -1, -1],
+    ):
       assert got.shape == shape and got.dtype == dtype
       np.testing.assert_array_equal(got, np.full(shape, fill, dtype))
   assert N.nms_reference(boxes, scores, max_outputs=3) == []

@@ -1,5 +1,6 @@
 """What a run reports about its speed: the window arithmetic, the learning rate
 and throughput scalars in TensorBoard, the FLOPs of the step, and the trace."""
+
 import math
 
 import jax
@@ -39,8 +40,9 @@ def test_model_flops_count_the_whole_mesh():
 
 
 def test_a_run_logs_learning_rate_and_throughput_to_tensorboard(tmp_path):
-  config = small_config(num_train_steps=30, log_every_steps=5, eval_every_steps=15,
-                        **{'optimizer.schedule': 'cosine'})
+  config = small_config(
+      num_train_steps=30, log_every_steps=5, eval_every_steps=15, **{'optimizer.schedule': 'cosine'}
+  )
   loop.train_and_evaluate(config, str(tmp_path))
   scalars = _read_scalars(tmp_path / 'tensorboard')
   lr = dict(scalars['train/learning_rate'])
@@ -52,14 +54,16 @@ def test_a_run_logs_learning_rate_and_throughput_to_tensorboard(tmp_path):
     values = [v for _, v in scalars[tag]]
     assert all(v > 0 and math.isfinite(v) for v in values), tag
   ratio = np.asarray([v for _, v in scalars['perf/examples_per_s']]) / np.asarray(
-      [v for _, v in scalars['perf/steps_per_s']])
+      [v for _, v in scalars['perf/steps_per_s']]
+  )
   np.testing.assert_allclose(ratio, config.batch_size, rtol=1e-5)
   assert all(0.0 <= v <= 1.0 for _, v in scalars['perf/input_wait'])
   assert 'perf/mfu' not in scalars  # no datasheet peak for a CPU
 
 
 def test_profile_steps_write_a_trace(tmp_path):
-  loop.train_and_evaluate(small_config(num_train_steps=12, profile_steps=2,
-                                       profile_start_step=3), str(tmp_path))
+  loop.train_and_evaluate(
+      small_config(num_train_steps=12, profile_steps=2, profile_start_step=3), str(tmp_path)
+  )
   traces = list((tmp_path / 'profile').rglob('*.xplane.pb'))
   assert traces and traces[0].stat().st_size > 0

@@ -1,4 +1,5 @@
 """N-way one-shot accuracy (notes 4.12) against hand cases and a brute-force loop."""
+
 import numpy as np
 import pytest
 

@@ -5,6 +5,7 @@ number of worker processes, a resumed stream must continue with exactly the
 batches an uninterrupted one yields, evaluation must count every example
 once, and the streamed statistics must equal numpy's over the same rows.
 """
+
 import numpy as np
 import pytest
 
@@ -31,8 +32,10 @@ class ListSource:
 
 def _split(n=103, side=4):
   rng = np.random.default_rng(0)
-  return {'image': rng.integers(0, 256, (n, side, side, 3), dtype=np.uint8),
-          'label': np.arange(n, dtype=np.int32)}
+  return {
+      'image': rng.integers(0, 256, (n, side, side, 3), dtype=np.uint8),
+      'label': np.arange(n, dtype=np.int32),
+  }
 
 
 def test_each_process_reads_only_its_share_and_together_the_whole_epoch():
@@ -46,7 +49,7 @@ def test_each_process_reads_only_its_share_and_together_the_whole_epoch():
       reader(step)
     reads.append(source.reads)
   assert not set(reads[0]) & set(reads[1])  # no example read by both
-  used = batching.epoch_permutation(103, 3, 0)[:batch * steps]
+  used = batching.epoch_permutation(103, 3, 0)[: batch * steps]
   assert sorted(reads[0] + reads[1]) == sorted(used.tolist())  # the epoch, once
 
 
@@ -73,11 +76,15 @@ def _flip_transform(example, rng):
 def test_per_example_randomness_does_not_depend_on_the_process_layout():
   split = _split()
   one = TrainBatchReader(ListSource(split), 20, 2, transform=_flip_transform)(7)
-  parts = [TrainBatchReader(ListSource(split), 20, 2, p, 2, transform=_flip_transform)(7)
-           for p in range(2)]
+  parts = [
+      TrainBatchReader(ListSource(split), 20, 2, p, 2, transform=_flip_transform)(7)
+      for p in range(2)
+  ]
   np.testing.assert_array_equal(np.concatenate([b['image'] for b in parts]), one['image'])
-  flipped = [not np.array_equal(a, b) for a, b in zip(
-      one['image'], split['image'][batching.train_batch_indices(103, 20, 2, 7)])]
+  flipped = [
+      not np.array_equal(a, b)
+      for a, b in zip(one['image'], split['image'][batching.train_batch_indices(103, 20, 2, 7)])
+  ]
   assert 3 <= sum(flipped) <= 17  # about half of 20
 
 
@@ -105,8 +112,9 @@ def test_a_resumed_stream_continues_with_the_uninterrupted_batches(workers):
   for a, b in zip(head + tail, expected):
     np.testing.assert_array_equal(a, b)
   # Another worker count (a changed layout) positions by step: same batches.
-  other = TrainStream(split, 10, 5, start_step=6, resume=state,
-                      **{**kw, 'num_workers': 1 - min(workers, 1)})
+  other = TrainStream(
+      split, 10, 5, start_step=6, resume=state, **{**kw, 'num_workers': 1 - min(workers, 1)}
+  )
   for a, b in zip(_labels(other, 8), expected[6:]):
     np.testing.assert_array_equal(a, b)
   other.close()
@@ -131,8 +139,7 @@ def test_eval_stream_yields_padded_batches_in_order():
   batches = list(stream)
   stream.close()
   assert [int(b['mask'].sum()) for b in batches] == [16, 16, 5]
-  np.testing.assert_array_equal(np.concatenate([b['label'] for b in batches])[:37],
-                                np.arange(37))
+  np.testing.assert_array_equal(np.concatenate([b['label'] for b in batches])[:37], np.arange(37))
 
 
 def test_producer_errors_reach_the_consumer():
@@ -140,6 +147,7 @@ def test_producer_errors_reach_the_consumer():
     raise OSError(5, 'Input/output error')
 
   from jaxdl.data import pipeline
+
   it = pipeline.grain_iterator(broken, 0, 10)
   prefetch = pipeline.DevicePrefetcher(it, lambda b: b)
   with pytest.raises(OSError, match='Input/output error'):

@@ -1,6 +1,7 @@
 """Mixed precision: config.dtype reaches the model, parameters and losses stay
 float32, bf16/fp16 training matches fp32, and float16's dynamic loss scale
 follows its rule."""
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -12,16 +13,24 @@ from jaxdl.models.registry import build_model
 from jaxdl.train import loop, precision
 
 # Enough steps for the MLP to learn the digits (fp32 test error ~3 %).
-STEPS = {'model': 'mlp', 'model_kwargs': {}, 'num_train_steps': 150, 'batch_size': 64,
-         'eval_every_steps': 150, 'checkpoint_every_steps': 150, 'log_every_steps': 50,
-         'eval_train': False}
+STEPS = {
+    'model': 'mlp',
+    'model_kwargs': {},
+    'num_train_steps': 150,
+    'batch_size': 64,
+    'eval_every_steps': 150,
+    'checkpoint_every_steps': 150,
+    'log_every_steps': 50,
+    'eval_train': False,
+}
 
 
 @pytest.fixture(scope='module')
 def runs(tmp_path_factory):
-  return {d: loop.train_and_evaluate(small_config(dtype=d, **STEPS),
-                                     str(tmp_path_factory.mktemp(d)))
-          for d in ('float32', 'bfloat16', 'float16')}
+  return {
+      d: loop.train_and_evaluate(small_config(dtype=d, **STEPS), str(tmp_path_factory.mktemp(d)))
+      for d in ('float32', 'bfloat16', 'float16')
+  }
 
 
 @pytest.mark.parametrize('dtype', ['bfloat16', 'float16'])
@@ -82,16 +91,23 @@ def test_an_overflowing_float16_step_keeps_the_parameters(tmp_path):
   from jaxdl.train.task import classification_task
   from jaxdl.data.normalize import identity_stats
   import ml_collections
+
   model = build_model('mlp', 3, dtype=jnp.float16, hidden=(8,))
   tx = make_optimizer(ml_collections.ConfigDict({'name': 'sgd', 'learning_rate': 0.1}), 1, 2)
   x = jnp.ones((4, 5))
-  state = create_train_state(model, tx, x, jax.random.key(0), identity_stats(5),
-                             precision.DynamicLossScale.create(initial=2.0 ** 40))
+  state = create_train_state(
+      model,
+      tx,
+      x,
+      jax.random.key(0),
+      identity_stats(5),
+      precision.DynamicLossScale.create(initial=2.0**40),
+  )
   batch = {'image': x, 'label': jnp.asarray([0, 1, 2, 0])}
   step = jax.jit(functools.partial(train_step, task=classification_task(3)))
   new, metrics = step(state, batch)
   jax.tree.map(np.testing.assert_array_equal, new.params, state.params)
-  assert int(new.step) == 1 and float(new.loss_scale.scale) == 2.0 ** 39
+  assert int(new.step) == 1 and float(new.loss_scale.scale) == 2.0**39
   assert float(metrics['skipped_steps'][0]) == 1.0
   del mesh_lib
 
@@ -101,19 +117,21 @@ def test_an_unsupported_dtype_is_a_one_line_error(tmp_path):
     loop.train_and_evaluate(small_config(dtype='float64'), str(tmp_path))
   assert '\n' not in str(e.value) and 'bfloat16' in str(e.value)
   with pytest.raises(ConfigError, match='model_kwargs.dtype'):
-    loop.train_and_evaluate(small_config(**{'model_kwargs.dtype': 'bfloat16'}),
-                            str(tmp_path / 'b'))
+    loop.train_and_evaluate(small_config(**{'model_kwargs.dtype': 'bfloat16'}), str(tmp_path / 'b'))
 
 
 @pytest.mark.parametrize('experiment', ['classify', 'char_lm'])
 def test_config_dtype_reaches_the_experiments_that_build_their_own_model(
-    experiment, tmp_path, monkeypatch):
+    experiment, tmp_path, monkeypatch
+):
   """Each of these experiments builds its model itself; bfloat16 must reach it."""
   from jaxdl.review.config_file import load_config
+
   config = load_config(f'launch/configs/{experiment}.py:smoke')
   config.dtype = 'bfloat16'
   seen = []
   import flax.linen as nn
+
   original_apply = nn.Module.apply
 
   def spy(self, *args, **kwargs):  # every model's apply during the run
@@ -122,10 +140,15 @@ def test_config_dtype_reaches_the_experiments_that_build_their_own_model(
     return original_apply(self, *args, **kwargs)
 
   import importlib
-  module = importlib.import_module({
-      'classify': 'jaxdl.convnets.classify_experiment',
-      'char_lm': 'jaxdl.sequence.char_lm_experiment'}[experiment])
+
+  module = importlib.import_module(
+      {
+          'classify': 'jaxdl.convnets.classify_experiment',
+          'char_lm': 'jaxdl.sequence.char_lm_experiment',
+      }[experiment]
+  )
   monkeypatch.setattr(nn.Module, 'apply', spy)
-  module.run(config, str(tmp_path),
-             **({'print_fn': lambda *a: None} if experiment == 'char_lm' else {}))
+  module.run(
+      config, str(tmp_path), **({'print_fn': lambda *a: None} if experiment == 'char_lm' else {})
+  )
   assert seen and all(d == jnp.bfloat16 for d in seen), seen

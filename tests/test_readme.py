@@ -1,4 +1,5 @@
 """The README's code snippet runs as written and learns."""
+
 import contextlib
 import io
 import re

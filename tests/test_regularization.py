@@ -1,4 +1,5 @@
 """Tests for jaxdl.regularization L2 cost and decoupled weight decay (notes 2.3.1)."""
+
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
@@ -38,28 +39,27 @@ def test_l2_cost_matches_notes_formula():
   w2 = np.asarray(params["Dense_1"]["kernel"])
   lambd, m = 0.7, 32
   expected = lambd * (np.sum(np.square(w1)) + np.sum(np.square(w2))) / (2 * m)
-  np.testing.assert_allclose(reg.l2_cost(params, lambd, m), expected,
-                             rtol=1e-6)
+  np.testing.assert_allclose(reg.l2_cost(params, lambd, m), expected, rtol=1e-6)
 
 
 def _loss(params, x, y):
-  return jnp.mean((x @ params["Dense_0"]["kernel"] + params["Dense_0"]["bias"]
-                   - y) ** 2)
+  return jnp.mean((x @ params["Dense_0"]["kernel"] + params["Dense_0"]["bias"] - y) ** 2)
 
 
 def test_sgd_l2_equals_decoupled_decay():
   """SGD on J + lambda/(2m)|W|^2: W <- W - a(dW + (lambda/m) W)
   = W - a dW - a (lambda/m) W, which is decoupled decay with rate lambda/m."""
-  params = {"Dense_0": {"kernel": jax.random.normal(jax.random.key(1), (6, 5)),
-                        "bias": jnp.ones(5)}}
+  params = {
+      "Dense_0": {"kernel": jax.random.normal(jax.random.key(1), (6, 5)), "bias": jnp.ones(5)}
+  }
   x = jax.random.normal(jax.random.key(2), (16, 6))
   y = jax.random.normal(jax.random.key(3), (16, 5))
   lambd, m, lr = 3.0, 16, 0.1
 
   coupled = optax.sgd(lr)
   decoupled = optax.chain(
-      optax.sgd(lr), reg.decoupled_weight_decay(
-          reg.l2_equivalent_rate(lambd, m), lr))
+      optax.sgd(lr), reg.decoupled_weight_decay(reg.l2_equivalent_rate(lambd, m), lr)
+  )
   p1, p2 = params, params
   s1, s2 = coupled.init(p1), decoupled.init(p2)
   for _ in range(5):
@@ -70,19 +70,18 @@ def test_sgd_l2_equals_decoupled_decay():
     u2, s2 = decoupled.update(g2, s2, p2)
     p2 = optax.apply_updates(p2, u2)
   jax.tree_util.tree_map(
-      lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6),
-      p1, p2)
+      lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6), p1, p2
+  )
   # Hand form of one step from the initial point, numpy.
   w = np.asarray(params["Dense_0"]["kernel"])
   dw = np.asarray(jax.grad(_loss)(params, x, y)["Dense_0"]["kernel"])
-  u, _ = decoupled.update(jax.grad(_loss)(params, x, y),
-                          decoupled.init(params), params)
-  np.testing.assert_allclose(w + np.asarray(u["Dense_0"]["kernel"]),
-                             (1 - lr * lambd / m) * w - lr * dw, rtol=1e-5)
+  u, _ = decoupled.update(jax.grad(_loss)(params, x, y), decoupled.init(params), params)
+  np.testing.assert_allclose(
+      w + np.asarray(u["Dense_0"]["kernel"]), (1 - lr * lambd / m) * w - lr * dw, rtol=1e-5
+  )
   # Bias gets no decay.
   db = np.asarray(jax.grad(_loss)(params, x, y)["Dense_0"]["bias"])
-  np.testing.assert_allclose(np.asarray(u["Dense_0"]["bias"]), -lr * db,
-                             rtol=1e-6)
+  np.testing.assert_allclose(np.asarray(u["Dense_0"]["bias"]), -lr * db, rtol=1e-6)
 
 
 def test_adam_l2_differs_from_decoupled_decay():
@@ -95,8 +94,7 @@ def test_adam_l2_differs_from_decoupled_decay():
   u_dec, _ = tx.update(grads, tx.init(params), params)
   # Adam normalises the L2 gradient away (|u| ~ lr); decoupled adds lr*rate*W.
   np.testing.assert_allclose(u_l2["kernel"], -lr, rtol=1e-3)
-  np.testing.assert_allclose(u_dec["kernel"], -lr - lr * rate * 2.0,
-                             rtol=1e-3)
+  np.testing.assert_allclose(u_dec["kernel"], -lr - lr * rate * 2.0, rtol=1e-3)
 
 
 def test_decay_follows_schedule():

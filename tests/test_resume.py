@@ -1,5 +1,6 @@
 """A run killed with SIGKILL mid-training resumes to the same final parameters,
 and the launcher turns bad input into a one-line error and a non-zero exit."""
+
 import os
 import signal
 import subprocess
@@ -13,15 +14,26 @@ from helpers import ROOT, small_config
 from jaxdl.train import loop
 
 STEPS = 400
-OVERRIDES = dict(num_train_steps=STEPS, checkpoint_every_steps=20, log_every_steps=20,
-                 eval_every_steps=100)
+OVERRIDES = dict(
+    num_train_steps=STEPS, checkpoint_every_steps=20, log_every_steps=20, eval_every_steps=100
+)
 
 
 def _launch(workdir, *flags):
-  cmd = [sys.executable, 'launch/train.py', '--config=launch/configs/train.py:smoke',
-         f'--workdir={workdir}', *flags]
-  return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          env={**os.environ, 'PYTHONPATH': str(ROOT)})
+  cmd = [
+      sys.executable,
+      'launch/train.py',
+      '--config=launch/configs/train.py:smoke',
+      f'--workdir={workdir}',
+      *flags,
+  ]
+  return subprocess.Popen(
+      cmd,
+      cwd=ROOT,
+      stdout=subprocess.PIPE,
+      stderr=subprocess.PIPE,
+      env={**os.environ, 'PYTHONPATH': str(ROOT)},
+  )
 
 
 def _saved_steps(workdir):

@@ -1,4 +1,5 @@
 """Tests for jaxdl.sequence.rnn and .architectures (notes 5.1)."""
+
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
@@ -28,21 +29,19 @@ def _numpy_vanilla_rnn(kernel, bias, w_y, b_y, xs, activation):
   return a, np.stack(ys, 1)
 
 
-@pytest.mark.parametrize('activation,num_outputs', [('softmax', 4),
-                                                    ('sigmoid', 1)])
+@pytest.mark.parametrize('activation,num_outputs', [('softmax', 4), ('sigmoid', 1)])
 def test_vanilla_rnn_matches_numpy_equations(activation, num_outputs):
   xs = np.random.RandomState(0).randn(3, 6, 3).astype(np.float32)
-  model = architectures.ManyToMany(num_outputs, cell_type='vanilla',
-                                   features=4)
+  model = architectures.ManyToMany(num_outputs, cell_type='vanilla', features=4)
   variables = model.init(jax.random.key(1), xs)
   logits = model.apply(variables, xs)
   y_hat = rnn.output_activation(logits, activation)
   p = jax.tree.map(np.asarray, variables['params'])
   kernel, bias = p['rnn']['cell']['W_a']['kernel'], p['rnn']['cell']['W_a']['bias']
   assert kernel.shape == (4 + 3, 4)  # W_a = [W_aa | W_ax] of 5.1.
-  _, ref = _numpy_vanilla_rnn(kernel, bias, p['W_y']['kernel'],
-                              p['W_y']['bias'], xs.astype(np.float64),
-                              activation)
+  _, ref = _numpy_vanilla_rnn(
+      kernel, bias, p['W_y']['kernel'], p['W_y']['bias'], xs.astype(np.float64), activation
+  )
   np.testing.assert_allclose(np.asarray(y_hat), ref, rtol=1e-4, atol=1e-5)
 
 
@@ -61,11 +60,9 @@ def test_scan_equals_python_loop_of_cell(cell_type):
   carry, outs = model.apply(variables, xs)
   ref_carry = model.apply(variables, 2, method=model.initialize_carry)
   for t in range(5):
-    ref_carry, out = model.apply(variables, ref_carry, xs[:, t],
-                                 method=model.step)
+    ref_carry, out = model.apply(variables, ref_carry, xs[:, t], method=model.step)
     np.testing.assert_allclose(outs[:, t], out, rtol=1e-5, atol=1e-6)
-  jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, atol=1e-6),
-               carry, ref_carry)
+  jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, atol=1e-6), carry, ref_carry)
 
 
 def test_lstm_matches_numpy_lstm_equations():
@@ -79,8 +76,9 @@ def test_lstm_matches_numpy_lstm_equations():
   p = jax.tree.map(np.asarray, variables['params'])
   sig = lambda z: 1 / (1 + np.exp(-z))
   c0, h0 = np.asarray(carry[0]), np.asarray(carry[1])
-  pre = {g: x @ p['i' + g]['kernel'] + h0 @ p['h' + g]['kernel'] +
-         p['h' + g]['bias'] for g in 'ifgo'}
+  pre = {
+      g: x @ p['i' + g]['kernel'] + h0 @ p['h' + g]['kernel'] + p['h' + g]['bias'] for g in 'ifgo'
+  }
   c_ref = sig(pre['f']) * c0 + sig(pre['i']) * np.tanh(pre['g'])
   h_ref = sig(pre['o']) * np.tanh(c_ref)
   np.testing.assert_allclose(c, c_ref, rtol=1e-5, atol=1e-6)
@@ -101,8 +99,7 @@ def test_many_to_one_reads_final_hidden_state():
 
 
 def test_one_to_many_feeds_each_output_back():
-  model = architectures.OneToMany(vocab_size=4, length=6, cell_type='gru',
-                                  features=4)
+  model = architectures.OneToMany(vocab_size=4, length=6, cell_type='gru', features=4)
   x = jax.random.normal(jax.random.key(0), (3, 3))
   variables = model.init(jax.random.key(1), x)
   tokens, logits = model.apply(variables, x)
@@ -172,7 +169,9 @@ def _numpy_recurrence(cell_type, p, xs):
   p = jax.tree.map(lambda a: np.asarray(a, np.float64), p)
   dense = lambda name, v: v @ p[name]['kernel'] + p[name].get('bias', 0.0)
   batch, time, _ = xs.shape
-  n_a = (p['W_a'] if cell_type == 'vanilla' else p['h' + ('o' if cell_type == 'lstm' else 'n')])['bias'].shape[0]
+  n_a = (p['W_a'] if cell_type == 'vanilla' else p['h' + ('o' if cell_type == 'lstm' else 'n')])[
+      'bias'
+  ].shape[0]
   h, c, hs = np.zeros((batch, n_a)), np.zeros((batch, n_a)), []
   for t in range(time):
     x = xs[:, t]
@@ -215,7 +214,9 @@ def test_bfloat16_forward_keeps_bfloat16_state(cell_type):
   xs = np.random.default_rng(1).normal(size=(2, 5, 3)).astype(np.float32)
   model = rnn.Recurrence(cell_type, 4, dtype=jnp.bfloat16)
   variables = model.init(jax.random.key(1), jnp.asarray(xs))
-  assert all(leaf.dtype == jnp.float32 for leaf in jax.tree.leaves(variables))  # params stay float32
+  assert all(
+      leaf.dtype == jnp.float32 for leaf in jax.tree.leaves(variables)
+  )  # params stay float32
   carry, outs = model.apply(variables, jnp.asarray(xs, jnp.bfloat16))
   assert outs.dtype == jnp.bfloat16
   assert all(leaf.dtype == jnp.bfloat16 for leaf in jax.tree.leaves(carry))

@@ -1,4 +1,5 @@
 """Tests for jaxdl.analysis.selection (notes 3.3)."""
+
 import pytest
 
 from jaxdl.analysis import selection
@@ -11,8 +12,7 @@ NOTES_3_3 = {  # Classifier, accuracy, running time (ms).
 
 
 def test_notes_example_picks_b():
-  chosen = selection.select_model(NOTES_3_3, optimizing='accuracy',
-                                  satisficing={'ms': ('<=', 100)})
+  chosen = selection.select_model(NOTES_3_3, optimizing='accuracy', satisficing={'ms': ('<=', 100)})
   assert chosen.name == 'B'
   assert chosen.feasible == ('B', 'A')
   assert list(chosen.rejected) == ['C']
@@ -33,8 +33,9 @@ def test_several_constraints_and_min_mode():
       'medium': {'error': 0.05, 'ms': 40, 'mb': 30},
       'large': {'error': 0.03, 'ms': 90, 'mb': 400},
   }
-  chosen = selection.select_model(candidates, 'error', mode='min',
-                                  satisficing={'ms': ('<', 100), 'mb': ('<=', 50)})
+  chosen = selection.select_model(
+      candidates, 'error', mode='min', satisficing={'ms': ('<', 100), 'mb': ('<=', 50)}
+  )
   assert chosen.name == 'medium'
   assert chosen.rejected == {'large': ['mb=400 fails <= 50']}
 

@@ -1,4 +1,5 @@
 """Tests for the encoder–decoder (notes 5.3) and the translation task."""
+
 import functools
 
 import jax
@@ -58,8 +59,7 @@ def test_decoder_starts_from_encoder_final_state():
   carry, _ = enc.apply({'params': p['encoder']}, emb_s, mask)
   embedding = model.apply(variables, source, mask, method=model.embed_sequence)
   np.testing.assert_allclose(embedding, carry, atol=1e-6)
-  _, hidden = enc.apply({'params': p['decoder']},
-                        p['target_embed']['embedding'][tgt], None, carry)
+  _, hidden = enc.apply({'params': p['decoder']}, p['target_embed']['embedding'][tgt], None, carry)
   ref = hidden @ p['readout']['kernel'] + p['readout']['bias']
   np.testing.assert_allclose(logits, ref, atol=1e-5)
   with pytest.raises(ValueError, match='attention'):
@@ -94,24 +94,25 @@ def test_decode_step_matches_teacher_forcing(model_and_vars):
   logits = model.apply(variables, source, mask, tgt)
   state = model.apply(variables, source, mask, method=model.init_decode_state)
   for t in range(tgt.shape[1]):
-    log_probs, state = model.apply(variables, state, tgt[:, t],
-                                   method=model.decode_step)
-    np.testing.assert_allclose(log_probs, jax.nn.log_softmax(logits[:, t]),
-                               atol=1e-5)
+    log_probs, state = model.apply(variables, state, tgt[:, t], method=model.decode_step)
+    np.testing.assert_allclose(log_probs, jax.nn.log_softmax(logits[:, t]), atol=1e-5)
 
 
-def test_attention_weights_are_a_distribution_over_real_source(
-    attention_model_and_vars):
+def test_attention_weights_are_a_distribution_over_real_source(attention_model_and_vars):
   model, variables = attention_model_and_vars
   source, mask, tgt = _batch()
   w = model.apply(variables, source, mask, tgt, method=model.attention_weights)
   assert w.shape == (3, 4, 6)
   np.testing.assert_allclose(w.sum(-1), 1.0, atol=1e-5)
-  np.testing.assert_array_equal(np.asarray(w)[~np.broadcast_to(
-      np.asarray(mask)[:, None], w.shape)], 0.0)
+  np.testing.assert_array_equal(
+      np.asarray(w)[~np.broadcast_to(np.asarray(mask)[:, None], w.shape)], 0.0
+  )
   longer = jnp.pad(source, ((0, 0), (0, 3)))
-  np.testing.assert_allclose(model.apply(variables, longer, longer > 0, tgt),
-                             model.apply(variables, source, mask, tgt), atol=1e-5)
+  np.testing.assert_allclose(
+      model.apply(variables, longer, longer > 0, tgt),
+      model.apply(variables, source, mask, tgt),
+      atol=1e-5,
+  )
 
 
 def test_greedy_equals_beam_one(attention_model_and_vars):
@@ -127,10 +128,9 @@ def test_greedy_equals_beam_one(attention_model_and_vars):
 
 def test_translation_task_and_exact_match_by_hand():
   task = translation.translation_task()
-  logits = jnp.log(jnp.array([[[0.1, 0.9], [0.8, 0.2]],
-                              [[0.5, 0.5], [0.3, 0.7]]]))
+  logits = jnp.log(jnp.array([[[0.1, 0.9], [0.8, 0.2]], [[0.5, 0.5], [0.3, 0.7]]]))
   pad = dates.TARGET_PAD  # 0; token 1 stands for a real token here.
-  batch = {'target': jnp.array([[1, 1], [1, pad]]), 'mask': jnp.array([1., 1.])}
+  batch = {'target': jnp.array([[1, 1], [1, pad]]), 'mask': jnp.array([1.0, 1.0])}
   loss, m = task.loss_fn(logits, batch)
   ref = -(np.log(0.9) + np.log(0.2) + np.log(0.5))
   np.testing.assert_allclose(m['loss'][0], ref, rtol=1e-6)
@@ -167,8 +167,7 @@ def test_learns_to_reverse_short_sequences():
   target = np.concatenate([body[:, ::-1], np.full((256, 1), 2)], 1)
   tgt_in = np.concatenate([np.full((256, 1), 1), target[:, :-1]], 1)
   model = seq2seq.EncoderDecoder(6, 6, embed_dim=8, features=32)
-  params = model.init(jax.random.key(0), source[:2], source[:2] > 0,
-                      tgt_in[:2])['params']
+  params = model.init(jax.random.key(0), source[:2], source[:2] > 0, tgt_in[:2])['params']
   tx = optax.chain(optax.clip_by_global_norm(1.0), optax.adam(1e-2))
   opt = tx.init(params)
 
@@ -177,32 +176,34 @@ def test_learns_to_reverse_short_sequences():
     def loss_fn(p):
       logits = model.apply({'params': p}, source, source > 0, tgt_in)
       return optax.softmax_cross_entropy_with_integer_labels(logits, target).mean()
+
     loss, grads = jax.value_and_grad(loss_fn)(params)
     updates, opt = tx.update(grads, opt, params)
     return optax.apply_updates(params, updates), opt, loss
 
   for _ in range(120):
     params, opt, loss = step(params, opt)
-  pred, _ = seq2seq.translate(model, {'params': params}, source, source > 0,
-                              max_len=4, bos_id=1, eos_id=2)
+  pred, _ = seq2seq.translate(
+      model, {'params': params}, source, source > 0, max_len=4, bos_id=1, eos_id=2
+  )
   assert translation.exact_match(np.asarray(pred), target) > 0.95
 
 
 def test_bleu_by_hand():
   from jaxdl.sequence import bleu
+
   hyp = 'the cat is on the mat'.split()
   ref = 'the cat sat on the mat'.split()
   # p1 = 5/6, p2 = 3/5, p3 = 1/4 (only "on the mat"), no 4-gram match.
   assert bleu.corpus_bleu([hyp], [ref], max_n=3) == pytest.approx(
-      (5 / 6 * 3 / 5 * 1 / 4) ** (1 / 3))
+      (5 / 6 * 3 / 5 * 1 / 4) ** (1 / 3)
+  )
   assert bleu.corpus_bleu([hyp], [ref], max_n=4) == 0.0
   # Brevity penalty: 2 tokens against 6, every n-gram right.
-  assert bleu.corpus_bleu([['the', 'cat']], [ref], max_n=2) == pytest.approx(
-      np.exp(1 - 6 / 2))
+  assert bleu.corpus_bleu([['the', 'cat']], [ref], max_n=2) == pytest.approx(np.exp(1 - 6 / 2))
   assert bleu.corpus_bleu([ref], [ref]) == pytest.approx(1.0)
   # Clipping: "the the the" matches "the" only twice.
-  assert bleu.corpus_bleu([['the'] * 3], [ref], max_n=1) == pytest.approx(
-      2 / 3 * np.exp(1 - 6 / 3))
+  assert bleu.corpus_bleu([['the'] * 3], [ref], max_n=1) == pytest.approx(2 / 3 * np.exp(1 - 6 / 3))
   # Corpus level pools counts: p1 = (5 + 2) / (6 + 2), p2 = (3 + 1) / (5 + 1).
   two = bleu.corpus_bleu([hyp, ['the', 'cat']], [ref, ['the', 'cat']], max_n=2)
   assert two == pytest.approx(np.sqrt(7 / 8 * 4 / 6) * np.exp(1 - 8 / 8))
@@ -212,9 +213,9 @@ def test_bleu_by_hand():
 
 def test_attention_plot_checks_shape(tmp_path):
   from jaxdl.sequence import attention_plot
+
   w = np.full((2, 3), 1 / 3)
-  path = attention_plot.plot_attention(w, 'abc', ['1', '<eos>'],
-                                       str(tmp_path / 'a.png'))
+  path = attention_plot.plot_attention(w, 'abc', ['1', '<eos>'], str(tmp_path / 'a.png'))
   assert (tmp_path / 'a.png').stat().st_size > 1000 and path.endswith('a.png')
   with pytest.raises(ValueError, match='shape'):
     attention_plot.plot_attention(w, 'ab', ['1', '<eos>'], str(tmp_path / 'b.png'))

@@ -1,4 +1,5 @@
 """Sliding windows (notes 4.11.2) == their convolutional implementation (notes 4.11.3)."""
+
 import jax
 import numpy as np
 import pytest
@@ -16,7 +17,9 @@ def _models(num_classes=4, hidden=400):
 def test_parameter_count_of_the_notes_network():
   # 14x14x3 -> conv 5x5x16 -> pool -> 5x5x16 -> FC 400 -> FC 400 -> 4; shapes only (eval_shape)
   dense = SW.WindowClassifier()
-  params = jax.eval_shape(dense.init, jax.random.key(0), jax.ShapeDtypeStruct((1, 14, 14, 3), np.float32))['params']
+  params = jax.eval_shape(
+      dense.init, jax.random.key(0), jax.ShapeDtypeStruct((1, 14, 14, 3), np.float32)
+  )['params']
   count = lambda tree: sum(int(np.prod(x.shape)) for x in jax.tree.leaves(tree))
   want = (5 * 5 * 3 * 16 + 16) + (400 * 400 + 400) + (400 * 400 + 400) + (400 * 4 + 4)
   assert count(params) == want == 323620
@@ -24,7 +27,9 @@ def test_parameter_count_of_the_notes_network():
   assert count(conv_params) == want
   assert conv_params['fc1']['kernel'].shape == (5, 5, 16, 400)
   conv = SW.ConvWindowClassifier(window=14)
-  direct = jax.eval_shape(conv.init, jax.random.key(0), jax.ShapeDtypeStruct((1, 14, 14, 3), np.float32))['params']
+  direct = jax.eval_shape(
+      conv.init, jax.random.key(0), jax.ShapeDtypeStruct((1, 14, 14, 3), np.float32)
+  )['params']
   assert jax.tree.map(lambda x: x.shape, direct) == jax.tree.map(lambda x: x.shape, conv_params)
 
 
@@ -39,7 +44,9 @@ def test_crops_are_the_windows():
 def test_convolutional_equals_cropping(size, grid):
   dense, conv, params = _models(hidden=64)
   img = np.random.default_rng(size).normal(size=(2, size, size, 3)).astype(np.float32)
-  slid = jax.jit(lambda p, x: SW.sliding_window_logits(lambda c: dense.apply({'params': p}, c), x, 14, 2))(params, img)
+  slid = jax.jit(
+      lambda p, x: SW.sliding_window_logits(lambda c: dense.apply({'params': p}, c), x, 14, 2)
+  )(params, img)
   full = jax.jit(conv.apply)({'params': SW.dense_to_conv_params(params, 14, 5, 2)}, img)
   assert full.shape == slid.shape == (2, grid, grid, 4)
   np.testing.assert_allclose(full, slid, atol=1e-4, rtol=1e-4)
@@ -66,6 +73,7 @@ def test_scale_geometry_by_hand():
 
 def test_multiscale_experiment_finds_both_object_sizes(tmp_path):
   from PIL import Image
+
   r = SW.multiscale_experiment(str(tmp_path), seed=0)
   assert r['train_accuracy'] > 0.9
   assert [round(s['window_px'], 1) for s in r['scales']] == [14.0, 20.8, 28.0]
@@ -79,7 +87,9 @@ def test_multiscale_experiment_finds_both_object_sizes(tmp_path):
   # size found, needs several window sizes. Measured recall 1.0 for both sizes
   # on seeds 0-5; the bar leaves room for one miss per size.
   assert r['scales'][0]['recall_by_size'][1] == 0.0
-  assert r['scales'][2]['recall_by_size'][0] == 0.0  # and a 28 px window on a 13 px object: 169 / 784 = 0.22
+  assert (
+      r['scales'][2]['recall_by_size'][0] == 0.0
+  )  # and a 28 px window on a 13 px object: 169 / 784 = 0.22
   assert min(r['recall_by_size']) >= 0.75, r
   with Image.open(r['png']) as im:
     assert im.format == 'PNG' and im.width == 4 * 128

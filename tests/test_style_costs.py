@@ -1,4 +1,5 @@
 """Style-transfer costs (notes 4.14.1) against numpy loops and analytic facts."""
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -43,8 +44,9 @@ def test_layer_style_cost_formula():
   gg = np.einsum('hwk,hwl->kl', a_g.astype(np.float64), a_g)
   ref = np.sum((gs - gg) ** 2) / (2 * n_h * n_w * n_c) ** 2
   np.testing.assert_allclose(costs.layer_style_cost(a_s, a_g), ref, rtol=1e-5)
-  np.testing.assert_allclose(costs.layer_style_cost_from_gram(jnp.asarray(gs, jnp.float32), a_g),
-                             ref, rtol=1e-5)
+  np.testing.assert_allclose(
+      costs.layer_style_cost_from_gram(jnp.asarray(gs, jnp.float32), a_g), ref, rtol=1e-5
+  )
 
 
 def test_style_ignores_where_features_are_content_does_not():
@@ -63,8 +65,7 @@ def test_style_cost_weighted_sum_over_layers():
   ref = sum(w[l] * float(costs.layer_style_cost(fs[l], fg[l])) for l in w)
   np.testing.assert_allclose(costs.style_cost(fs, fg, w), ref, rtol=1e-6)
   grams = {l: costs.gram_matrix(v) for l, v in fs.items()}
-  np.testing.assert_allclose(costs.style_cost(grams, fg, w, precomputed_grams=True), ref,
-                             rtol=1e-6)
+  np.testing.assert_allclose(costs.style_cost(grams, fg, w, precomputed_grams=True), ref, rtol=1e-6)
   with pytest.raises(ValueError, match='conv5_1'):
     costs.style_cost(fs, fg, {'conv5_1': 1.0})
   with pytest.raises(ValueError, match='at least one'):

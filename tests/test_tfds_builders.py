@@ -4,6 +4,7 @@ Every test runs with the network cut (socket connects raise), so a TFDS code
 path that reaches for GCS or a download fails here instead of hanging a
 closed machine.
 """
+
 import colorsys
 import io
 import pathlib
@@ -58,6 +59,7 @@ def pil_decode(data: bytes) -> np.ndarray:
 
 
 # --- jaxdl_synthetic_images ------------------------------------------------
+
 
 def test_images_counts_dtypes_and_shapes(data_dir):
   for split, n in [('train', 200), ('validation', 20), ('test', 50)]:
@@ -160,6 +162,7 @@ def test_bad_sizes_raise():
 
 
 # --- jaxdl_synthetic_jpegs -------------------------------------------------
+
 
 def test_jpegs_decode_without_tensorflow_to_variable_sizes(data_dir):
   source = tfds.data_source(JPEGS, split='train', data_dir=data_dir)

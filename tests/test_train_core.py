@@ -1,5 +1,6 @@
 """The training core: data parallelism, exact eval, NaN stop, bad configs,
 early stopping, checkpoints."""
+
 import dataclasses
 
 import jax
@@ -17,14 +18,18 @@ from jaxdl.train.task import Task
 
 def _max_abs_diff(a, b):
   a, b = jax.device_get((a, b))
-  return max(float(np.max(np.abs(x - y))) for x, y in zip(jax.tree.leaves(a),
-                                                        jax.tree.leaves(b)))
+  return max(float(np.max(np.abs(x - y))) for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b)))
 
 
 def test_one_device_and_eight_devices_reach_the_same_parameters(tmp_path):
   assert jax.device_count() == 8
-  common = {'num_train_steps': 12, 'batch_size': 32, 'model_kwargs.batchnorm': True,
-            'checkpoint_every_steps': 100, 'eval_every_steps': 100}
+  common = {
+      'num_train_steps': 12,
+      'batch_size': 32,
+      'model_kwargs.batchnorm': True,
+      'checkpoint_every_steps': 100,
+      'eval_every_steps': 100,
+  }
   one = loop.train_and_evaluate(small_config(num_devices=1, **common), str(tmp_path / 'a'))
   eight = loop.train_and_evaluate(small_config(num_devices=8, **common), str(tmp_path / 'b'))
   # Same global batch, same math: the 8-way run all-reduces gradients and BN
@@ -46,17 +51,24 @@ def test_eval_counts_every_example_exactly_once_with_a_ragged_split():
 
   def loss_fn(outputs, batch):
     m = batch['mask']
-    return 0.0, {'id_sum': ((batch['id'] * m).sum(), m.sum()),
-                 'count': (m.sum(), jnp.float32(1.0))}
+    return 0.0, {'id_sum': ((batch['id'] * m).sum(), m.sum()), 'count': (m.sum(), jnp.float32(1.0))}
 
   task = Task(loss_fn=loss_fn, input_key='id', normalize_input=False)
   from jaxdl.train.state import TrainState
   import optax
-  state = TrainState.create(apply_fn=lambda v, x, train: x, params={}, tx=optax.sgd(0.1),
-                            batch_stats={}, rng=jax.random.key(0), input_stats={})
+
+  state = TrainState.create(
+      apply_fn=lambda v, x, train: x,
+      params={},
+      tx=optax.sgd(0.1),
+      batch_stats={},
+      rng=jax.random.key(0),
+      input_stats={},
+  )
   eval_fn = jit_eval_step(mesh, task=task)
   split = {'id': np.arange(n, dtype=np.float32)}
   from jaxdl.data.batching import eval_batches
+
   total = None
   for batch in eval_batches(split, 16):
     total = sum_metrics(total, eval_fn(state, shard_batch(batch, mesh)))
@@ -67,21 +79,26 @@ def test_eval_counts_every_example_exactly_once_with_a_ragged_split():
 
 
 def test_nan_loss_stops_at_the_first_bad_step_and_keeps_good_checkpoint(tmp_path):
-  cfg = dict(num_train_steps=60, log_every_steps=4, checkpoint_every_steps=4,
-             eval_every_steps=1000, **{'optimizer.name': 'sgd',
-                                       'optimizer.learning_rate': 1e6,
-                                       'optimizer.schedule': 'constant'})
+  cfg = dict(
+      num_train_steps=60,
+      log_every_steps=4,
+      checkpoint_every_steps=4,
+      eval_every_steps=1000,
+      **{'optimizer.name': 'sgd', 'optimizer.learning_rate': 1e6, 'optimizer.schedule': 'constant'},
+  )
   with pytest.raises(NonFiniteLossError) as e:
     loop.train_and_evaluate(small_config(**cfg), str(tmp_path / 'nan'))
   bad = e.value.step
   assert f'step {bad}' in str(e.value)
   # Independent check of the step: the same run stopped one step earlier
   # finishes, and every loss up to there was finite.
-  ok = loop.train_and_evaluate(small_config(**{**cfg, 'num_train_steps': bad - 1}),
-                               str(tmp_path / 'ok'))
+  ok = loop.train_and_evaluate(
+      small_config(**{**cfg, 'num_train_steps': bad - 1}), str(tmp_path / 'ok')
+  )
   assert int(ok.state.step) == bad - 1
   # The last checkpoint of the failed run precedes the bad step and is finite.
   from jaxdl.train.checkpoint import Checkpointer, abstract_like
+
   ckpt = Checkpointer(str(tmp_path / 'nan'))
   step = (ckpt.steps() or [None])[-1]
   if step is not None:
@@ -91,16 +108,19 @@ def test_nan_loss_stops_at_the_first_bad_step_and_keeps_good_checkpoint(tmp_path
   assert f'last good checkpoint: step {step}' in str(e.value) or step is None
 
 
-@pytest.mark.parametrize('override, field', [
-    ({'optimizer.learning_rate': -0.1}, 'optimizer.learning_rate'),
-    ({'batch_size': 12}, 'batch_size'),  # 8 devices
-    ({'model': 'transformer9000'}, 'model'),
-    ({'optimizer.name': 'adamax_pro'}, 'optimizer.name'),
-    ({'optimizer.schedule': 'zigzag'}, 'optimizer.schedule'),
-    ({'data.fractions': (0.5, 0.6, 0.1)}, 'data.fractions'),
-    ({'num_epochs': 0}, 'num_epochs'),
-    ({'early_stopping.mode': 'sideways'}, 'early_stopping.mode'),
-])
+@pytest.mark.parametrize(
+    'override, field',
+    [
+        ({'optimizer.learning_rate': -0.1}, 'optimizer.learning_rate'),
+        ({'batch_size': 12}, 'batch_size'),  # 8 devices
+        ({'model': 'transformer9000'}, 'model'),
+        ({'optimizer.name': 'adamax_pro'}, 'optimizer.name'),
+        ({'optimizer.schedule': 'zigzag'}, 'optimizer.schedule'),
+        ({'data.fractions': (0.5, 0.6, 0.1)}, 'data.fractions'),
+        ({'num_epochs': 0}, 'num_epochs'),
+        ({'early_stopping.mode': 'sideways'}, 'early_stopping.mode'),
+    ],
+)
 def test_bad_config_fails_before_compute_naming_the_field(tmp_path, override, field):
   with pytest.raises(ConfigError, match=f'^config.{field}=') as e:
     loop.train_and_evaluate(small_config(**override), str(tmp_path))
@@ -115,9 +135,17 @@ def test_unknown_dataset_names_embedded_alternatives(tmp_path):
 
 def test_early_stopping_stops_and_restores_the_best_dev_checkpoint(tmp_path):
   # Dev loss as the metric with a high learning rate: it stops improving.
-  cfg = small_config(num_epochs=40, eval_every_steps=5, checkpoint_every_steps=50,
-                     **{'early_stopping.patience': 3, 'early_stopping.metric': 'dev/loss',
-                        'optimizer.learning_rate': 0.05, 'optimizer.schedule': 'constant'})
+  cfg = small_config(
+      num_epochs=40,
+      eval_every_steps=5,
+      checkpoint_every_steps=50,
+      **{
+          'early_stopping.patience': 3,
+          'early_stopping.metric': 'dev/loss',
+          'optimizer.learning_rate': 0.05,
+          'optimizer.schedule': 'constant',
+      },
+  )
   r = loop.train_and_evaluate(cfg, str(tmp_path))
   assert r.stopped_early
   dev_loss = r.history['dev/loss']
@@ -142,13 +170,14 @@ def _read_scalars(logdir):
   """Independent TFRecord reader of event files -> {tag: [(step, value)]}."""
   import struct
   from tensorboardX.proto import event_pb2
+
   out = {}
   for path in sorted(logdir.glob('events.out.tfevents.*')):
     data = path.read_bytes()
     pos = 0
     while pos < len(data):
-      (length,) = struct.unpack('<Q', data[pos:pos + 8])
-      record = data[pos + 12:pos + 12 + length]  # skip length crc
+      (length,) = struct.unpack('<Q', data[pos : pos + 8])
+      record = data[pos + 12 : pos + 12 + length]  # skip length crc
       pos += 12 + length + 4  # skip data crc
       event = event_pb2.Event.FromString(record)
       for v in event.summary.value:
@@ -157,8 +186,7 @@ def _read_scalars(logdir):
 
 
 def test_tensorboard_events_hold_the_dev_curve(tmp_path):
-  r = loop.train_and_evaluate(small_config(num_train_steps=30, eval_every_steps=10),
-                              str(tmp_path))
+  r = loop.train_and_evaluate(small_config(num_train_steps=30, eval_every_steps=10), str(tmp_path))
   scalars = _read_scalars(tmp_path / 'tensorboard')
   dev = scalars['dev/error']
   assert [s for s, _ in dev] == r.history['step'] == [10, 20, 30]
@@ -175,14 +203,22 @@ def test_train_step_compiles_once_over_many_batches():
   from jaxdl.train.steps import jit_train_step
   from jaxdl.train.task import classification_task
   from jaxdl.parallel.mesh import replicated
+
   mesh = make_mesh(8)
   rng = np.random.default_rng(0)
-  split = {'image': rng.random((100, 4, 4, 1), np.float32),
-           'label': rng.integers(0, 3, 100).astype(np.int32)}
-  init = jax.jit(functools.partial(create_train_state, MLP(3, hidden=(8,)), optax.adam(1e-2)),
-                 out_shardings=replicated(mesh))
-  state = init(jnp.zeros((1, 4, 4, 1)), jax.random.key(0),
-               {'mean': np.zeros(1, np.float32), 'std': np.ones(1, np.float32)})
+  split = {
+      'image': rng.random((100, 4, 4, 1), np.float32),
+      'label': rng.integers(0, 3, 100).astype(np.int32),
+  }
+  init = jax.jit(
+      functools.partial(create_train_state, MLP(3, hidden=(8,)), optax.adam(1e-2)),
+      out_shardings=replicated(mesh),
+  )
+  state = init(
+      jnp.zeros((1, 4, 4, 1)),
+      jax.random.key(0),
+      {'mean': np.zeros(1, np.float32), 'std': np.ones(1, np.float32)},
+  )
   task = classification_task(3)
   traces = []
 

@@ -1,4 +1,5 @@
 """Tests for jaxdl.transfer: freezing, backbone learning rate, loading a run's checkpoint."""
+
 import functools
 
 import jax
@@ -62,20 +63,26 @@ def test_frozen_backbone_never_moves_even_with_weight_decay():
 def test_finetune_backbone_moves_scale_times_the_base_update(base_fn):
   _, params = _params()
   scale = 0.1
-  after = _run(freezing.transfer_optimizer(base_fn(), params, 'finetune',
-                                           backbone_lr_scale=scale), params)
+  after = _run(
+      freezing.transfer_optimizer(base_fn(), params, 'finetune', backbone_lr_scale=scale), params
+  )
   reference = _run(base_fn(), params)  # the same optimizer on every leaf, full rate
   # Head: exactly the base optimizer. Backbone: the base update times `scale`
   # (one step for Adam; SGD stays linear over every step).
-  jax.tree.map(functools.partial(np.testing.assert_allclose, rtol=1e-5),
-               after['head'], reference['head'])
-  one = _run(freezing.transfer_optimizer(base_fn(), params, 'finetune',
-                                         backbone_lr_scale=scale), params, steps=1)
+  jax.tree.map(
+      functools.partial(np.testing.assert_allclose, rtol=1e-5), after['head'], reference['head']
+  )
+  one = _run(
+      freezing.transfer_optimizer(base_fn(), params, 'finetune', backbone_lr_scale=scale),
+      params,
+      steps=1,
+  )
   one_ref = _run(base_fn(), params, steps=1)
   moved = jax.tree.map(lambda a, p: a - p, one['conv0'], params['conv0'])
   ref_moved = jax.tree.map(lambda a, p: scale * (a - p), one_ref['conv0'], params['conv0'])
-  jax.tree.map(functools.partial(np.testing.assert_allclose, rtol=1e-4, atol=1e-7),
-               moved, ref_moved)
+  jax.tree.map(
+      functools.partial(np.testing.assert_allclose, rtol=1e-4, atol=1e-7), moved, ref_moved
+  )
   assert freezing.transfer_optimizer(base_fn(), params, 'scratch') is not None
 
 
@@ -93,8 +100,10 @@ def source_run(tmp_path_factory):
   workdir = str(tmp_path_factory.mktemp('source'))
   model = SmallCNN(num_classes=5, features=(2, 4), dense=8)
   mesh = mesh_lib.make_mesh()
-  init = jax.jit(functools.partial(create_train_state, model, optax.adam(1e-3)),
-                 out_shardings=mesh_lib.replicated(mesh))
+  init = jax.jit(
+      functools.partial(create_train_state, model, optax.adam(1e-3)),
+      out_shardings=mesh_lib.replicated(mesh),
+  )
   stats = {'mean': np.array([0.3], np.float32), 'std': np.array([0.4], np.float32)}
   state = init(jnp.zeros((1, 8, 8, 1)), jax.random.key(3), stats)
   ckpt = Checkpointer(workdir)
@@ -127,8 +136,12 @@ def test_transplant_and_warm_start_under_jit(source_run):
   assert state.params['head']['kernel'].shape == (8, 3)
   _, other = _params(3)
   with pytest.raises(ValueError, match="module 'conv0'"):
-    pretrained.transplant(jax.jit(SmallCNN(3, features=(3, 4), dense=8).init)(
-        jax.random.key(0), jnp.zeros((1, 8, 8, 1)))['params'], source)
+    pretrained.transplant(
+        jax.jit(SmallCNN(3, features=(3, 4), dense=8).init)(
+            jax.random.key(0), jnp.zeros((1, 8, 8, 1))
+        )['params'],
+        source,
+    )
   with pytest.raises(ValueError, match='not in the target'):
     pretrained.transplant({'head': other['head']}, source)
 
@@ -143,9 +156,15 @@ def test_finetune_frozen_keeps_backbone_and_learns_head(source_run):
   dataset = Dataset('toy', {'train': split, 'dev': split}, DatasetInfo(num_classes=3))
   model = pretrained.WarmStart(SmallCNN(num_classes=3, features=(2, 4), dense=8), loaded)
   result = finetune.finetune(
-      dataset, model, lambda p: freezing.transfer_optimizer(optax.adam(0.05), p, 'frozen'),
-      classification_task(3), num_steps=30, batch_size=16, input_stats=loaded.input_stats,
-      eval_every_steps=10)
+      dataset,
+      model,
+      lambda p: freezing.transfer_optimizer(optax.adam(0.05), p, 'frozen'),
+      classification_task(3),
+      num_steps=30,
+      batch_size=16,
+      input_stats=loaded.input_stats,
+      eval_every_steps=10,
+  )
   params = jax.device_get(result.state.params)
   for module in ('conv0', 'conv1', 'dense'):
     jax.tree.map(np.testing.assert_array_equal, params[module], source[module])
@@ -161,6 +180,7 @@ def test_digit_tasks_are_disjoint_few_shot():
   n_b = sum(len(s['label']) for s in b.splits.values())
   n_a = sum(len(s['label']) for s in a.splits.values())
   from sklearn.datasets import load_digits
+
   target = load_digits().target
   assert n_a == np.isin(target, range(5)).sum() and n_b == np.isin(target, range(5, 10)).sum()
   with pytest.raises(ValueError, match='disjoint'):
@@ -169,6 +189,7 @@ def test_digit_tasks_are_disjoint_few_shot():
 
 def test_photo_tasks_a_clean_b_few_shot_photos():
   from sklearn.datasets import load_digits
+
   a, b = digit_tasks.photo_tasks(seed=0, shots_per_class=2)
   assert a.info.num_classes == b.info.num_classes == 10
   np.testing.assert_array_equal(np.bincount(b.splits['train']['label']), [2] * 10)

@@ -1,4 +1,5 @@
 """Triplet loss (notes 4.13) and in-batch mining against brute-force numpy references."""
+
 import itertools
 
 import jax
@@ -24,9 +25,9 @@ def _random_batch(seed, n=12, dim=5, classes=3):
 
 
 def test_triplet_loss_hand_computed():
-  a = jnp.array([[0., 0.], [0., 0.]])
-  p = jnp.array([[1., 0.], [1., 0.]])  # |A-P|^2 = 1
-  n = jnp.array([[0., 2.], [0., .5]])  # |A-N|^2 = 4 and 0.25
+  a = jnp.array([[0.0, 0.0], [0.0, 0.0]])
+  p = jnp.array([[1.0, 0.0], [1.0, 0.0]])  # |A-P|^2 = 1
+  n = jnp.array([[0.0, 2.0], [0.0, 0.5]])  # |A-N|^2 = 4 and 0.25
   np.testing.assert_allclose(triplet.triplet_loss(a, p, n), [0.0, 0.95], atol=1e-6)
 
 
@@ -38,14 +39,14 @@ def test_margin_prevents_trivial_zero_embedding():
 
 
 def test_differs_from_optax_triplet_margin_loss():
-  a, p, n = jnp.array([[0., 0.]]), jnp.array([[1., 0.]]), jnp.array([[0., .5]])
+  a, p, n = jnp.array([[0.0, 0.0]]), jnp.array([[1.0, 0.0]]), jnp.array([[0.0, 0.5]])
   ours = float(triplet.triplet_loss(a, p, n)[0])  # 1 - 0.25 + 0.2
   # Difference 1: optax uses plain distances: 1 - 0.5 + 0.2 at the same margin.
   same_margin = float(optax.losses.triplet_margin_loss(a, p, n, margin=0.2, eps=0.0)[0])
   np.testing.assert_allclose(ours, 0.95, atol=1e-6)
   np.testing.assert_allclose(same_margin, 0.7, atol=1e-6)
   # Difference 2: optax's default margin is 1.0, ours 0.2 (equal distances).
-  e = jnp.array([[1., 0.]])
+  e = jnp.array([[1.0, 0.0]])
   np.testing.assert_allclose(triplet.triplet_loss(a, e, e), [0.2], atol=1e-6)
   np.testing.assert_allclose(optax.losses.triplet_margin_loss(a, e, e, eps=0.0), [1.0], atol=1e-6)
 
@@ -98,8 +99,9 @@ def _ref_semi_hard(emb, labels, alpha):
 @pytest.mark.parametrize('average', ['active', 'all'])
 def test_batch_all_matches_brute_force(seed, average):
   emb, labels = _random_batch(seed)
-  loss, m = triplet.batch_all_triplet_loss(jnp.asarray(emb), jnp.asarray(labels), 0.5,
-                                           average=average)
+  loss, m = triplet.batch_all_triplet_loss(
+      jnp.asarray(emb), jnp.asarray(labels), 0.5, average=average
+  )
   ref, active, total = _ref_batch_all(emb, labels, 0.5, average)
   np.testing.assert_allclose(loss, ref, rtol=1e-5)
   assert (int(m['active_triplets'][0]), int(m['active_triplets'][1])) == (active, total)
@@ -134,9 +136,9 @@ def test_mining_finds_hard_triplets_random_ones_miss():
   # notes 4.13: most random triplets are already satisfied, so they give no
   # gradient; two tight clusters plus one confusable point.
   rng = np.random.default_rng(0)
-  c0 = np.array([1., 0., 0.]) + 0.01 * rng.normal(size=(8, 3))
-  c1 = np.array([0., 1., 0.]) + 0.01 * rng.normal(size=(8, 3))
-  c0[0] = [0.2, 0.8, 0.]  # a class-0 point lying inside class 1
+  c0 = np.array([1.0, 0.0, 0.0]) + 0.01 * rng.normal(size=(8, 3))
+  c1 = np.array([0.0, 1.0, 0.0]) + 0.01 * rng.normal(size=(8, 3))
+  c0[0] = [0.2, 0.8, 0.0]  # a class-0 point lying inside class 1
   emb = jnp.asarray(l2_normalize(jnp.asarray(np.concatenate([c0, c1]), jnp.float32)))
   labels = jnp.asarray([0] * 8 + [1] * 8)
   # Random sampling estimates the mean over all valid triplets.
@@ -154,7 +156,8 @@ def test_gradients_finite_with_singleton_identity(mining):
   emb, labels = _random_batch(4, n=9)
   labels[-1] = 7  # an identity with no positive
   g = jax.jit(jax.grad(lambda e: triplet.mined_triplet_loss(e, jnp.asarray(labels), mining)[0]))(
-      jnp.asarray(emb))
+      jnp.asarray(emb)
+  )
   assert np.all(np.isfinite(g)) and np.any(g != 0)
 
 
@@ -185,8 +188,11 @@ def test_encoder_is_siamese_and_unit_norm():
 def test_triplet_loss_rejects_mismatched_shapes():
   a = jnp.zeros((4, 8))
   # Before: a [1, 8] positive broadcast against all four anchors silently.
-  with pytest.raises(ValueError, match=r'anchor, positive and negative must all be \[batch, dim\] '
-                                       r'with the same shape, got \(4, 8\), \(1, 8\) and \(4, 8\)'):
+  with pytest.raises(
+      ValueError,
+      match=r'anchor, positive and negative must all be \[batch, dim\] '
+      r'with the same shape, got \(4, 8\), \(1, 8\) and \(4, 8\)',
+  ):
     triplet.triplet_loss(a, jnp.zeros((1, 8)), a)
   with pytest.raises(ValueError, match=r'got \(4, 8\), \(4, 8\) and \(8,\)'):
     triplet.triplet_loss(a, a, jnp.zeros((8,)))
@@ -214,14 +220,17 @@ def test_mining_checks_batch_shapes_and_alpha(mining):
   with pytest.raises(ValueError, match='alpha must be >= 0, got nan'):
     fn(emb, labels, alpha=float('nan'))
   with pytest.raises(ValueError, match='alpha must be >= 0, got -0.5'):
-    triplet._MINERS[mining](emb, labels, alpha=-0.5)  # the miners check it too, not only the dispatcher
+    triplet._MINERS[mining](
+        emb, labels, alpha=-0.5
+    )  # the miners check it too, not only the dispatcher
 
 
 @pytest.mark.parametrize('mining', triplet.MINING_MODES)
 def test_empty_batch_gives_zero_loss_and_zero_counts(mining):
   # Before: batch_hard / semi_hard raised "zero-size array to reduction operation".
   loss, m = jax.jit(lambda e, l: triplet.mined_triplet_loss(e, l, mining))(
-      jnp.zeros((0, 4)), jnp.zeros((0,), jnp.int32))
+      jnp.zeros((0, 4)), jnp.zeros((0,), jnp.int32)
+  )
   assert float(loss) == 0.0
   assert tuple(int(c) for c in m['active_triplets']) == (0, 0)
 

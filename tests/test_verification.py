@@ -1,4 +1,5 @@
 """Verification (notes 4.13): threshold search, ROC AUC and logistic regression vs references."""
+
 import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression as SkLogReg
@@ -50,7 +51,7 @@ def test_roc_auc_hand_cases():
 def test_logistic_regression_matches_sklearn():
   rng = np.random.default_rng(0)
   x = np.abs(rng.normal(size=(300, 6)))
-  y = (x @ np.array([1., -2., 0.5, 0., 1., -1.]) + 0.3 * rng.normal(size=300)) > 0
+  y = (x @ np.array([1.0, -2.0, 0.5, 0.0, 1.0, -1.0]) + 0.3 * rng.normal(size=300)) > 0
   l2 = 0.01
   ours = v.fit_logistic_regression(x, y, l2=l2)
   ref = SkLogReg(C=1.0 / (l2 * len(y)), tol=1e-10, max_iter=10_000).fit(x, y)
@@ -60,9 +61,9 @@ def test_logistic_regression_matches_sklearn():
 
 
 def test_abs_diff_features_and_shape_errors():
-  a, b = np.array([[1., -2.]]), np.array([[0., 1.]])
-  np.testing.assert_allclose(v.abs_diff_features(a, b), [[1., 3.]])
-  np.testing.assert_allclose(v.pair_sq_distances(a, b), [10.])
+  a, b = np.array([[1.0, -2.0]]), np.array([[0.0, 1.0]])
+  np.testing.assert_allclose(v.abs_diff_features(a, b), [[1.0, 3.0]])
+  np.testing.assert_allclose(v.pair_sq_distances(a, b), [10.0])
   with pytest.raises(ValueError, match='same shape'):
     v.pair_sq_distances(a, b[:, :1])
   with pytest.raises(ValueError, match='same'):
@@ -78,9 +79,11 @@ def test_report_on_clustered_embeddings_is_perfect_and_on_noise_is_chance():
   good = centres[labels] + 0.05 * rng.normal(size=(300, 16))
   noise = rng.normal(size=(300, 16))
   splits = split_by_identity({'e': good, 'n': noise, 'label': labels}, held_out=[7, 8, 9])
+
   def pairs(split, key, seed):
     i, j, same = sample_pairs(split['label'], 400, seed)
     return split[key][i], split[key][j], same
+
   rep = v.verification_report(pairs(splits['dev'], 'e', 0), pairs(splits['test'], 'e', 1))
   assert rep['threshold_acc'] == 1.0 and rep['distance_auc'] == 1.0
   assert rep['logreg_acc'] > 0.97 and rep['logreg_auc'] > 0.99
@@ -114,7 +117,9 @@ def test_sample_pairs_balanced_and_correct():
 def test_roc_auc_rejects_non_finite_scores(bad):
   # Before: a NaN score sorted to one end and roc_auc returned a plain number.
   scores = np.array([0.1, bad, 0.8, 0.3])
-  with pytest.raises(ValueError, match=r'scores must be finite, got 1 NaN/inf value\(s\), first at index 1'):
+  with pytest.raises(
+      ValueError, match=r'scores must be finite, got 1 NaN/inf value\(s\), first at index 1'
+  ):
     v.roc_auc(scores, [0, 1, 1, 0])
 
 
@@ -132,7 +137,9 @@ def test_verification_inputs_are_checked():
   with pytest.raises(ValueError, match='threshold must be a number, got nan'):
     v.threshold_accuracy([0.1, 0.2], [1, 0], float('nan'))
   assert v.threshold_accuracy([0.1, 0.2], [1, 0], np.inf) == 0.5  # inf: all "same", valid
-  with pytest.raises(ValueError, match=r'emb1 and emb2 must be \[n, dim\] pair embeddings, got shape \(3,\)'):
+  with pytest.raises(
+      ValueError, match=r'emb1 and emb2 must be \[n, dim\] pair embeddings, got shape \(3,\)'
+  ):
     v.pair_sq_distances(np.zeros(3), np.zeros(3))
   with pytest.raises(ValueError, match='same shape'):
     v.abs_diff_features([[0.0, 1.0]], [[0.0, 1.0, 2.0]])  # lists are accepted, shapes still checked
@@ -140,10 +147,14 @@ def test_verification_inputs_are_checked():
     v.fit_logistic_regression(np.zeros((2, 3)), [0, 1], l2=float('nan'))
   with pytest.raises(ValueError, match='steps must be a positive int, got 0'):
     v.fit_logistic_regression(np.zeros((2, 3)), [0, 1], steps=0)
-  with pytest.raises(ValueError, match=r'features must be \[n, dim\] with n >= 1, got shape \(0, 3\)'):
+  with pytest.raises(
+      ValueError, match=r'features must be \[n, dim\] with n >= 1, got shape \(0, 3\)'
+  ):
     v.fit_logistic_regression(np.zeros((0, 3)), [])
   with pytest.raises(ValueError, match=r'features must be finite, got 1 NaN/inf'):
     v.fit_logistic_regression(np.array([[0.0, np.nan], [1.0, 1.0]]), [0, 1])
   model = v.fit_logistic_regression(np.array([[0.0, 0.0], [1.0, 1.0]]), [0, 1])
-  with pytest.raises(ValueError, match=r'features must be \[n, dim=2\] \(the fitted dim\), got shape \(1, 3\)'):
+  with pytest.raises(
+      ValueError, match=r'features must be \[n, dim=2\] \(the fitted dim\), got shape \(1, 3\)'
+  ):
     v.predict_proba(model, np.zeros((1, 3)))

@@ -7,6 +7,7 @@ field, its recorded and its new value; run fields (a longer schedule,
 logging and eval periods) may change, and extending a finished run trains
 the extra steps.
 """
+
 import json
 
 import numpy as np
@@ -16,12 +17,23 @@ from helpers import small_config
 from jaxdl.errors import ConfigChangedError, WorkdirBusyError, WorkdirError
 from jaxdl.train import loop
 from jaxdl.train.checkpoint import Checkpointer, LatestAndBest
-from jaxdl.train.workdir import (CONFIG_FILE, WorkdirLock, check_config_identity,
-                                 config_changes, flatten, nearest_names, prepare)
+from jaxdl.train.workdir import (
+    CONFIG_FILE,
+    WorkdirLock,
+    check_config_identity,
+    config_changes,
+    flatten,
+    nearest_names,
+    prepare,
+)
 from procs import checkpoint_steps, final_meta
 
-PERIODS = {'num_train_steps': 20, 'log_every_steps': 5, 'eval_every_steps': 10,
-           'checkpoint_every_steps': 10}
+PERIODS = {
+    'num_train_steps': 20,
+    'log_every_steps': 5,
+    'eval_every_steps': 10,
+    'checkpoint_every_steps': 10,
+}
 
 
 @pytest.fixture(scope='module')
@@ -34,17 +46,22 @@ def finished(tmp_path_factory):
 
 def _copy(finished, tmp_path):
   import shutil
+
   return shutil.copytree(finished, tmp_path / 'run')
 
 
-@pytest.mark.parametrize('field,value,described', [
-    ('seed', 1, 'seed 0 -> 1'),
-    ('data.fractions', (0.5, 0.25, 0.25), 'data.fractions [] -> [0.5, 0.25, 0.25]'),
-    ('model', 'mlp', "model 'cnn' -> 'mlp'"),
-    ('optimizer.learning_rate', 0.1, 'optimizer.learning_rate 0.003 -> 0.1'),
-])
-def test_an_experiment_field_change_stops_before_any_compute(field, value, described,
-                                                              finished, tmp_path):
+@pytest.mark.parametrize(
+    'field,value,described',
+    [
+        ('seed', 1, 'seed 0 -> 1'),
+        ('data.fractions', (0.5, 0.25, 0.25), 'data.fractions [] -> [0.5, 0.25, 0.25]'),
+        ('model', 'mlp', "model 'cnn' -> 'mlp'"),
+        ('optimizer.learning_rate', 0.1, 'optimizer.learning_rate 0.003 -> 0.1'),
+    ],
+)
+def test_an_experiment_field_change_stops_before_any_compute(
+    field, value, described, finished, tmp_path
+):
   workdir = _copy(finished, tmp_path)
   before = sorted(p.name for p in workdir.rglob('*'))
   with pytest.raises(ConfigChangedError) as e:
@@ -66,8 +83,7 @@ def test_allow_config_change_continues_and_records_the_new_config(finished, tmp_
 def test_extending_a_finished_run_trains_the_extra_steps(finished, tmp_path):
   workdir = _copy(finished, tmp_path)
   old = final_meta(workdir)
-  result = loop.train_and_evaluate(small_config(**{**PERIODS, 'num_train_steps': 30}),
-                                   str(workdir))
+  result = loop.train_and_evaluate(small_config(**{**PERIODS, 'num_train_steps': 30}), str(workdir))
   assert checkpoint_steps(workdir)[-1] == 30
   new = final_meta(workdir)
   assert new['history']['step'] == [10, 20, 30]
@@ -80,16 +96,18 @@ def test_extending_a_finished_run_trains_the_extra_steps(finished, tmp_path):
 def test_a_rerun_with_only_run_fields_changed_is_allowed(finished, tmp_path):
   workdir = _copy(finished, tmp_path)
   steps = checkpoint_steps(workdir)
-  loop.train_and_evaluate(small_config(**{**PERIODS, 'log_every_steps': 2,
-                                          'eval_every_steps': 5, 'eval_train': False}),
-                          str(workdir))
+  loop.train_and_evaluate(
+      small_config(**{**PERIODS, 'log_every_steps': 2, 'eval_every_steps': 5, 'eval_train': False}),
+      str(workdir),
+  )
   assert checkpoint_steps(workdir) == steps  # finished: nothing more to train
 
 
 def test_config_changes_ignores_run_fields_and_sees_added_and_removed_keys():
   recorded = flatten({'seed': 0, 'num_epochs': 2, 'data': {'fractions': [0.6, 0.2, 0.2]}})
-  current = flatten({'seed': 0, 'num_epochs': 9, 'data': {'fractions': [0.8, 0.1, 0.1]},
-                     'extra': 1})
+  current = flatten(
+      {'seed': 0, 'num_epochs': 9, 'data': {'fractions': [0.8, 0.1, 0.1]}, 'extra': 1}
+  )
   assert config_changes(recorded, current) == ['data.fractions', 'extra']
   assert config_changes(recorded, current, run_fields={'data.fractions', 'extra'}) == ['num_epochs']
 
@@ -99,8 +117,7 @@ def test_identity_of_a_fresh_workdir_is_recorded_without_a_check(tmp_path):
   check_config_identity(str(tmp_path), small_config(seed=4), resuming=False)  # no checkpoints
   assert json.loads((tmp_path / CONFIG_FILE).read_text())['seed'] == 4
   with pytest.raises(ConfigChangedError, match='seed 4 -> 5'):
-    check_config_identity(str(tmp_path), small_config(seed=5), resuming=True,
-                          allow_change=False)
+    check_config_identity(str(tmp_path), small_config(seed=5), resuming=True, allow_change=False)
 
 
 def test_an_unreadable_recorded_config_is_replaced(tmp_path):
@@ -136,14 +153,20 @@ def test_nearest_names_suggests_the_closest_fields():
 
 
 class _Ckpt:
+
   def __init__(self, step, metrics):
     self.step, self.metrics = step, metrics
 
 
 def test_latest_and_best_policy_by_hand():
-  ckpts = [_Ckpt(10, {'dev/error': 0.3}), _Ckpt(20, {'dev/error': 0.1}),
-           _Ckpt(25, {}), _Ckpt(30, {'dev/error': 0.1}), _Ckpt(40, {'dev/error': 0.2}),
-           _Ckpt(50, {})]
+  ckpts = [
+      _Ckpt(10, {'dev/error': 0.3}),
+      _Ckpt(20, {'dev/error': 0.1}),
+      _Ckpt(25, {}),
+      _Ckpt(30, {'dev/error': 0.1}),
+      _Ckpt(40, {'dev/error': 0.2}),
+      _Ckpt(50, {}),
+  ]
   policy = LatestAndBest(keep_latest=2, keep_best=1, metric='dev/error', mode='min')
   kept = [c.step for c, k in zip(ckpts, policy.should_preserve(ckpts, context=None)) if k]
   assert kept == [20, 40, 50]  # newest two, and the earlier of the tied best

@@ -1,4 +1,5 @@
 """jaxdl.cpu.xla_flags: which flags are added, when, and that XLA obeys them."""
+
 import json
 import os
 import subprocess
@@ -36,7 +37,9 @@ def test_tuning_is_gated_on_version_and_opt_out():
 def test_host_devices_are_validated_and_added_on_request(monkeypatch):
   monkeypatch.setattr(xla_flags, 'backends_started', lambda: False)
   assert xla_flags.host_device_flags(2) == (
-      '--xla_force_host_platform_device_count=2', '--xla_cpu_multi_thread_eigen=false')
+      '--xla_force_host_platform_device_count=2',
+      '--xla_cpu_multi_thread_eigen=false',
+  )
   for bad in ('two', '0', '-1', '1.5'):
     with pytest.raises(ConfigError, match=xla_flags.HOST_DEVICES_VARIABLE):
       xla_flags.tune_xla_cpu({xla_flags.HOST_DEVICES_VARIABLE: bad})
@@ -47,23 +50,28 @@ def test_host_devices_are_validated_and_added_on_request(monkeypatch):
 
 
 def test_host_devices_reach_jax_in_a_launched_process():
-  env = dict(os.environ, PYTHONPATH=str(ROOT), XLA_FLAGS='',
-             **{xla_flags.HOST_DEVICES_VARIABLE: '3'})
-  code = ('from jaxdl.cpu import xla_flags; xla_flags.tune_xla_cpu(); import jax; '
-          'print(jax.device_count())')
-  out = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True,
-                       text=True, timeout=120, check=True).stdout
+  env = dict(
+      os.environ, PYTHONPATH=str(ROOT), XLA_FLAGS='', **{xla_flags.HOST_DEVICES_VARIABLE: '3'}
+  )
+  code = (
+      'from jaxdl.cpu import xla_flags; xla_flags.tune_xla_cpu(); import jax; '
+      'print(jax.device_count())'
+  )
+  out = subprocess.run(
+      [sys.executable, '-c', code], env=env, capture_output=True, text=True, timeout=120, check=True
+  ).stdout
   assert out.strip().splitlines()[-1] == '3'
 
 
 def test_in_this_process_jax_already_started_so_nothing_changes():
   import jax
+
   jax.devices()  # conftest's process: backends exist, XLA_FLAGS was read
   env = {'XLA_FLAGS': '--a=1'}
   assert not xla_flags.tune_xla_cpu(env) and env['XLA_FLAGS'] == '--a=1'
 
 
-_PROBE = r'''
+_PROBE = r"""
 import json, sys
 import numpy as np
 from jaxdl.cpu import xla_flags
@@ -86,19 +94,27 @@ print(json.dumps({'applied': applied, 'again': xla_flags.tune_xla_cpu(),
                   'ynn': hlo.count('__ynn_fusion'),
                   # convolutions XLA runs itself: outside any fused computation
                   'conv': hlo[hlo.index('ENTRY'):].count(' convolution(')}))
-'''
+"""
 
 
 def _probe(mode, out):
   env = dict(os.environ, PYTHONPATH=str(ROOT), XLA_FLAGS='')
   env.pop(xla_flags.OPT_OUT_VARIABLE, None)
-  res = subprocess.run([sys.executable, '-c', _PROBE, mode, str(out)], env=env,
-                       capture_output=True, text=True, timeout=120, check=True)
+  res = subprocess.run(
+      [sys.executable, '-c', _PROBE, mode, str(out)],
+      env=env,
+      capture_output=True,
+      text=True,
+      timeout=120,
+      check=True,
+  )
   return json.loads(res.stdout.strip().splitlines()[-1])
 
 
-@pytest.mark.skipif(xla_flags.jaxlib_version() not in xla_flags.TUNED_JAXLIB,
-                    reason='flags measured on another jaxlib')
+@pytest.mark.skipif(
+    xla_flags.jaxlib_version() not in xla_flags.TUNED_JAXLIB,
+    reason='flags measured on another jaxlib',
+)
 def test_tuned_process_keeps_convolutions_in_xla_with_the_same_numbers(tmp_path):
   default = _probe('default', tmp_path / 'default.npz')
   tuned = _probe('tuned', tmp_path / 'tuned.npz')
@@ -117,5 +133,12 @@ def test_cpu_device_count_reads_xla_flags():
   assert count({}) == 1
   assert count({'XLA_FLAGS': '--xla_cpu_multi_thread_eigen=false'}) == 1
   assert count({'XLA_FLAGS': '--xla_force_host_platform_device_count=8'}) == 8
-  assert count({'XLA_FLAGS': '--xla_force_host_platform_device_count=8 '
-                             '--xla_force_host_platform_device_count=2'}) == 2
+  assert (
+      count(
+          {
+              'XLA_FLAGS': '--xla_force_host_platform_device_count=8 '
+              '--xla_force_host_platform_device_count=2'
+          }
+      )
+      == 2
+  )

@@ -1,4 +1,5 @@
 """YOLO target encoding, decoding, loss and detection (notes 4.11.4-4.11.6)."""
+
 import functools
 
 import jax
@@ -15,7 +16,9 @@ MASK = np.array([True, True, False])
 
 
 def _encode(boxes=BOXES, labels=LABELS, mask=MASK, s=3):
-  return np.asarray(Y.encode_targets(boxes, labels, mask, grid_size=s, anchors=ANCHORS, num_classes=3))
+  return np.asarray(
+      Y.encode_targets(boxes, labels, mask, grid_size=s, anchors=ANCHORS, num_classes=3)
+  )
 
 
 def test_encoding_hand_case():
@@ -26,7 +29,9 @@ def test_encoding_hand_case():
   np.testing.assert_allclose(t[0, 1, 0], [1, 0.5, 0.6, 0.6, 0.6, 0, 0, 1], atol=1e-5)
   # tall: cell (2, 0), offset (0.3, 0.25), anchor 1, h = 1.2, w = 0.3 cell units.
   np.testing.assert_allclose(t[2, 0, 1], [1, 0.3, 0.25, 1.2, 0.3, 1, 0, 0], atol=1e-5)
-  assert t[..., 0].sum() == 2 and np.abs(t).sum() == pytest.approx(np.abs(t[0, 1, 0]).sum() + np.abs(t[2, 0, 1]).sum())
+  assert t[..., 0].sum() == 2 and np.abs(t).sum() == pytest.approx(
+      np.abs(t[0, 1, 0]).sum() + np.abs(t[2, 0, 1]).sum()
+  )
 
 
 def _perfect_outputs(t, s=3):
@@ -65,7 +70,7 @@ def _np_loss(out, t, lc, ln, conf):
         if conf == 'log':
           c_pos, c_neg = -np.log(p), -np.log(1 - p)
         else:
-          c_pos, c_neg = (1 - p) ** 2, p ** 2
+          c_pos, c_neg = (1 - p) ** 2, p**2
         if y[0] == 1:
           xy = 1 / (1 + np.exp(-o[1:3]))
           hw = ANCHORS[k, ::-1] * s * np.exp(o[3:5])
@@ -81,7 +86,9 @@ def _np_loss(out, t, lc, ln, conf):
 def test_loss_matches_loop_reference(conf):
   t = _encode()
   out = np.random.default_rng(0).normal(size=t.shape).astype(np.float32)
-  got, parts = Y.loss(out[None], t[None], ANCHORS, lambda_coord=5.0, lambda_noobj=0.5, confidence_loss=conf)
+  got, parts = Y.loss(
+      out[None], t[None], ANCHORS, lambda_coord=5.0, lambda_noobj=0.5, confidence_loss=conf
+  )
   np.testing.assert_allclose(got[0], _np_loss(out, t, 5.0, 0.5, conf), rtol=1e-5)
   recombined = 5.0 * parts['coord'] + parts['obj'] + 0.5 * parts['noobj'] + parts['class']
   np.testing.assert_allclose(recombined, got, rtol=1e-6)
@@ -95,8 +102,12 @@ def test_perfect_outputs_have_near_zero_loss():
 
 
 def test_batched_encoding_under_jit_vmap():
-  enc = jax.jit(jax.vmap(functools.partial(Y.encode_targets, grid_size=3, anchors=ANCHORS, num_classes=3)))
-  batch = enc(np.stack([BOXES, BOXES[::-1]]), np.stack([LABELS, LABELS[::-1]]), np.stack([MASK, MASK[::-1]]))
+  enc = jax.jit(
+      jax.vmap(functools.partial(Y.encode_targets, grid_size=3, anchors=ANCHORS, num_classes=3))
+  )
+  batch = enc(
+      np.stack([BOXES, BOXES[::-1]]), np.stack([LABELS, LABELS[::-1]]), np.stack([MASK, MASK[::-1]])
+  )
   np.testing.assert_allclose(batch[0], _encode(), atol=1e-6)
   np.testing.assert_allclose(batch[1], _encode(), atol=1e-6)
 
@@ -113,6 +124,7 @@ def test_bad_arguments():
 
 def test_tiny_yolo_shape_and_parameter_count():
   from jaxdl.detection import model as model_lib
+
   m = model_lib.TinyYOLO(num_classes=3, num_anchors=2, widths=(4, 8, 8), num_pools=3)
   x = jax.ShapeDtypeStruct((2, 24, 24, 3), np.float32)
   v = jax.eval_shape(m.init, jax.random.key(0), x)  # shapes only: no compute

@@ -7,6 +7,7 @@ model from an 8% one. The functions below put that interval beside every dev
 and test error, and size the splits so that the interval is narrow (3.5:
 "big enough to give high confidence in the overall performance").
 """
+
 from __future__ import annotations
 
 import math
@@ -47,8 +48,9 @@ def _z(confidence: float) -> float:
   return NormalDist().inv_cdf(0.5 + confidence / 2)
 
 
-def error_confidence_interval(error: float, n: int, confidence: float = 0.95,
-                              method: str = 'wilson') -> tuple[float, float]:
+def error_confidence_interval(
+    error: float, n: int, confidence: float = 0.95, method: str = 'wilson'
+) -> tuple[float, float]:
   """Confidence interval of an error rate measured on n examples.
 
   Args:
@@ -79,8 +81,10 @@ def error_confidence_interval(error: float, n: int, confidence: float = 0.95,
 def format_error(error: float, n: int, confidence: float = 0.95) -> str:
   """'5.00% (95% CI 3.81-6.54%, n=1000)': an error with its Wilson interval."""
   low, high = error_confidence_interval(error, n, confidence)
-  return (f'{100 * error:.2f}% ({100 * confidence:.0f}% CI '
-          f'{100 * low:.2f}-{100 * high:.2f}%, n={n})')
+  return (
+      f'{100 * error:.2f}% ({100 * confidence:.0f}% CI '
+      f'{100 * low:.2f}-{100 * high:.2f}%, n={n})'
+  )
 
 
 def examples_to_separate(error_a: float, error_b: float, confidence: float = 0.95) -> int:

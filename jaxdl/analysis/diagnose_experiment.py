@@ -5,6 +5,7 @@ split sizes of a model measured elsewhere, and the report is the notes'
 reading of them (``jaxdl.analysis.diagnosis``). launch/diagnose.py therefore
 has no --workdir, and ``workdir`` is None here.
 """
+
 from __future__ import annotations
 
 from jaxdl.analysis.diagnosis import Diagnosis, diagnosis_from_config

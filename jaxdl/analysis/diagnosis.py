@@ -9,6 +9,7 @@ Human-level error stands in for Bayes error (3.7). The largest gap says what to
 work on next; each gap maps to one of the four orthogonal goals of 3.1 and to
 the remedies the notes give for it (2.3 basic recipe, 3.9, 3.13).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -27,33 +28,47 @@ GOALS = {
 
 # Each gap: (goal, remedies). Sources: 2.3 basic recipe, 3.1, 3.9, 3.13.
 REMEDIES = {
-    'avoidable_bias': ('fit_train', (
-        'train a bigger network (more hidden units or layers)',
-        'train longer',
-        'use a better optimization algorithm (momentum, RMSprop, Adam)',
-        'search NN architectures / hyperparameters',
-    )),
-    'variance': ('fit_dev', (
-        'get more training data',
-        'regularize (L2 weight decay, dropout, data augmentation)',
-        'search NN architectures / hyperparameters',
-    )),
-    'data_mismatch': ('fit_dev', (
-        'carry out manual error analysis to see how train and dev/test differ (3.13)',
-        'make the training data more like dev/test, or collect more data like dev/test',
-        'artificial data synthesis (caution: do not simulate only a small subset of '
-        'all possible examples)',
-    )),
-    'overfitting_to_dev': ('fit_test', (
-        'get a bigger dev set (the model has been tuned to this dev set)',
-    )),
+    'avoidable_bias': (
+        'fit_train',
+        (
+            'train a bigger network (more hidden units or layers)',
+            'train longer',
+            'use a better optimization algorithm (momentum, RMSprop, Adam)',
+            'search NN architectures / hyperparameters',
+        ),
+    ),
+    'variance': (
+        'fit_dev',
+        (
+            'get more training data',
+            'regularize (L2 weight decay, dropout, data augmentation)',
+            'search NN architectures / hyperparameters',
+        ),
+    ),
+    'data_mismatch': (
+        'fit_dev',
+        (
+            'carry out manual error analysis to see how train and dev/test differ (3.13)',
+            'make the training data more like dev/test, or collect more data like dev/test',
+            'artificial data synthesis (caution: do not simulate only a small subset of '
+            'all possible examples)',
+        ),
+    ),
+    'overfitting_to_dev': (
+        'fit_test',
+        ('get a bigger dev set (the model has been tuned to this dev set)',),
+    ),
 }
 # Goal 4 cannot be read off these errors; the report always reminds of it.
-REAL_WORLD_REMEDY = ('if dev/test look good but the system fails in use: change the '
-                     'dev/test set to reflect the data you expect, or change the cost '
-                     'function/metric (e.g. a weighted error, 3.6)')
-EARLY_STOPPING_NOTE = ('early stopping is not orthogonal: it changes the fit to the training '
-                       'set and to the dev set at once (3.1); prefer the knobs above')
+REAL_WORLD_REMEDY = (
+    'if dev/test look good but the system fails in use: change the '
+    'dev/test set to reflect the data you expect, or change the cost '
+    'function/metric (e.g. a weighted error, 3.6)'
+)
+EARLY_STOPPING_NOTE = (
+    'early stopping is not orthogonal: it changes the fit to the training '
+    'set and to the dev set at once (3.1); prefer the knobs above'
+)
 
 LABELS = {
     'human': 'human-level error',
@@ -80,6 +95,7 @@ class Gap:
     upper: the split whose error ends it.
     value: upper error - lower error (fraction), or None when an end is unknown.
   """
+
   name: str
   lower: str
   upper: str
@@ -96,6 +112,7 @@ class Diagnosis:
     largest: name of the largest positive known gap, or None if none is positive.
     remarks: caveats (unknown human level, no train-dev set, ...).
   """
+
   errors: Mapping[str, Optional[float]]
   gaps: tuple[Gap, ...]
   largest: Optional[str]
@@ -143,13 +160,18 @@ class Diagnosis:
       lines.append('Largest gap: none is positive; nothing to fix from these errors.')
     else:
       goal, remedies = REMEDIES[self.largest]
-      lines.append(f'Largest gap: {GAP_LABELS[self.largest]} '
-                   f'({100 * self.gap(self.largest):.2f} points) -> {GOALS[goal]}:')
+      lines.append(
+          f'Largest gap: {GAP_LABELS[self.largest]} '
+          f'({100 * self.gap(self.largest):.2f} points) -> {GOALS[goal]}:'
+      )
       lines.extend(f'  - {r}' for r in remedies)
       if 'within noise' in self._gap_text(
-          next(g for g in self.gaps if g.name == self.largest), num_examples):
-        lines.append('  (this gap is within the noise of the measured errors: enlarge the '
-                     'smaller split before acting on it, 3.5)')
+          next(g for g in self.gaps if g.name == self.largest), num_examples
+      ):
+        lines.append(
+            '  (this gap is within the noise of the measured errors: enlarge the '
+            'smaller split before acting on it, 3.5)'
+        )
     lines.append(f'{GOALS["real_world"]}: {REAL_WORLD_REMEDY}')
     lines.append(f'Note: {EARLY_STOPPING_NOTE}')
     return '\n'.join(lines)
@@ -167,9 +189,13 @@ class Diagnosis:
     return text
 
 
-def diagnose(human_error: Optional[float], train_error: float, dev_error: float,
-             train_dev_error: Optional[float] = None,
-             test_error: Optional[float] = None) -> Diagnosis:
+def diagnose(
+    human_error: Optional[float],
+    train_error: float,
+    dev_error: float,
+    train_dev_error: Optional[float] = None,
+    test_error: Optional[float] = None,
+) -> Diagnosis:
   """Gaps between human, train, train-dev, dev and test errors (notes 3.12).
 
   Args:
@@ -187,8 +213,13 @@ def diagnose(human_error: Optional[float], train_error: float, dev_error: float,
   Raises:
     ValueError: an error outside [0, 1].
   """
-  errors = {'human': human_error, 'train': train_error, 'train_dev': train_dev_error,
-            'dev': dev_error, 'test': test_error}
+  errors = {
+      'human': human_error,
+      'train': train_error,
+      'train_dev': train_dev_error,
+      'dev': dev_error,
+      'test': test_error,
+  }
   for split, value in errors.items():
     if value is None and split in ('train', 'dev'):
       raise ValueError(f'{split}_error is required')
@@ -204,20 +235,28 @@ def diagnose(human_error: Optional[float], train_error: float, dev_error: float,
   if train_dev_error is None:
     variance = Gap('variance', 'train', 'dev', between('train', 'dev'))
     mismatch = Gap('data_mismatch', 'train_dev', 'dev', None)
-    remarks.append('no train-dev error: variance is measured train -> dev and includes '
-                   'any data mismatch (hold out part of the training distribution, 3.12)')
+    remarks.append(
+        'no train-dev error: variance is measured train -> dev and includes '
+        'any data mismatch (hold out part of the training distribution, 3.12)'
+    )
   else:
     variance = Gap('variance', 'train', 'train_dev', between('train', 'train_dev'))
     mismatch = Gap('data_mismatch', 'train_dev', 'dev', between('train_dev', 'dev'))
-  gaps = (Gap('avoidable_bias', 'human', 'train', between('human', 'train')),
-          variance, mismatch,
-          Gap('overfitting_to_dev', 'dev', 'test', between('dev', 'test')))
+  gaps = (
+      Gap('avoidable_bias', 'human', 'train', between('human', 'train')),
+      variance,
+      mismatch,
+      Gap('overfitting_to_dev', 'dev', 'test', between('dev', 'test')),
+  )
   if human_error is None:
-    remarks.append('human-level error unknown: avoidable bias cannot be measured '
-                   '(set human_error; 3.7)')
+    remarks.append(
+        'human-level error unknown: avoidable bias cannot be measured ' '(set human_error; 3.7)'
+    )
   elif train_error < human_error:
-    remarks.append('train error is below human-level error: the model has passed the '
-                   'human proxy for Bayes error, and the tools of 3.7 get harder to use')
+    remarks.append(
+        'train error is below human-level error: the model has passed the '
+        'human proxy for Bayes error, and the tools of 3.7 get harder to use'
+    )
   known = [g for g in gaps if g.value is not None and g.value > 0]
   largest = max(known, key=lambda g: g.value).name if known else None
   return Diagnosis(errors, gaps, largest, tuple(remarks))
@@ -233,8 +272,14 @@ def check_config(config) -> None:
     required = field in ('train_error', 'dev_error')
     ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value <= 1
     ok = ok and (value >= 0 or not required)
-    require(ok, field, value, 'required: a fraction in [0, 1]' if required else
-            'must be a fraction in [0, 1], or < 0 for not measured')
+    require(
+        ok,
+        field,
+        value,
+        'required: a fraction in [0, 1]'
+        if required
+        else 'must be a fraction in [0, 1], or < 0 for not measured',
+    )
   for split in ('train', 'train_dev', 'dev', 'test'):
     require_int(f'num_{split}', config.get(f'num_{split}', 0), 0)
 
@@ -252,12 +297,19 @@ def diagnosis_from_config(config) -> tuple[Diagnosis, dict[str, int]]:
     ConfigError: a field out of range (check_config).
   """
   check_config(config)
+
   def measured(name):
     value = config.get(name, -1.0)
     return None if value is None or value < 0 else float(value)
 
-  result = diagnose(measured('human_error'), measured('train_error'), measured('dev_error'),
-                    train_dev_error=measured('train_dev_error'),
-                    test_error=measured('test_error'))
-  sizes = {split: int(config.get(f'num_{split}', 0)) for split in ('train', 'train_dev', 'dev', 'test')}
+  result = diagnose(
+      measured('human_error'),
+      measured('train_error'),
+      measured('dev_error'),
+      train_dev_error=measured('train_dev_error'),
+      test_error=measured('test_error'),
+  )
+  sizes = {
+      split: int(config.get(f'num_{split}', 0)) for split in ('train', 'train_dev', 'dev', 'test')
+  }
   return result, {s: n for s, n in sizes.items() if n > 0}

@@ -13,6 +13,7 @@ relabel CSV applied to dev *and* test, so the two stay one distribution.
 Host-side numpy + matplotlib; inputs are a split's arrays and the model's
 predicted probabilities.
 """
+
 from __future__ import annotations
 
 import csv
@@ -34,6 +35,7 @@ class ErrorExample:
     prediction: predicted class (argmax of probs).
     probs: [num_classes] predicted probabilities.
   """
+
   index: int
   image: np.ndarray
   label: int
@@ -130,6 +132,7 @@ class ErrorTable:
     marks: [E, T] bool, marks[e, t] = example e has tag t.
     comments: [E] free text (from the manual CSV).
   """
+
   indices: np.ndarray
   labels: np.ndarray
   predictions: np.ndarray
@@ -153,14 +156,22 @@ class ErrorTable:
     lines = ['| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
     rows = range(self.num_errors if max_rows is None else min(max_rows, self.num_errors))
     for e in rows:
-      cells = [str(self.indices[e]), str(self.labels[e]), str(self.predictions[e]),
-               *('X' if m else '' for m in self.marks[e]), self.comments[e]]
+      cells = [
+          str(self.indices[e]),
+          str(self.labels[e]),
+          str(self.predictions[e]),
+          *('X' if m else '' for m in self.marks[e]),
+          self.comments[e],
+      ]
       lines.append('| ' + ' | '.join(cells) + ' |')
     if max_rows is not None and self.num_errors > max_rows:
       lines.append(f'| ... {self.num_errors - max_rows} more | | |' + ' |' * len(self.tags) + ' |')
     percent = self.percent_per_tag()
-    lines.append(f'| % of {self.num_errors} errors | | | '
-                 + ' | '.join(f'{percent[t]:.0f}%' for t in self.tags) + ' | |')
+    lines.append(
+        f'| % of {self.num_errors} errors | | | '
+        + ' | '.join(f'{percent[t]:.0f}%' for t in self.tags)
+        + ' | |'
+    )
     return '\n'.join(lines)
 
   def to_csv(self) -> str:
@@ -169,8 +180,15 @@ class ErrorTable:
     writer = csv.writer(out, lineterminator='\n')
     writer.writerow(['index', 'label', 'prediction', *self.tags, 'comment'])
     for e in range(self.num_errors):
-      writer.writerow([self.indices[e], self.labels[e], self.predictions[e],
-                       *(int(m) for m in self.marks[e]), self.comments[e]])
+      writer.writerow(
+          [
+              self.indices[e],
+              self.labels[e],
+              self.predictions[e],
+              *(int(m) for m in self.marks[e]),
+              self.comments[e],
+          ]
+      )
     percent = self.percent_per_tag()
     writer.writerow(['%', '', '', *(f'{percent[t]:.2f}' for t in self.tags), ''])
     return out.getvalue()
@@ -199,7 +217,9 @@ def read_manual_tags(path_or_text: str) -> dict[int, tuple[set[str], str]]:
   text = path_or_text if '\n' in path_or_text else _read(path_or_text)
   reader = csv.DictReader(io.StringIO(text))
   if reader.fieldnames is None or 'index' not in reader.fieldnames:
-    raise ValueError(f'manual tags CSV must have columns index,tags,comment; got {reader.fieldnames}')
+    raise ValueError(
+        f'manual tags CSV must have columns index,tags,comment; got {reader.fieldnames}'
+    )
   out = {}
   for row in reader:
     tags = {t.strip() for t in (row.get('tags') or '').split(';') if t.strip()}
@@ -207,9 +227,15 @@ def read_manual_tags(path_or_text: str) -> dict[int, tuple[set[str], str]]:
   return out
 
 
-def error_analysis(inputs, labels, probs, tag_fns: Mapping[str, TagFn],
-                   manual_tags: Optional[Mapping[int, tuple[set[str], str]]] = None,
-                   max_errors: Optional[int] = None, seed: int = 0) -> ErrorTable:
+def error_analysis(
+    inputs,
+    labels,
+    probs,
+    tag_fns: Mapping[str, TagFn],
+    manual_tags: Optional[Mapping[int, tuple[set[str], str]]] = None,
+    max_errors: Optional[int] = None,
+    seed: int = 0,
+) -> ErrorTable:
   """Builds the 3.10 table for the misclassified examples of a split.
 
   Args:
@@ -246,14 +272,24 @@ def error_analysis(inputs, labels, probs, tag_fns: Mapping[str, TagFn],
     for col, name in enumerate(names):
       marks[row, col] = (name in manual) or (name in tag_fns and bool(tag_fns[name](example)))
     comments.append(comment)
-  return ErrorTable(errors, labels[errors], predictions[errors], tuple(names), marks, tuple(comments))
+  return ErrorTable(
+      errors, labels[errors], predictions[errors], tuple(names), marks, tuple(comments)
+  )
 
 
 # ---- contact sheet -------------------------------------------------------
 
 
-def contact_sheet(images, indices, labels, predictions, path: str, columns: int = 10,
-                  class_names: Optional[Sequence[str]] = None, title: str = '') -> None:
+def contact_sheet(
+    images,
+    indices,
+    labels,
+    predictions,
+    path: str,
+    columns: int = 10,
+    class_names: Optional[Sequence[str]] = None,
+    title: str = '',
+) -> None:
   """Saves a PNG grid of the given examples, each titled 'i: y -> ŷ'.
 
   Args:
@@ -266,6 +302,7 @@ def contact_sheet(images, indices, labels, predictions, path: str, columns: int 
     title: figure title.
   """
   import matplotlib
+
   matplotlib.use('Agg')
   import matplotlib.pyplot as plt
 
@@ -325,13 +362,17 @@ def share_of_errors(error_indices, subset) -> float:
   error_indices = set(int(i) for i in np.asarray(error_indices).reshape(-1))
   if not error_indices:
     return 0.0
-  return len(error_indices & set(int(i) for i in np.asarray(subset).reshape(-1))) / len(error_indices)
+  return len(error_indices & set(int(i) for i in np.asarray(subset).reshape(-1))) / len(
+      error_indices
+  )
 
 
 RELABEL_FIELDS = ('split', 'index', 'old_label', 'new_label')
 
 
-def relabel_candidates_csv(candidates: Mapping[str, tuple[Sequence[int], Sequence[int], Sequence[int]]]) -> str:
+def relabel_candidates_csv(
+    candidates: Mapping[str, tuple[Sequence[int], Sequence[int], Sequence[int]]],
+) -> str:
   """CSV for a reviewer: one row per candidate, new_label pre-filled with the prediction.
 
   Args:
@@ -356,13 +397,18 @@ def read_relabels(path_or_text: str) -> list[tuple[str, int, int, int]]:
   text = path_or_text if '\n' in path_or_text else _read(path_or_text)
   reader = csv.DictReader(io.StringIO(text))
   if reader.fieldnames is None or tuple(reader.fieldnames) != RELABEL_FIELDS:
-    raise ValueError(f'relabel CSV must have columns {",".join(RELABEL_FIELDS)}, '
-                     f'got {reader.fieldnames}')
+    raise ValueError(
+        f'relabel CSV must have columns {",".join(RELABEL_FIELDS)}, ' f'got {reader.fieldnames}'
+    )
   return [(r['split'], int(r['index']), int(r['old_label']), int(r['new_label'])) for r in reader]
 
 
-def apply_relabels(splits: Mapping[str, Mapping[str, np.ndarray]], relabels,
-                   label_key: str = 'label', require_splits: Sequence[str] = ('dev', 'test')):
+def apply_relabels(
+    splits: Mapping[str, Mapping[str, np.ndarray]],
+    relabels,
+    label_key: str = 'label',
+    require_splits: Sequence[str] = ('dev', 'test'),
+):
   """Applies reviewed labels to every split, dev and test alike (notes 3.11).
 
   Args:
@@ -382,8 +428,10 @@ def apply_relabels(splits: Mapping[str, Mapping[str, np.ndarray]], relabels,
   reviewed = {row[0] for row in relabels}
   missing = [s for s in require_splits if s in splits and s not in reviewed]
   if missing:
-    raise ValueError(f'relabels cover {sorted(reviewed)} but not {missing}: review dev and test '
-                     'with the same process (3.11), or pass require_splits=()')
+    raise ValueError(
+        f'relabels cover {sorted(reviewed)} but not {missing}: review dev and test '
+        'with the same process (3.11), or pass require_splits=()'
+    )
   new = {name: dict(split) for name, split in splits.items()}
   changed = {name: 0 for name in splits}
   for name, index, old, label in relabels:
@@ -411,6 +459,8 @@ def _check_probs(probs, labels):
   probs = np.asarray(probs, np.float64)
   labels = np.asarray(labels).astype(int).reshape(-1)
   if probs.ndim != 2 or probs.shape[0] != labels.shape[0]:
-    raise ValueError(f'probs must be [N, num_classes] with N = len(labels) = {len(labels)}, '
-                     f'got shape {probs.shape}')
+    raise ValueError(
+        f'probs must be [N, num_classes] with N = len(labels) = {len(labels)}, '
+        f'got shape {probs.shape}'
+    )
   return probs, labels

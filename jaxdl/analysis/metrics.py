@@ -11,6 +11,7 @@ The counting functions use `jax.numpy`, so they run inside `jit` on sharded
 batches (the sum over the 'data' axis is then global) and equally on numpy
 arrays on the host. The functions that turn counts into metrics are numpy.
 """
+
 from __future__ import annotations
 
 from typing import Mapping, Optional, Sequence
@@ -40,16 +41,19 @@ def confusion_matrix(predictions, labels, num_classes: int, mask=None):
   predictions = jnp.asarray(predictions).reshape(-1)
   labels = jnp.asarray(labels).reshape(-1)
   if predictions.shape != labels.shape:
-    raise ValueError(f'predictions {predictions.shape} and labels {labels.shape} '
-                     'must have the same length')
+    raise ValueError(
+        f'predictions {predictions.shape} and labels {labels.shape} ' 'must have the same length'
+    )
   _check_range('predictions', predictions, num_classes)
   _check_range('labels', labels, num_classes)
-  weight = (jnp.ones(labels.shape, jnp.int32) if mask is None
-            else _flat_like('mask', mask, labels).astype(jnp.int32))
+  weight = (
+      jnp.ones(labels.shape, jnp.int32)
+      if mask is None
+      else _flat_like('mask', mask, labels).astype(jnp.int32)
+  )
   # One flat bincount: cell index = true * C + predicted.
   cells = labels.astype(jnp.int32) * num_classes + predictions.astype(jnp.int32)
-  counts = jnp.zeros((num_classes * num_classes,), jnp.int32).at[cells].add(
-      weight, mode='drop')
+  counts = jnp.zeros((num_classes * num_classes,), jnp.int32).at[cells].add(weight, mode='drop')
   return counts.reshape(num_classes, num_classes)
 
 
@@ -139,7 +143,9 @@ def weighted_error(predictions, labels, weights) -> float:
   """
   weights_np = np.asarray(weights, np.float64)
   if not np.all(np.isfinite(weights_np)):
-    raise ValueError(f'weights must be finite, got {int((~np.isfinite(weights_np)).sum())} NaN/inf value(s)')
+    raise ValueError(
+        f'weights must be finite, got {int((~np.isfinite(weights_np)).sum())} NaN/inf value(s)'
+    )
   if np.any(weights_np < 0):
     raise ValueError(f'weights must be >= 0, got min {weights_np.min()}')
   wrong, total = weighted_error_counts(predictions, labels, weights_np)
@@ -163,10 +169,14 @@ def group_error_counts(predictions, labels, groups, num_groups: int, mask=None):
   _check_count('num_groups', num_groups)
   groups = jnp.asarray(groups).reshape(-1).astype(jnp.int32)
   _check_range('groups', groups, num_groups)
-  count = (jnp.ones(groups.shape, jnp.int32) if mask is None
-           else _flat_like('mask', mask, groups).astype(jnp.int32))
-  wrong = (_flat_like('predictions', predictions, groups)
-           != _flat_like('labels', labels, groups)).astype(jnp.int32) * count
+  count = (
+      jnp.ones(groups.shape, jnp.int32)
+      if mask is None
+      else _flat_like('mask', mask, groups).astype(jnp.int32)
+  )
+  wrong = (
+      _flat_like('predictions', predictions, groups) != _flat_like('labels', labels, groups)
+  ).astype(jnp.int32) * count
   errors = jnp.zeros((num_groups,), jnp.int32).at[groups].add(wrong, mode='drop')
   examples = jnp.zeros((num_groups,), jnp.int32).at[groups].add(count, mode='drop')
   return errors, examples
@@ -182,16 +192,21 @@ def group_errors(errors, examples) -> np.ndarray:
   errors = np.asarray(errors, np.float64)
   examples = np.asarray(examples, np.float64)
   if errors.shape != examples.shape or errors.ndim != 1:
-    raise ValueError(f'errors {errors.shape} and examples {examples.shape} must be equal [G] shapes')
+    raise ValueError(
+        f'errors {errors.shape} and examples {examples.shape} must be equal [G] shapes'
+    )
   if not np.all((errors >= 0) & (errors <= examples)):  # NaN fails too
-    raise ValueError('errors must be counts with 0 <= errors <= examples in every group, got '
-                     f'errors {errors.tolist()} for examples {examples.tolist()}')
+    raise ValueError(
+        'errors must be counts with 0 <= errors <= examples in every group, got '
+        f'errors {errors.tolist()} for examples {examples.tolist()}'
+    )
   with np.errstate(invalid='ignore', divide='ignore'):
     return np.where(examples > 0, errors / np.maximum(examples, 1), np.nan)
 
 
-def rank_by_group_average(table: Mapping[str, Mapping[str, float]],
-                          groups: Optional[Sequence[str]] = None):
+def rank_by_group_average(
+    table: Mapping[str, Mapping[str, float]], groups: Optional[Sequence[str]] = None
+):
   """Ranks models by their average error over groups (notes 3.2 region table).
 
   The single-number metric of 3.2 is the plain average over groups (each region
@@ -223,8 +238,9 @@ def rank_by_group_average(table: Mapping[str, Mapping[str, float]],
     row = {g: float(errors[g]) for g in groups}
     bad = [g for g, e in row.items() if not np.isfinite(e)]
     if bad:
-      raise ValueError(f'model {model!r} has non-finite errors for groups {bad}: '
-                       f'{[row[g] for g in bad]}')
+      raise ValueError(
+          f'model {model!r} has non-finite errors for groups {bad}: ' f'{[row[g] for g in bad]}'
+      )
     rows.append((model, float(np.mean(list(row.values()))), row))
   return sorted(rows, key=lambda r: r[1])
 
@@ -235,8 +251,7 @@ def format_group_table(ranked, percent: bool = True) -> str:
     raise ValueError('ranked must hold at least one model (the output of rank_by_group_average)')
   groups = list(ranked[0][2].keys())
   scale, unit = (100.0, '%') if percent else (1.0, '')
-  lines = ['| Model | ' + ' | '.join(groups) + ' | Average |',
-           '|' + '---|' * (len(groups) + 2)]
+  lines = ['| Model | ' + ' | '.join(groups) + ' | Average |', '|' + '---|' * (len(groups) + 2)]
   for model, average, row in ranked:
     cells = [f'{scale * row[g]:.4g}{unit}' for g in groups]
     lines.append(f'| {model} | ' + ' | '.join(cells) + f' | {scale * average:.4g}{unit} |')
@@ -265,18 +280,23 @@ def _flat_like(name, values, reference):
   """
   values = jnp.asarray(values).reshape(-1)
   if values.shape != reference.shape:
-    raise ValueError(f'{name} must have one entry per example ({reference.shape[0]}), '
-                     f'got {values.shape[0]}')
+    raise ValueError(
+        f'{name} must have one entry per example ({reference.shape[0]}), ' f'got {values.shape[0]}'
+    )
   return values
 
 
 def _as_confusion(confusion) -> np.ndarray:
   confusion = np.asarray(confusion)
   if confusion.ndim != 2 or confusion.shape[0] != confusion.shape[1] or confusion.shape[0] == 0:
-    raise ValueError(f'confusion must be a square [C, C] matrix with C >= 1, got shape {confusion.shape}')
+    raise ValueError(
+        f'confusion must be a square [C, C] matrix with C >= 1, got shape {confusion.shape}'
+    )
   if not np.all(confusion >= 0):  # NaN fails too
-    raise ValueError('confusion must hold counts >= 0 (no NaN), got '
-                     f'{int(np.sum(~(confusion >= 0)))} bad entries')
+    raise ValueError(
+        'confusion must hold counts >= 0 (no NaN), got '
+        f'{int(np.sum(~(confusion >= 0)))} bad entries'
+    )
   return confusion
 
 

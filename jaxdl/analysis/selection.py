@@ -4,14 +4,20 @@ With N metrics, pick one to optimize (e.g. accuracy) and require the other N-1
 only to be good enough (e.g. running time <= 100 ms). Among the candidates that
 satisfy every constraint, the best optimizing value wins.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import operator
 from typing import Mapping
 
-OPERATORS = {'<=': operator.le, '<': operator.lt, '>=': operator.ge, '>': operator.gt,
-             '==': operator.eq}
+OPERATORS = {
+    '<=': operator.le,
+    '<': operator.lt,
+    '>=': operator.ge,
+    '>': operator.gt,
+    '==': operator.eq,
+}
 MODES = ('max', 'min')
 
 
@@ -29,15 +35,19 @@ class Selection:
     feasible: names of all candidates meeting every constraint, best first.
     rejected: {name: [reason, ...]} for candidates failing a constraint.
   """
+
   name: str
   metrics: Mapping[str, float]
   feasible: tuple[str, ...]
   rejected: Mapping[str, list[str]]
 
 
-def select_model(candidates: Mapping[str, Mapping[str, float]], optimizing: str,
-                 satisficing: Mapping[str, tuple[str, float]] | None = None,
-                 mode: str = 'max') -> Selection:
+def select_model(
+    candidates: Mapping[str, Mapping[str, float]],
+    optimizing: str,
+    satisficing: Mapping[str, tuple[str, float]] | None = None,
+    mode: str = 'max',
+) -> Selection:
   """Best candidate on `optimizing` among those meeting every satisficing constraint.
 
   Example (notes 3.3): candidates {'A': {'accuracy': .90, 'ms': 80},
@@ -64,10 +74,15 @@ def select_model(candidates: Mapping[str, Mapping[str, float]], optimizing: str,
     raise ValueError('candidates must not be empty')
   satisficing = dict(satisficing or {})
   for metric, constraint in satisficing.items():
-    if (not isinstance(constraint, (tuple, list)) or len(constraint) != 2
-        or constraint[0] not in OPERATORS):
-      raise ValueError(f'satisficing[{metric!r}] must be (op, threshold) with op in '
-                       f'{tuple(OPERATORS)}, got {constraint!r}')
+    if (
+        not isinstance(constraint, (tuple, list))
+        or len(constraint) != 2
+        or constraint[0] not in OPERATORS
+    ):
+      raise ValueError(
+          f'satisficing[{metric!r}] must be (op, threshold) with op in '
+          f'{tuple(OPERATORS)}, got {constraint!r}'
+      )
   needed = [optimizing, *satisficing]
   for name, values in candidates.items():
     missing = [m for m in needed if m not in values]
@@ -77,9 +92,11 @@ def select_model(candidates: Mapping[str, Mapping[str, float]], optimizing: str,
   rejected = {}
   feasible = []
   for name, values in candidates.items():
-    reasons = [f'{metric}={values[metric]:g} fails {op} {threshold:g}'
-               for metric, (op, threshold) in satisficing.items()
-               if not OPERATORS[op](values[metric], threshold)]
+    reasons = [
+        f'{metric}={values[metric]:g} fails {op} {threshold:g}'
+        for metric, (op, threshold) in satisficing.items()
+        if not OPERATORS[op](values[metric], threshold)
+    ]
     if reasons:
       rejected[name] = reasons
     else:
@@ -97,8 +114,7 @@ def select_model(candidates: Mapping[str, Mapping[str, float]], optimizing: str,
 def format_selection(candidates: Mapping[str, Mapping[str, float]], selection: Selection) -> str:
   """Markdown table of the candidates with a 'chosen' / 'rejected: why' column."""
   metrics = list(next(iter(candidates.values())).keys())
-  lines = ['| Model | ' + ' | '.join(metrics) + ' | Decision |',
-           '|' + '---|' * (len(metrics) + 2)]
+  lines = ['| Model | ' + ' | '.join(metrics) + ' | Decision |', '|' + '---|' * (len(metrics) + 2)]
   for name, values in candidates.items():
     if name == selection.name:
       decision = 'chosen'
@@ -106,6 +122,7 @@ def format_selection(candidates: Mapping[str, Mapping[str, float]], selection: S
       decision = 'rejected: ' + ', '.join(selection.rejected[name])
     else:
       decision = 'feasible'
-    lines.append(f'| {name} | ' + ' | '.join(f'{values[m]:g}' for m in metrics)
-                 + f' | {decision} |')
+    lines.append(
+        f'| {name} | ' + ' | '.join(f'{values[m]:g}' for m in metrics) + f' | {decision} |'
+    )
   return '\n'.join(lines)

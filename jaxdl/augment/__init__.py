@@ -12,12 +12,16 @@ y_max) with their ``box_mask`` (``[B, K]`` bool), clip them to the frame and
 drop boxes that fall below ``min_box_size``, returning ``(images, boxes,
 box_mask)``; elastic distortion refuses boxes. Names are imported on first use.
 """
+
 from jaxdl import _lazy
 
-__all__, __getattr__, __dir__ = _lazy(__name__, {
-    'flips': ('random_flip_left_right', 'random_flip_up_down'),
-    'crop': ('random_crop',),
-    'affine': ('random_zoom', 'random_shift', 'random_affine'),
-    'elastic': ('random_elastic',),
-    'pipeline': ('make_augment_fn',),
-})
+__all__, __getattr__, __dir__ = _lazy(
+    __name__,
+    {
+        'flips': ('random_flip_left_right', 'random_flip_up_down'),
+        'crop': ('random_crop',),
+        'affine': ('random_zoom', 'random_shift', 'random_affine'),
+        'elastic': ('random_elastic',),
+        'pipeline': ('make_augment_fn',),
+    },
+)

@@ -5,6 +5,7 @@ Boxes are ``[B, K, 4]`` ``(x_min, y_min, x_max, y_max)`` in ``[0, 1]`` with a
 corners somewhere; the new box is their axis-aligned hull, clipped to the
 frame.
 """
+
 import jax.numpy as jnp
 
 
@@ -15,35 +16,38 @@ def check_images(images):
   [W, C] and come back silently wrong (a flip of the wrong axis).
   """
   if getattr(images, "ndim", None) != 4:
-    raise ValueError("images must be a batch [B, H, W, C] (add a batch axis "
-                     "with images[None] for one image), got shape "
-                     f"{getattr(images, 'shape', type(images).__name__)}.")
+    raise ValueError(
+        "images must be a batch [B, H, W, C] (add a batch axis "
+        "with images[None] for one image), got shape "
+        f"{getattr(images, 'shape', type(images).__name__)}."
+    )
 
 
 def check_min_box_size(min_box_size):
   """Raises ValueError unless 0 <= min_box_size < 1 (normalised units)."""
   if not 0.0 <= min_box_size < 1.0:
-    raise ValueError("min_box_size must be in [0, 1) (normalised width/height), "
-                     f"got {min_box_size}.")
+    raise ValueError(
+        "min_box_size must be in [0, 1) (normalised width/height), " f"got {min_box_size}."
+    )
 
 
 def check_boxes(images, boxes, box_mask):
   """Raises ValueError unless images is [B, H, W, C] and boxes/mask fit it."""
   check_images(images)
   if (boxes is None) != (box_mask is None):
-    raise ValueError("boxes and box_mask must be given together "
-                     f"(got boxes={boxes is not None}, "
-                     f"box_mask={box_mask is not None}).")
+    raise ValueError(
+        "boxes and box_mask must be given together "
+        f"(got boxes={boxes is not None}, "
+        f"box_mask={box_mask is not None})."
+    )
   if boxes is None:
     return
   if boxes.ndim != 3 or boxes.shape[-1] != 4:
     raise ValueError(f"boxes must be [B, K, 4], got shape {boxes.shape}.")
   if box_mask.shape != boxes.shape[:2]:
-    raise ValueError(f"box_mask must be [B, K] = {boxes.shape[:2]}, "
-                     f"got {box_mask.shape}.")
+    raise ValueError(f"box_mask must be [B, K] = {boxes.shape[:2]}, " f"got {box_mask.shape}.")
   if boxes.shape[0] != images.shape[0]:
-    raise ValueError(f"boxes batch {boxes.shape[0]} != images batch "
-                     f"{images.shape[0]}.")
+    raise ValueError(f"boxes batch {boxes.shape[0]} != images batch " f"{images.shape[0]}.")
 
 
 def clip_and_filter(boxes, box_mask, min_box_size):
@@ -77,9 +81,15 @@ def affine_boxes(boxes, forward, offset):
   """
   x0, y0, x1, y1 = (boxes[..., i] for i in range(4))
   # corners: [B, K, 4 corners, 2 coords]
-  corners = jnp.stack([
-      jnp.stack([x0, y0], -1), jnp.stack([x1, y0], -1),
-      jnp.stack([x0, y1], -1), jnp.stack([x1, y1], -1)], axis=-2)
+  corners = jnp.stack(
+      [
+          jnp.stack([x0, y0], -1),
+          jnp.stack([x1, y0], -1),
+          jnp.stack([x0, y1], -1),
+          jnp.stack([x1, y1], -1),
+      ],
+      axis=-2,
+  )
   moved = jnp.einsum("bij,bkcj->bkci", forward, corners)
   moved = moved + offset[:, None, None, :]
   lo = moved.min(axis=-2)

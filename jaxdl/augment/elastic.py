@@ -4,14 +4,14 @@ A smooth random displacement field (Simard et al. 2003) via dm-pix. It bends
 shapes locally, so axis-aligned boxes have no exact image under it: boxes
 are refused rather than silently left in place.
 """
+
 import dm_pix as pix
 import jax
 
 from jaxdl.augment import boxes as boxes_lib
 
 
-def random_elastic(key, images, *, alpha=8.0, sigma=3.0, mode="constant",
-                   cval=0.0):
+def random_elastic(key, images, *, alpha=8.0, sigma=3.0, mode="constant", cval=0.0):
   """Elastic distortion of each image with its own displacement field.
 
   Args:
@@ -34,7 +34,6 @@ def random_elastic(key, images, *, alpha=8.0, sigma=3.0, mode="constant",
   keys = jax.random.split(key, images.shape[0])
 
   def one(k, image):
-    return pix.elastic_deformation(k, image, alpha, sigma, mode=mode,
-                                   cval=cval)
+    return pix.elastic_deformation(k, image, alpha, sigma, mode=mode, cval=cval)
 
   return jax.vmap(one)(keys, images)

@@ -1,4 +1,5 @@
 """Random horizontal / vertical flips of a batch (notes 2.3.3.1)."""
+
 import dm_pix as pix
 import jax
 import jax.numpy as jnp
@@ -11,8 +12,7 @@ def _check_probability(probability):
     raise ValueError(f"probability must be in [0, 1], got {probability}.")
 
 
-def random_flip_left_right(key, images, boxes=None, box_mask=None, *,
-                           probability=0.5):
+def random_flip_left_right(key, images, boxes=None, box_mask=None, *, probability=0.5):
   """Mirrors each image left-right with the given probability.
 
   Args:
@@ -25,14 +25,11 @@ def random_flip_left_right(key, images, boxes=None, box_mask=None, *,
   Returns:
     images [B, H, W, C], or (images, boxes, box_mask) when boxes are given.
   """
-  mirror = lambda b: jnp.stack([1.0 - b[..., 2], b[..., 1], 1.0 - b[..., 0], b[..., 3]],
-                               axis=-1)
-  return _random_flip(key, images, boxes, box_mask, probability, pix.flip_left_right,
-                      mirror)
+  mirror = lambda b: jnp.stack([1.0 - b[..., 2], b[..., 1], 1.0 - b[..., 0], b[..., 3]], axis=-1)
+  return _random_flip(key, images, boxes, box_mask, probability, pix.flip_left_right, mirror)
 
 
-def random_flip_up_down(key, images, boxes=None, box_mask=None, *,
-                        probability=0.5):
+def random_flip_up_down(key, images, boxes=None, box_mask=None, *, probability=0.5):
   """Mirrors each image top-bottom with the given probability.
 
   Args:
@@ -45,8 +42,7 @@ def random_flip_up_down(key, images, boxes=None, box_mask=None, *,
   Returns:
     images [B, H, W, C], or (images, boxes, box_mask) when boxes are given.
   """
-  mirror = lambda b: jnp.stack([b[..., 0], 1.0 - b[..., 3], b[..., 2], 1.0 - b[..., 1]],
-                               axis=-1)
+  mirror = lambda b: jnp.stack([b[..., 0], 1.0 - b[..., 3], b[..., 2], 1.0 - b[..., 1]], axis=-1)
   return _random_flip(key, images, boxes, box_mask, probability, pix.flip_up_down, mirror)
 
 

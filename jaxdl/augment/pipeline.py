@@ -12,6 +12,7 @@ elastic), each with its own key folded from the step key. The result is
 signature, jaxdl.train.steps) for the train step: it rewrites
 ``batch[image_key]`` and, when ``boxes_key`` is set, the boxes and their mask.
 """
+
 import jax
 
 from jaxdl.augment import affine
@@ -30,8 +31,7 @@ OPS = {
 }
 
 
-def make_augment_fn(ops_config, *, image_key="image", boxes_key=None,
-                    box_mask_key=None):
+def make_augment_fn(ops_config, *, image_key="image", boxes_key=None, box_mask_key=None):
   """Returns ``augment_fn(batch, rng) -> batch`` applying the configured ops.
 
   Args:
@@ -46,15 +46,12 @@ def make_augment_fn(ops_config, *, image_key="image", boxes_key=None,
   """
   unknown = set(ops_config) - set(OPS)
   if unknown:
-    raise ValueError(f"unknown augmentation op(s) {sorted(unknown)}; "
-                     f"accepted: {list(OPS)}.")
+    raise ValueError(f"unknown augmentation op(s) {sorted(unknown)}; " f"accepted: {list(OPS)}.")
   if (boxes_key is None) != (box_mask_key is None):
     raise ValueError("boxes_key and box_mask_key must be given together.")
   if boxes_key is not None and "elastic" in ops_config:
-    raise ValueError("elastic distortion cannot move boxes; drop 'elastic' "
-                     "or boxes_key.")
-  chosen = [(i, name, dict(ops_config[name])) for i, name in enumerate(OPS)
-            if name in ops_config]
+    raise ValueError("elastic distortion cannot move boxes; drop 'elastic' " "or boxes_key.")
+  chosen = [(i, name, dict(ops_config[name])) for i, name in enumerate(OPS) if name in ops_config]
 
   def augment_fn(batch, key):
     batch = dict(batch)
@@ -63,10 +60,9 @@ def make_augment_fn(ops_config, *, image_key="image", boxes_key=None,
       if boxes_key is None:
         batch[image_key] = OPS[name](op_key, batch[image_key], **kwargs)
       else:
-        (batch[image_key], batch[boxes_key],
-         batch[box_mask_key]) = OPS[name](op_key, batch[image_key],
-                                          batch[boxes_key],
-                                          batch[box_mask_key], **kwargs)
+        batch[image_key], batch[boxes_key], batch[box_mask_key] = OPS[name](
+            op_key, batch[image_key], batch[boxes_key], batch[box_mask_key], **kwargs
+        )
     return batch
 
   return augment_fn

@@ -9,7 +9,9 @@ write instead. Each module has ``check_flags``, ``measure`` (or ``compare``)
 and ``format_table``; launch/bench_*.py call them. Modules are imported on
 first use.
 """
+
 from jaxdl import _lazy
 
-__all__, __getattr__, __dir__ = _lazy(__name__, {}, modules=(
-    'throughput', 'accelerator', 'input_pipeline', 'torch_peer'))
+__all__, __getattr__, __dir__ = _lazy(
+    __name__, {}, modules=('throughput', 'accelerator', 'input_pipeline', 'torch_peer')
+)

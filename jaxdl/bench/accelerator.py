@@ -11,6 +11,7 @@ train step (jaxdl.train.steps) on a mesh over every device, the batch
 MFU = XLA's FLOPs of the compiled step / step time / the device's peak
 (jaxdl.train.flops), also given against a matmul measured in the same run.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -44,39 +45,77 @@ class Row:
   mfu_measured: float | None  # against the matmul measured in this run
 
 
-def check_flags(models, dtypes, sources, batch_per_device: int, steps: int,
-                image_size: int, seq_len: int) -> None:
+def check_flags(
+    models, dtypes, sources, batch_per_device: int, steps: int, image_size: int, seq_len: int
+) -> None:
   from jaxdl.train.precision import DTYPES
+
   known = IMAGE_MODELS + SEQUENCE_MODELS
-  require_flag(bool(models) and all(m in known for m in models), 'models', ','.join(models),
-               f'must be a comma-separated list from {", ".join(known)}')
-  require_flag(bool(dtypes) and all(d in DTYPES for d in dtypes), 'dtypes', ','.join(dtypes),
-               f'must be a comma-separated list from {", ".join(DTYPES)}')
-  require_flag(bool(sources) and all(s in SOURCES for s in sources), 'sources',
-               ','.join(sources), f'must be a comma-separated list from {", ".join(SOURCES)}')
+  require_flag(
+      bool(models) and all(m in known for m in models),
+      'models',
+      ','.join(models),
+      f'must be a comma-separated list from {", ".join(known)}',
+  )
+  require_flag(
+      bool(dtypes) and all(d in DTYPES for d in dtypes),
+      'dtypes',
+      ','.join(dtypes),
+      f'must be a comma-separated list from {", ".join(DTYPES)}',
+  )
+  require_flag(
+      bool(sources) and all(s in SOURCES for s in sources),
+      'sources',
+      ','.join(sources),
+      f'must be a comma-separated list from {", ".join(SOURCES)}',
+  )
   require_flag(batch_per_device >= 1, 'batch_per_device', batch_per_device, 'must be >= 1')
   require_flag(steps >= 2, 'steps', steps, 'must be >= 2')
   require_flag(image_size >= 8, 'image_size', image_size, 'must be >= 8')
   require_flag(seq_len >= 2, 'seq_len', seq_len, 'must be >= 2')
 
 
-def _host_split(model: str, n: int, image_size: int, seq_len: int, vocab: int,
-                seed: int = 0) -> tuple[dict[str, np.ndarray], Any]:
+def _host_split(
+    model: str, n: int, image_size: int, seq_len: int, vocab: int, seed: int = 0
+) -> tuple[dict[str, np.ndarray], Any]:
   """n synthetic host examples for ``model`` and its task."""
   rng = np.random.default_rng(seed)
   if model in SEQUENCE_MODELS:
     from jaxdl.sequence.char_lm import language_model_task
+
     tokens = rng.integers(0, vocab, (n, seq_len + 1)).astype(np.int32)
-    return ({'inputs': tokens[:, :-1], 'targets': tokens[:, 1:],
-             'target_mask': np.ones((n, seq_len), np.float32)}, language_model_task())
+    return (
+        {
+            'inputs': tokens[:, :-1],
+            'targets': tokens[:, 1:],
+            'target_mask': np.ones((n, seq_len), np.float32),
+        },
+        language_model_task(),
+    )
   from jaxdl.train.task import classification_task
-  return ({'image': rng.integers(0, 256, (n, image_size, image_size, 3), dtype=np.uint8),
-           'label': rng.integers(0, 1000, n).astype(np.int32)}, classification_task(1000))
+
+  return (
+      {
+          'image': rng.integers(0, 256, (n, image_size, image_size, 3), dtype=np.uint8),
+          'label': rng.integers(0, 1000, n).astype(np.int32),
+      },
+      classification_task(1000),
+  )
 
 
-def measure(model_name: str, dtype: str, sources, batch_per_device: int, steps: int,
-            image_size: int = 224, seq_len: int = 256, vocab: int = 256, warmup: int = 2,
-            model_kwargs: dict | None = None, peaks: dict | None = None) -> list[Row]:
+def measure(
+    model_name: str,
+    dtype: str,
+    sources,
+    batch_per_device: int,
+    steps: int,
+    image_size: int = 224,
+    seq_len: int = 256,
+    vocab: int = 256,
+    warmup: int = 2,
+    model_kwargs: dict | None = None,
+    peaks: dict | None = None,
+) -> list[Row]:
   """One row per source: ``steps`` timed train steps after ``warmup`` untimed ones.
 
   The sources share one compiled step (compiled once, timed in the first row).
@@ -97,17 +136,21 @@ def measure(model_name: str, dtype: str, sources, batch_per_device: int, steps: 
   # Four distinct batches on the host: the pipeline reads and sends each anew.
   split, task = _host_split(model_name, 4 * batch_size, image_size, seq_len, vocab)
   num_classes = vocab if model_name in SEQUENCE_MODELS else 1000
-  model = build_model(model_name, num_classes, dtype=precision.compute_dtype(dtype),
-                      **(model_kwargs or {}))
-  tx = make_optimizer(ml_collections.ConfigDict({'name': 'momentum', 'learning_rate': 0.1}),
-                      1, steps + warmup)
+  model = build_model(
+      model_name, num_classes, dtype=precision.compute_dtype(dtype), **(model_kwargs or {})
+  )
+  tx = make_optimizer(
+      ml_collections.ConfigDict({'name': 'momentum', 'learning_rate': 0.1}), 1, steps + warmup
+  )
   first = put({k: v[:batch_size] for k, v in split.items()})
   key = task.input_key
-  example = jnp.zeros((1,) + first[key].shape[1:],
-                      jnp.int32 if model_name in SEQUENCE_MODELS else jnp.float32)
+  example = jnp.zeros(
+      (1,) + first[key].shape[1:], jnp.int32 if model_name in SEQUENCE_MODELS else jnp.float32
+  )
   loss_scale = precision.DynamicLossScale.create() if precision.needs_loss_scale(dtype) else None
-  init = jax.jit(functools.partial(create_train_state, model, tx),
-                 out_shardings=mesh_lib.replicated(mesh))
+  init = jax.jit(
+      functools.partial(create_train_state, model, tx), out_shardings=mesh_lib.replicated(mesh)
+  )
   channels = 1 if model_name in SEQUENCE_MODELS else 3
   state = init(example, jax.random.key(0), identity_stats(channels), loss_scale)
   t0 = time.perf_counter()
@@ -118,8 +161,10 @@ def measure(model_name: str, dtype: str, sources, batch_per_device: int, steps: 
 
   peaks = peaks if peaks is not None else {}
   if dtype not in peaks:
-    peaks[dtype] = (flops_lib.table_peak(jax.devices()[0].device_kind, dtype),
-                    flops_lib.measured_matmul_peak(dtype))
+    peaks[dtype] = (
+        flops_lib.table_peak(jax.devices()[0].device_kind, dtype),
+        flops_lib.measured_matmul_peak(dtype),
+    )
   table, measured = peaks[dtype]
   rows = []
   for source in sources:
@@ -141,9 +186,20 @@ def measure(model_name: str, dtype: str, sources, batch_per_device: int, steps: 
     finally:
       if stream is not None:
         stream.close()
-    rows.append(Row(model_name, dtype, source, batch_size, compile_s if not rows else 0.0,
-                    seconds, batch_size / seconds, flops, flops_lib.mfu(flops, seconds, table),
-                    flops_lib.mfu(flops, seconds, measured)))
+    rows.append(
+        Row(
+            model_name,
+            dtype,
+            source,
+            batch_size,
+            compile_s if not rows else 0.0,
+            seconds,
+            batch_size / seconds,
+            flops,
+            flops_lib.mfu(flops, seconds, table),
+            flops_lib.mfu(flops, seconds, measured),
+        )
+    )
   return rows
 
 
@@ -151,17 +207,22 @@ def format_table(rows: list[Row], peaks: dict) -> str:
   def pct(x):
     return '-' if x is None else f'{100 * x:.1f}%'
 
-  lines = ['| model | dtype | input | batch | compile s | step ms | examples/s | '
-           'GFLOP/step/device | MFU (datasheet) | MFU (measured matmul) |',
-           '|---|---|---|---:|---:|---:|---:|---:|---:|---:|']
+  lines = [
+      '| model | dtype | input | batch | compile s | step ms | examples/s | '
+      'GFLOP/step/device | MFU (datasheet) | MFU (measured matmul) |',
+      '|---|---|---|---:|---:|---:|---:|---:|---:|---:|',
+  ]
   for r in rows:
     gflop = '-' if r.flops_per_step is None else f'{r.flops_per_step / 1e9:,.3g}'
     compiled = f'{r.compile_s:.1f}' if r.compile_s else '(same)'
-    lines.append(f'| {r.model} | {r.dtype} | {r.source} | {r.batch_size} | {compiled} | '
-                 f'{1e3 * r.step_s:.1f} | {r.examples_per_s:,.0f} | {gflop} | {pct(r.mfu)} | '
-                 f'{pct(r.mfu_measured)} |')
+    lines.append(
+        f'| {r.model} | {r.dtype} | {r.source} | {r.batch_size} | {compiled} | '
+        f'{1e3 * r.step_s:.1f} | {r.examples_per_s:,.0f} | {gflop} | {pct(r.mfu)} | '
+        f'{pct(r.mfu_measured)} |'
+    )
   lines += ['', '| dtype | datasheet peak TFLOP/s | measured matmul TFLOP/s |', '|---|---:|---:|']
   for dtype, (table, measured) in peaks.items():
-    lines.append(f'| {dtype} | {"-" if not table else f"{table / 1e12:,.0f}"} | '
-                 f'{measured / 1e12:,.1f} |')
+    lines.append(
+        f'| {dtype} | {"-" if not table else f"{table / 1e12:,.0f}"} | ' f'{measured / 1e12:,.1f} |'
+    )
   return '\n'.join(lines)

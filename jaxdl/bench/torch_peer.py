@@ -17,6 +17,7 @@ same).
 PyTorch is not a jaxdl dependency: when it is missing, its columns read
 'not installed' and only jaxdl is timed.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -55,34 +56,53 @@ MODELS = {
 }
 
 
-def check_flags(models, *, batch_size: int, steps: int, rounds: int, num_devices: int,
-                cores: int, host_devices: int) -> None:
+def check_flags(
+    models,
+    *,
+    batch_size: int,
+    steps: int,
+    rounds: int,
+    num_devices: int,
+    cores: int,
+    host_devices: int,
+) -> None:
   """launch/bench_vs_torch.py's flags, before jax starts (no device is needed).
 
   Raises:
     ConfigError naming the flag.
   """
   unknown = [m for m in models if m not in MODELS]
-  require_flag(bool(models) and not unknown, 'models', ','.join(models),
-               f'must be a comma-separated list of models from {", ".join(sorted(MODELS))}')
+  require_flag(
+      bool(models) and not unknown,
+      'models',
+      ','.join(models),
+      f'must be a comma-separated list of models from {", ".join(sorted(MODELS))}',
+  )
   for flag, value in (('batch_size', batch_size), ('steps', steps), ('rounds', rounds)):
     require_flag(value >= 1, flag, value, 'must be >= 1')
   require_flag(num_devices >= 0, 'num_devices', num_devices, 'must be >= 0 (0: all)')
   usable = len(os.sched_getaffinity(0))
-  require_flag(0 <= cores <= usable, 'cores', cores,
-               f'must be in [0, {usable}] (0: every usable CPU)')
-  require_flag(host_devices >= 0, 'host_devices', host_devices,
-               'must be >= 0 (0: one XLA CPU device)')
+  require_flag(
+      0 <= cores <= usable, 'cores', cores, f'must be in [0, {usable}] (0: every usable CPU)'
+  )
+  require_flag(
+      host_devices >= 0, 'host_devices', host_devices, 'must be >= 0 (0: one XLA CPU device)'
+  )
 
 
 def check_devices(batch_size: int, num_devices: int) -> None:
   """After jax starts: the mesh size exists and divides the batch."""
   available = jax.device_count()
-  require_flag(num_devices <= available, 'num_devices', num_devices,
-               f'must be in [0, {available}] (0: all)')
+  require_flag(
+      num_devices <= available, 'num_devices', num_devices, f'must be in [0, {available}] (0: all)'
+  )
   devices = num_devices or available
-  require_flag(batch_size % devices == 0, 'batch_size', batch_size,
-               f'must be divisible by the number of devices ({devices})')
+  require_flag(
+      batch_size % devices == 0,
+      'batch_size',
+      batch_size,
+      f'must be divisible by the number of devices ({devices})',
+  )
 
 
 def torch_available() -> bool:
@@ -118,22 +138,20 @@ def _batch(name: str, batch_size: int, seed: int = 0):
 class JaxTimer:
   """jaxdl's own data-parallel train step (the core's jit_train_step) with Adam."""
 
-  def __init__(self, name: str, batch_size: int, num_devices: int = 0,
-               dtype=jnp.float32):
+  def __init__(self, name: str, batch_size: int, num_devices: int = 0, dtype=jnp.float32):
     registry_name, fields, shape, classes = MODELS[name]
     model = build_model(registry_name, classes, dtype=dtype, **fields)
     self.mesh = mesh_lib.make_mesh(num_devices)
     mesh_lib.check_batch_size(batch_size, self.mesh)
-    tx = make_optimizer(ml_collections.ConfigDict(
-        {'name': 'adam', 'learning_rate': 1e-3}), 1, 1)
-    stats = {'mean': np.zeros(shape[-1], np.float32),
-             'std': np.ones(shape[-1], np.float32)}
-    init = jax.jit(functools.partial(create_train_state, model, tx),
-                   out_shardings=mesh_lib.replicated(self.mesh))
+    tx = make_optimizer(ml_collections.ConfigDict({'name': 'adam', 'learning_rate': 1e-3}), 1, 1)
+    stats = {'mean': np.zeros(shape[-1], np.float32), 'std': np.ones(shape[-1], np.float32)}
+    init = jax.jit(
+        functools.partial(create_train_state, model, tx),
+        out_shardings=mesh_lib.replicated(self.mesh),
+    )
     self.state = init(jnp.zeros((1, *shape)), jax.random.key(0), stats)
     images, labels = _batch(name, batch_size)
-    self.batch = mesh_lib.shard_batch({'image': images, 'label': labels},
-                                      self.mesh)
+    self.batch = mesh_lib.shard_batch({'image': images, 'label': labels}, self.mesh)
     self.step = jit_train_step(self.mesh, task=classification_task(classes))
     self.run(2)  # compile and warm up
 
@@ -154,18 +172,29 @@ def torch_models():
   from torch import nn
 
   class LeNet5(nn.Module):
+
     def __init__(self):
       super().__init__()
       self.body = nn.Sequential(
-          nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2),
-          nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
-          nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
-          nn.Linear(84, 10))
+          nn.Conv2d(1, 6, 5),
+          nn.ReLU(),
+          nn.MaxPool2d(2),
+          nn.Conv2d(6, 16, 5),
+          nn.ReLU(),
+          nn.MaxPool2d(2),
+          nn.Flatten(),
+          nn.Linear(400, 120),
+          nn.ReLU(),
+          nn.Linear(120, 84),
+          nn.ReLU(),
+          nn.Linear(84, 10),
+      )
 
     def forward(self, x):
       return self.body(x)
 
   class Block(nn.Module):
+
     def __init__(self, cin, cout, stride):
       super().__init__()
       self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
@@ -174,8 +203,7 @@ def torch_models():
       self.bn2 = nn.BatchNorm2d(cout)
       self.proj = None
       if stride != 1 or cin != cout:
-        self.proj = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False),
-                                  nn.BatchNorm2d(cout))
+        self.proj = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
 
     def forward(self, x):
       y = torch.relu(self.bn1(self.conv1(x)))
@@ -183,10 +211,10 @@ def torch_models():
       return torch.relu(y + (x if self.proj is None else self.proj(x)))
 
   class CifarResNet18(nn.Module):
+
     def __init__(self):
       super().__init__()
-      layers = [nn.Conv2d(3, 64, 3, 1, 1, bias=False), nn.BatchNorm2d(64),
-                nn.ReLU()]
+      layers = [nn.Conv2d(3, 64, 3, 1, 1, bias=False), nn.BatchNorm2d(64), nn.ReLU()]
       cin = 64
       for i, cout in enumerate((64, 128, 256, 512)):
         for j in range(2):
@@ -206,6 +234,7 @@ class TorchTimer:
 
   def __init__(self, name: str, batch_size: int, threads: int = 0):
     import torch
+
     if threads:
       torch.set_num_threads(threads)
     torch.manual_seed(0)
@@ -232,8 +261,7 @@ class TorchTimer:
 TORCH_MALLOC = ('default', 'tuned')
 
 
-def _torch_worker(conn, name: str, batch_size: int, threads: int,
-                  malloc: str) -> None:
+def _torch_worker(conn, name: str, batch_size: int, threads: int, malloc: str) -> None:
   """Child process: builds a TorchTimer, then times `steps` per request."""
   if malloc == 'tuned':
     host_memory.apply_settings()  # before torch allocates anything
@@ -251,15 +279,14 @@ class TorchProcess:
   is stopped by `close` or at exit of the `with` block.
   """
 
-  def __init__(self, name: str, batch_size: int, threads: int = 0,
-               malloc: str = 'default'):
+  def __init__(self, name: str, batch_size: int, threads: int = 0, malloc: str = 'default'):
     if malloc not in TORCH_MALLOC:
-      raise ValueError(f'torch_malloc must be one of {TORCH_MALLOC}, got '
-                       f'{malloc!r}')
+      raise ValueError(f'torch_malloc must be one of {TORCH_MALLOC}, got ' f'{malloc!r}')
     ctx = multiprocessing.get_context('spawn')
     self._conn, child = ctx.Pipe()
-    self._proc = ctx.Process(target=_torch_worker, daemon=True,
-                             args=(child, name, batch_size, threads, malloc))
+    self._proc = ctx.Process(
+        target=_torch_worker, daemon=True, args=(child, name, batch_size, threads, malloc)
+    )
     self._proc.start()
     child.close()
     if self._conn.recv() != 'ready':  # waits for the warm-up
@@ -283,10 +310,17 @@ class TorchProcess:
     self.close()
 
 
-def compare(name: str, batch_size: int = 128, steps: int = 10,
-            rounds: int = 3, num_devices: int = 0, use_torch: bool = True,
-            dtype=jnp.float32, torch_threads: int = 0,
-            torch_malloc: str = 'default') -> Row:
+def compare(
+    name: str,
+    batch_size: int = 128,
+    steps: int = 10,
+    rounds: int = 3,
+    num_devices: int = 0,
+    use_torch: bool = True,
+    dtype=jnp.float32,
+    torch_threads: int = 0,
+    torch_malloc: str = 'default',
+) -> Row:
   """Median images/s of jaxdl and PyTorch over `rounds` interleaved rounds.
 
   `torch_threads` (0: PyTorch's default) should match the CPUs XLA may use
@@ -299,30 +333,30 @@ def compare(name: str, batch_size: int = 128, steps: int = 10,
   if steps < 1 or rounds < 1:
     raise ValueError(f'steps and rounds must be >= 1, got {steps}, {rounds}')
   if torch_malloc not in TORCH_MALLOC:
-    raise ValueError(f'torch_malloc must be one of {TORCH_MALLOC}, got '
-                     f'{torch_malloc!r}')
+    raise ValueError(f'torch_malloc must be one of {TORCH_MALLOC}, got ' f'{torch_malloc!r}')
   jt = JaxTimer(name, batch_size, num_devices, dtype)
   jr, tr = [], []
   with contextlib.ExitStack() as stack:
-    tt = (stack.enter_context(TorchProcess(name, batch_size, torch_threads,
-                                           torch_malloc))
-          if use_torch and torch_available() else None)
+    tt = (
+        stack.enter_context(TorchProcess(name, batch_size, torch_threads, torch_malloc))
+        if use_torch and torch_available()
+        else None
+    )
     for _ in range(rounds):
       jr.append(steps * batch_size / jt.run(steps))
       if tt is not None:
         tr.append(steps * batch_size / tt.run(steps))
-  return Row(name, batch_size, statistics.median(jr),
-             statistics.median(tr) if tr else None, jr, tr)
+  return Row(name, batch_size, statistics.median(jr), statistics.median(tr) if tr else None, jr, tr)
 
 
 def format_table(rows: list[Row]) -> str:
   """Markdown: model | batch | jaxdl img/s | PyTorch img/s | jaxdl/PyTorch."""
-  lines = ['| model | batch | jaxdl images/s | PyTorch images/s | jaxdl / PyTorch |',
-           '|---|---:|---:|---:|---:|']
+  lines = [
+      '| model | batch | jaxdl images/s | PyTorch images/s | jaxdl / PyTorch |',
+      '|---|---:|---:|---:|---:|',
+  ]
   for r in rows:
-    t = 'not installed' if r.torch_images_per_s is None else \
-        f'{r.torch_images_per_s:,.0f}'
+    t = 'not installed' if r.torch_images_per_s is None else f'{r.torch_images_per_s:,.0f}'
     ratio = '-' if r.ratio is None else f'{r.ratio:.2f}x'
-    lines.append(f'| {r.model} | {r.batch_size} | {r.jax_images_per_s:,.0f} | '
-                 f'{t} | {ratio} |')
+    lines.append(f'| {r.model} | {r.batch_size} | {r.jax_images_per_s:,.0f} | ' f'{t} | {ratio} |')
   return '\n'.join(lines)

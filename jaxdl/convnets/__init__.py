@@ -7,8 +7,13 @@ and prints its layer table first (notes 4.7-4.10);
 nets train worse while residual nets do not. launch/classify.py and
 launch/plain_vs_resnet.py call them. Names are imported on first use.
 """
+
 from jaxdl import _lazy
 
-__all__, __getattr__, __dir__ = _lazy(__name__, {
-    'classify_experiment': ('resize_dataset',),
-}, modules=('classify_experiment', 'plain_vs_resnet_experiment'))
+__all__, __getattr__, __dir__ = _lazy(
+    __name__,
+    {
+        'classify_experiment': ('resize_dataset',),
+    },
+    modules=('classify_experiment', 'plain_vs_resnet_experiment'),
+)

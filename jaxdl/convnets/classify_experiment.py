@@ -4,6 +4,7 @@ The table (layer -> activation shape -> size -> parameters) is printed and
 saved before training, so a run's architecture is on record next to its
 curves. Training itself is the core loop.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -25,6 +26,7 @@ from jaxdl.train.config_check import require_int
 @dataclasses.dataclass
 class ClassifyResult:
   """What `run` returns."""
+
   layer_table: str  # the formatted table
   num_params: int  # total parameters of the model
   run: loop.RunResult  # the core's result (final metrics, history, table)
@@ -37,8 +39,7 @@ def resize_dataset(dataset: Dataset, size: int) -> Dataset:
   for name, split in dataset.splits.items():
     images = np.asarray(split[key], np.float32)
     if images.ndim != 4:
-      raise ValueError(f'image_size needs [N, H, W, C] images, got '
-                       f'{images.shape}')
+      raise ValueError(f'image_size needs [N, H, W, C] images, got ' f'{images.shape}')
     splits[name] = {**split, key: resize_bilinear(images, size)}
   return dataclasses.replace(dataset, splits=splits)
 
@@ -65,24 +66,27 @@ def run(config, workdir: str) -> ClassifyResult:
   dataset = loop.load_configured_dataset(config)
   if config.image_size:
     dataset = resize_dataset(dataset, config.image_size)
-  model = build_model(config.model, dataset.info.num_classes,
-                      dtype=precision.model_dtype(config), **config.model_kwargs)
+  model = build_model(
+      config.model,
+      dataset.info.num_classes,
+      dtype=precision.model_dtype(config),
+      **config.model_kwargs,
+  )
   example = dataset.splits['train'][dataset.info.input_key]
   rows = layer_table.layer_table(model, (1, *example.shape[1:]))
   table = layer_table.format_layer_table(rows)
-  print(f'{config.model} on {config.dataset} {example.shape[1:]}:\n{table}',
-        flush=True)
+  print(f'{config.model} on {config.dataset} {example.shape[1:]}:\n{table}', flush=True)
   os.makedirs(workdir, exist_ok=True)
   with open(os.path.join(workdir, 'layer_table.txt'), 'w') as f:
     f.write(table + '\n')
-  logging.info('%s: %d parameters', config.model,
-               layer_table.total_params(rows))
-  result = loop.train_and_evaluate(config, workdir, dataset=dataset,
-                                   model=model)
+  logging.info('%s: %d parameters', config.model, layer_table.total_params(rows))
+  result = loop.train_and_evaluate(config, workdir, dataset=dataset, model=model)
   return ClassifyResult(table, layer_table.total_params(rows), result)
 
 
 def report(result: ClassifyResult, workdir: str) -> str:
   """What launch/classify.py prints after the run (the layer table came first)."""
-  return (f'{result.run.table}\n'
-          f'layer table, curves, TensorBoard events and checkpoints in {workdir}')
+  return (
+      f'{result.run.table}\n'
+      f'layer table, curves, TensorBoard events and checkpoints in {workdir}'
+  )

@@ -29,6 +29,7 @@ How to turn it off: JAXDL_XLA_CPU_TUNING=0 (XLA flags), JAXDL_MALLOC_TUNING=0
 nn.Conv and nn.BatchNorm; the same variables and values). docs/benchmarks.md
 has the measurements behind each piece.
 """
+
 from __future__ import annotations
 
 import os
@@ -40,6 +41,7 @@ from jaxdl.cpu import host_memory, xla_flags
 
 class Tuning(NamedTuple):
   """What `tune_process` did."""
+
   xla_flags: bool  # whether xla_flags.TUNED_FLAGS were added to XLA_FLAGS
   host_memory: str  # host_memory's mode: ONE_ARENA, SYNC_DISPATCH, UNTOUCHED
 

@@ -18,6 +18,7 @@ there than T's gradient. Parameters have nn.Conv's names and shapes, so checkpoi
 layer tables match nn.Conv and PatchConv. Only for small images: T has
 f*W*C * W_out*K entries.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -55,8 +56,7 @@ def _banded_forward(x: jax.Array, kernel: jax.Array) -> jax.Array:
   f, k = kernel.shape[0], kernel.shape[-1]
   ho, wo = h - f + 1, w - f + 1
   # Row h_out of the product sees input rows h_out .. h_out + f - 1.
-  rows = jnp.concatenate([x[:, i:i + ho].reshape(b, ho, w * c)
-                          for i in range(f)], axis=-1)
+  rows = jnp.concatenate([x[:, i : i + ho].reshape(b, ho, w * c) for i in range(f)], axis=-1)
   return (rows @ banded_matrix(kernel, w)).reshape(b, ho, wo, k)
 
 
@@ -80,8 +80,10 @@ def _bwd(res, dy):
   dx = jax.vjp(lambda x_: _banded_forward(x_, kernel), x)[1](dy)[0]
   # Kernel gradient: XLA's own convolution gradient beats T's gradient
   # (docs/benchmarks.md).
-  dk = jax.vjp(lambda k_: jax.lax.conv_general_dilated(
-      x, k_, (1, 1), 'VALID', dimension_numbers=_DIMS), kernel)[1](dy)[0]
+  dk = jax.vjp(
+      lambda k_: jax.lax.conv_general_dilated(x, k_, (1, 1), 'VALID', dimension_numbers=_DIMS),
+      kernel,
+  )[1](dy)[0]
   return dx, dk
 
 
@@ -90,6 +92,7 @@ banded_conv.defvjp(_fwd, _bwd)
 
 class BandedConv(nn.Module):
   """nn.Conv(features, (f, f), padding='VALID') computed by `banded_conv`."""
+
   features: int  # output channels K
   kernel_size: Sequence[int]  # (f, f)
   strides: int | Sequence[int] = 1  # must be 1
@@ -103,11 +106,12 @@ class BandedConv(nn.Module):
   def __call__(self, x: jax.Array) -> jax.Array:
     if x.ndim != 4:
       raise ValueError(f'BandedConv takes [batch, H, W, C], got {x.shape}')
-    strides = ((self.strides,) * 2 if isinstance(self.strides, int)
-               else tuple(self.strides))
+    strides = (self.strides,) * 2 if isinstance(self.strides, int) else tuple(self.strides)
     if strides != (1, 1) or self.padding != 'VALID':
-      raise ValueError('BandedConv computes valid, stride-1 convolutions only; '
-                       f'got strides={self.strides}, padding={self.padding!r}')
+      raise ValueError(
+          'BandedConv computes valid, stride-1 convolutions only; '
+          f'got strides={self.strides}, padding={self.padding!r}'
+      )
     kernel = tuple(self.kernel_size)
     k = self.param('kernel', self.kernel_init, (*kernel, x.shape[-1], self.features))
     dtype = self.dtype or x.dtype
@@ -115,4 +119,3 @@ class BandedConv(nn.Module):
     if self.use_bias:
       y = y + self.param('bias', self.bias_init, (self.features,)).astype(dtype)
     return y
-

@@ -14,6 +14,7 @@ jaxdl.cpu.layers.norm_class). `stats='auto'` uses the products on CPU only:
 on GPU and TPU, XLA's reductions are fast and a float32 product may run at
 reduced precision.
 """
+
 from __future__ import annotations
 
 import functools
@@ -43,15 +44,16 @@ def _forward(x, scale, bias, epsilon):
   n = rows.shape[0]
   mean = column_sums(rows) / n
   # E[x^2] - E[x]^2, clipped at 0, as flax's BatchNorm (use_fast_variance).
-  var = jnp.maximum(column_sums(rows * rows) / n - mean * mean, 0.)
+  var = jnp.maximum(column_sums(rows * rows) / n - mean * mean, 0.0)
   inv = lax.rsqrt(var + epsilon)
   y = (x - mean) * (inv * scale) + bias
   return y, mean, var, inv
 
 
 @functools.partial(jax.custom_vjp, nondiff_argnums=(3,))
-def batch_norm(x: jax.Array, scale: jax.Array, bias: jax.Array,
-               epsilon: float) -> tuple[jax.Array, jax.Array, jax.Array]:
+def batch_norm(
+    x: jax.Array, scale: jax.Array, bias: jax.Array, epsilon: float
+) -> tuple[jax.Array, jax.Array, jax.Array]:
   """Training-mode BN over all axes but the last, with GEMM batch sums.
 
   Args:
@@ -84,20 +86,24 @@ def _batch_norm_bwd(epsilon, residuals, cotangents):
   gscale = column_sums((gy * x_hat).reshape(-1, c))
   # d/dx of the normalised output (the textbook BN backward), plus the
   # paths through mean (1/n each) and var (2 (x - mean) / n).
-  gx = ((scale * inv) * (gy - gbias / n - x_hat * (gscale / n))
-        + gmean / n + (2. / n) * gvar * (x - mean))
+  gx = (
+      (scale * inv) * (gy - gbias / n - x_hat * (gscale / n))
+      + gmean / n
+      + (2.0 / n) * gvar * (x - mean)
+  )
   return gx, gscale, gbias
 
 
 batch_norm.defvjp(_batch_norm_fwd, _batch_norm_bwd)
 
 
-def batch_norm_xla(x: jax.Array, scale: jax.Array, bias: jax.Array,
-                   epsilon: float) -> tuple[jax.Array, jax.Array, jax.Array]:
+def batch_norm_xla(
+    x: jax.Array, scale: jax.Array, bias: jax.Array, epsilon: float
+) -> tuple[jax.Array, jax.Array, jax.Array]:
   """`batch_norm` with XLA's reductions and plain autodiff (same math)."""
   axes = tuple(range(x.ndim - 1))
   mean = jnp.mean(x, axes)
-  var = jnp.maximum(jnp.mean(x * x, axes) - mean * mean, 0.)
+  var = jnp.maximum(jnp.mean(x * x, axes) - mean * mean, 0.0)
   y = (x - mean) * (lax.rsqrt(var + epsilon) * scale) + bias
   return y, mean, var
 
@@ -121,6 +127,7 @@ class BatchNorm(nn.Module):
   Statistics are float32 whatever `dtype`; the output is `dtype` (default:
   the input's).
   """
+
   use_running_average: bool = False
   momentum: float = 0.99
   epsilon: float = 1e-5
@@ -140,13 +147,12 @@ class BatchNorm(nn.Module):
     bias = self.param('bias', self.bias_init, (c,), jnp.float32)
     x32 = x.astype(jnp.float32)
     if self.use_running_average:
-      y = (x32 - ra_mean.value) * (lax.rsqrt(ra_var.value + self.epsilon)
-                                   * scale) + bias
+      y = (x32 - ra_mean.value) * (lax.rsqrt(ra_var.value + self.epsilon) * scale) + bias
     else:
       fn = batch_norm if stats == 'gemm' else batch_norm_xla
       y, mean, var = fn(x32, scale, bias, self.epsilon)
       if not self.is_initializing():
         m = self.momentum
-        ra_mean.value = m * ra_mean.value + (1. - m) * mean
-        ra_var.value = m * ra_var.value + (1. - m) * var
+        ra_mean.value = m * ra_mean.value + (1.0 - m) * mean
+        ra_var.value = m * ra_var.value + (1.0 - m) * var
     return y.astype(self.dtype or x.dtype)

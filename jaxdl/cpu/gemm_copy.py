@@ -16,6 +16,7 @@ through: the backward needs no product. Values are exact: each output is
 one input times 1.0 plus zeros, except that -0 and subnormal inputs come out
 as +0 (the GEMM flushes subnormals to zero).
 """
+
 from __future__ import annotations
 
 import jax
@@ -33,8 +34,7 @@ def gemm_copy(x: jax.Array) -> jax.Array:
   """x (any shape [..., C]) computed as reshape(x, [-1, C]) @ I_C; same value."""
   c = x.shape[-1]
   eye = jnp.eye(c, dtype=x.dtype)
-  return lax.dot(x.reshape(-1, c), eye,
-                 precision=lax.Precision.HIGHEST).reshape(x.shape)
+  return lax.dot(x.reshape(-1, c), eye, precision=lax.Precision.HIGHEST).reshape(x.shape)
 
 
 def _gemm_copy_fwd(x):

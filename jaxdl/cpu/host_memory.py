@@ -29,6 +29,7 @@ before that (jaxdl.cpu.tune_process does this for every launcher, after
 jaxdl.cpu.xla_flags has set XLA_FLAGS). Set JAXDL_MALLOC_TUNING=0 to leave
 both alone.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -50,8 +51,7 @@ M_ARENA_MAX = -8
 # mallopt takes an int: the largest threshold it can express (2 GiB - 1).
 # Buffers above it still come from mmap, as before.
 THRESHOLD_BYTES = 2**31 - 1
-THRESHOLDS = ((M_MMAP_THRESHOLD, THRESHOLD_BYTES),
-              (M_TRIM_THRESHOLD, THRESHOLD_BYTES))
+THRESHOLDS = ((M_MMAP_THRESHOLD, THRESHOLD_BYTES), (M_TRIM_THRESHOLD, THRESHOLD_BYTES))
 SETTINGS = ((M_ARENA_MAX, 1), *THRESHOLDS)
 
 # What tune_malloc does; see the module docstring.
@@ -89,15 +89,15 @@ def cpu_backend(environ: Mapping[str, str]) -> bool:
   JAX_PLATFORMS decides when set (its first entry is the default);
   otherwise the CPU is the default unless an accelerator plugin is installed.
   """
-  platforms = [p.strip() for p in environ.get('JAX_PLATFORMS', '').split(',')
-               if p.strip()]
+  platforms = [p.strip() for p in environ.get('JAX_PLATFORMS', '').split(',') if p.strip()]
   if platforms:
     return platforms[0] == 'cpu'
   return not accelerator_plugins()
 
 
-def choose_mode(environ: Mapping[str, str], libc: str, cpus: int,
-                devices: int, on_cpu: bool = True) -> str:
+def choose_mode(
+    environ: Mapping[str, str], libc: str, cpus: int, devices: int, on_cpu: bool = True
+) -> str:
   """ONE_ARENA, SYNC_DISPATCH or UNTOUCHED for this process.
 
   Args:
@@ -133,8 +133,7 @@ def apply_settings() -> bool:
   return _mallopt(SETTINGS)
 
 
-def tune_malloc(environ: Mapping[str, str] | None = None,
-                cpus: int | None = None) -> str:
+def tune_malloc(environ: Mapping[str, str] | None = None, cpus: int | None = None) -> str:
   """Applies `choose_mode`'s settings before jax starts; returns the mode.
 
   Args:
@@ -151,11 +150,11 @@ def tune_malloc(environ: Mapping[str, str] | None = None,
   thresholds set by an earlier call stay, which is harmless.
   """
   import jax  # pylint: disable=import-outside-toplevel
+
   environ = os.environ if environ is None else environ
   cpus = usable_cpus() if cpus is None else cpus
   devices = xla_flags.cpu_device_count(environ)
-  mode = choose_mode(environ, platform.libc_ver()[0], cpus, devices,
-                     cpu_backend(environ))
+  mode = choose_mode(environ, platform.libc_ver()[0], cpus, devices, cpu_backend(environ))
   if mode == ONE_ARENA:
     _mallopt(SETTINGS)
   elif mode == SYNC_DISPATCH:

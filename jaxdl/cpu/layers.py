@@ -7,6 +7,7 @@ of the flax layer it stands in for, so a model's parameter tree is the same
 whichever is picked. Why each variant is faster: its module (jaxdl.cpu.*)
 and docs/benchmarks.md.
 """
+
 from __future__ import annotations
 
 import functools
@@ -50,8 +51,7 @@ def conv_class(impl: str = 'auto') -> Any:
   Raises:
     ValueError: an unknown impl.
   """
-  convs = {'xla': nn.Conv, 'patches': patch_conv.PatchConv,
-           'banded': banded_conv.BandedConv}
+  convs = {'xla': nn.Conv, 'patches': patch_conv.PatchConv, 'banded': banded_conv.BandedConv}
   if impl == 'auto':
     impl = 'banded' if on_cpu() else 'xla'
   if impl not in convs:

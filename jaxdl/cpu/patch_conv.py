@@ -12,6 +12,7 @@ jaxdl.cpu.xla_flags' flags XLA's own convolutions are faster again
 have nn.Conv's names and shapes (kernel [f_h, f_w, C, K], bias [K]), so
 checkpoints and layer tables match.
 """
+
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -22,23 +23,31 @@ import jax.numpy as jnp
 from jaxdl.models import conv_arithmetic
 
 
-def extract_patches(x: jax.Array, kernel: Sequence[int], strides: Sequence[int],
-                    pads: Sequence[tuple[int, int]]) -> jax.Array:
+def extract_patches(
+    x: jax.Array, kernel: Sequence[int], strides: Sequence[int], pads: Sequence[tuple[int, int]]
+) -> jax.Array:
   """[B, H, W, C] -> [B, H_out, W_out, f_h * f_w * C], rows ordered (i, j, c)."""
   (kh, kw), (sh, sw) = kernel, strides
   x = jnp.pad(x, ((0, 0), *pads, (0, 0)))
   h, w = x.shape[1:3]
   ho = conv_arithmetic.conv_output_size(h, kh, sh)
   wo = conv_arithmetic.conv_output_size(w, kw, sw)
-  cols = [jax.lax.slice(x, (0, i, j, 0),
-                        (x.shape[0], i + (ho - 1) * sh + 1,
-                         j + (wo - 1) * sw + 1, x.shape[3]), (1, sh, sw, 1))
-          for i in range(kh) for j in range(kw)]
+  cols = [
+      jax.lax.slice(
+          x,
+          (0, i, j, 0),
+          (x.shape[0], i + (ho - 1) * sh + 1, j + (wo - 1) * sw + 1, x.shape[3]),
+          (1, sh, sw, 1),
+      )
+      for i in range(kh)
+      for j in range(kw)
+  ]
   return jnp.concatenate(cols, axis=-1)
 
 
 class PatchConv(nn.Module):
   """2D convolution computed as extract_patches(x) @ kernel + bias."""
+
   features: int  # output channels K
   kernel_size: Sequence[int]  # (f_h, f_w)
   strides: int | Sequence[int] = 1  # stride per axis
@@ -53,16 +62,13 @@ class PatchConv(nn.Module):
     if x.ndim != 4:
       raise ValueError(f'PatchConv takes [batch, H, W, C], got {x.shape}')
     kernel = tuple(self.kernel_size)
-    strides = ((self.strides,) * 2 if isinstance(self.strides, int)
-               else tuple(self.strides))
+    strides = (self.strides,) * 2 if isinstance(self.strides, int) else tuple(self.strides)
     c = x.shape[-1]
-    pads = conv_arithmetic.explicit_padding(x.shape[1:3], kernel, strides,
-                                            self.padding)
+    pads = conv_arithmetic.explicit_padding(x.shape[1:3], kernel, strides, self.padding)
     k = self.param('kernel', self.kernel_init, (*kernel, c, self.features))
     dtype = self.dtype or x.dtype
     patches = extract_patches(x.astype(dtype), kernel, strides, pads)
     y = patches @ k.reshape(-1, self.features).astype(dtype)
     if self.use_bias:
-      y = y + self.param('bias', self.bias_init,
-                         (self.features,)).astype(dtype)
+      y = y + self.param('bias', self.bias_init, (self.features,)).astype(dtype)
     return y

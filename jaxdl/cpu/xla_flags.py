@@ -19,6 +19,7 @@ JAXDL_HOST_DEVICES=N (opt-in) also splits the CPU into N single-threaded XLA
 devices, over which the core's data-parallel step shards every batch: XLA
 gains little from a second thread (the batch size must divide by N).
 """
+
 from __future__ import annotations
 
 import os
@@ -33,8 +34,7 @@ TUNED_JAXLIB = ((0, 10),)
 # into LeNet-5's pooling. XLA's large reductions are slow, so the ResNets'
 # BatchNorm sums them as GEMMs instead (jaxdl.cpu.batch_norm).
 TUNED_FLAGS = (
-    '--xla_cpu_experimental_ynn_fusion_type='
-    '-individual_convolution,-individual_dot,-reduce',
+    '--xla_cpu_experimental_ynn_fusion_type=' '-individual_convolution,-individual_dot,-reduce',
 )
 OPT_OUT_VARIABLE = 'JAXDL_XLA_CPU_TUNING'
 DEVICE_COUNT_FLAG = '--xla_force_host_platform_device_count'
@@ -63,10 +63,8 @@ def tuned_xla_flags(xla_flags: str, flags: tuple[str, ...] = TUNED_FLAGS) -> str
 def host_device_flags(count: int) -> tuple[str, ...]:
   """XLA flags for `count` single-threaded CPU devices (one per core)."""
   if not isinstance(count, int) or count < 1:
-    raise ConfigError(f'{HOST_DEVICES_VARIABLE} must be a whole number >= 1, '
-                      f'got {count!r}')
-  return (f'{DEVICE_COUNT_FLAG}={count}',
-          '--xla_cpu_multi_thread_eigen=false')
+    raise ConfigError(f'{HOST_DEVICES_VARIABLE} must be a whole number >= 1, ' f'got {count!r}')
+  return (f'{DEVICE_COUNT_FLAG}={count}', '--xla_cpu_multi_thread_eigen=false')
 
 
 def cpu_device_count(environ: Mapping[str, str]) -> int:
@@ -96,6 +94,7 @@ def _host_devices(environ: Mapping[str, str]) -> int:
 def jaxlib_version() -> tuple[int, int]:
   """(major, minor) of the installed jaxlib."""
   import jaxlib  # pylint: disable=import-outside-toplevel
+
   major, minor = jaxlib.__version__.split('.')[:2]
   return int(major), int(minor)
 
@@ -104,6 +103,7 @@ def backends_started() -> bool:
   """Whether jax has already created its backends (XLA_FLAGS is then read)."""
   try:
     from jax._src import xla_bridge  # pylint: disable=import-outside-toplevel
+
     return bool(xla_bridge.backends_are_initialized())
   except (ImportError, AttributeError):  # a jax without that helper
     return False
@@ -132,8 +132,7 @@ def tune_xla_cpu(environ: MutableMapping[str, str] | None = None) -> bool:
   if backends_started():
     return False
   tune = should_tune(environ, jaxlib_version())
-  flags = ((TUNED_FLAGS if tune else ()) +
-           (host_device_flags(host_devices) if host_devices else ()))
+  flags = (TUNED_FLAGS if tune else ()) + (host_device_flags(host_devices) if host_devices else ())
   if flags:
     environ['XLA_FLAGS'] = tuned_xla_flags(environ.get('XLA_FLAGS', ''), flags)
   return tune

@@ -14,19 +14,30 @@ a pool (``make_splits``), user-photo corruptions for the mismatch experiments,
 host image transforms and offline TFDS test builders (``tfds_builders``).
 Names are imported on first use.
 """
+
 from jaxdl import _lazy
 
-__all__, __getattr__, __dir__ = _lazy(__name__, {
-    'registry': ('load_dataset', 'EMBEDDED'),
-    'dataset': ('Dataset', 'DatasetInfo', 'Split', 'split_size', 'take'),
-    'batching': ('train_batches', 'eval_batches', 'steps_per_epoch'),
-    'pipeline': ('TrainStream', 'eval_stream', 'TrainBatchReader', 'EvalBatchReader',
-                 'DevicePrefetcher', 'grain_iterator', 'Transform'),
-    'normalize': ('fit_input_stats', 'fit_source_stats', 'identity_stats', 'to_unit_float'),
-    'splits': ('make_splits', 'split_indices', 'hold_out_train_dev'),
-    'sources': ('ArraySource', 'SubsetSource', 'TFDSSource', 'as_source'),
-    'generated': ('generated_splits',),
-    'corruptions': ('user_photos', 'UserPhotos', 'CORRUPTIONS'),
-    'image_ops': ('make_transforms',),
-    'tfds_source': ('load_tfds',),
-})
+__all__, __getattr__, __dir__ = _lazy(
+    __name__,
+    {
+        'registry': ('load_dataset', 'EMBEDDED'),
+        'dataset': ('Dataset', 'DatasetInfo', 'Split', 'split_size', 'take'),
+        'batching': ('train_batches', 'eval_batches', 'steps_per_epoch'),
+        'pipeline': (
+            'TrainStream',
+            'eval_stream',
+            'TrainBatchReader',
+            'EvalBatchReader',
+            'DevicePrefetcher',
+            'grain_iterator',
+            'Transform',
+        ),
+        'normalize': ('fit_input_stats', 'fit_source_stats', 'identity_stats', 'to_unit_float'),
+        'splits': ('make_splits', 'split_indices', 'hold_out_train_dev'),
+        'sources': ('ArraySource', 'SubsetSource', 'TFDSSource', 'as_source'),
+        'generated': ('generated_splits',),
+        'corruptions': ('user_photos', 'UserPhotos', 'CORRUPTIONS'),
+        'image_ops': ('make_transforms',),
+        'tfds_source': ('load_tfds',),
+    },
+)

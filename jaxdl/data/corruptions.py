@@ -11,6 +11,7 @@ Host side numpy (the input pipeline holds no jnp); images are
 [N, H, W, C] float32 in [0, 1]; every function returns a new array, clipped to
 [0, 1] where it could leave it.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -64,7 +65,7 @@ def gaussian_blur(images, sigma, truncate: float = 4.0) -> np.ndarray:
   safe_sigma = np.where(sigma > 0, sigma, 1.0)[:, None]
   kernels = np.exp(-0.5 * (offsets[None, :] / safe_sigma) ** 2)
   kernels = np.where(np.abs(offsets)[None, :] <= radii[:, None], kernels, 0.0)
-  kernels[sigma == 0] = (offsets == 0)  # a delta: no blur
+  kernels[sigma == 0] = offsets == 0  # a delta: no blur
   kernels /= kernels.sum(axis=1, keepdims=True)
   out = images.astype(np.float64)
   for axis in (1, 2):
@@ -72,8 +73,10 @@ def gaussian_blur(images, sigma, truncate: float = 4.0) -> np.ndarray:
     pad[axis] = (radius, radius)
     padded = np.pad(out, pad, mode='symmetric')
     length = out.shape[axis]
-    windows = np.stack([np.take(padded, np.arange(k, k + length), axis=axis)
-                        for k in range(2 * radius + 1)], axis=-1)
+    windows = np.stack(
+        [np.take(padded, np.arange(k, k + length), axis=axis) for k in range(2 * radius + 1)],
+        axis=-1,
+    )
     out = np.einsum('nhwck,nk->nhwc', windows, kernels)
   return out.astype(np.float32)
 
@@ -110,9 +113,12 @@ def shift(images, dy, dx, fill: float = 0.0) -> np.ndarray:
   dx = _per_image(dx, n, 'dx').astype(int)
   rows = np.arange(h)[None, :] - dy[:, None]  # source row of each output row
   cols = np.arange(w)[None, :] - dx[:, None]
-  valid = (((rows >= 0) & (rows < h))[:, :, None] & ((cols >= 0) & (cols < w))[:, None, :])
-  gathered = images[np.arange(n)[:, None, None], np.clip(rows, 0, h - 1)[:, :, None],
-                    np.clip(cols, 0, w - 1)[:, None, :]]
+  valid = ((rows >= 0) & (rows < h))[:, :, None] & ((cols >= 0) & (cols < w))[:, None, :]
+  gathered = images[
+      np.arange(n)[:, None, None],
+      np.clip(rows, 0, h - 1)[:, :, None],
+      np.clip(cols, 0, w - 1)[:, None, :],
+  ]
   return np.where(valid[..., None], gathered, np.float32(fill)).astype(np.float32)
 
 
@@ -147,6 +153,7 @@ class UserPhotos:
     corruptions: which of CORRUPTIONS to apply; a subset is the "synthesising
       only part of the space" that 3.13 warns about.
   """
+
   blur_sigma: tuple[float, float] = (0.5, 1.0)
   noise_std: tuple[float, float] = (0.05, 0.15)
   max_shift: int = 1

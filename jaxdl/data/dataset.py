@@ -8,6 +8,7 @@ multi-task labels carry a ``label_mask`` for missing ("?") labels (notes 3.15).
 A split may also be a lazy source (jaxdl.data.sources: a TFDS dataset on
 disk); the input pipeline streams both kinds the same way.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -30,6 +31,7 @@ class DatasetInfo:
     description: one line shown in logs and errors.
     extra: anything task-specific (e.g. vocabulary, max boxes).
   """
+
   num_classes: int | None = None
   input_key: str = 'image'
   label_key: str = 'label'
@@ -41,6 +43,7 @@ class DatasetInfo:
 @dataclasses.dataclass(frozen=True)
 class Dataset:
   """Named splits ('train', 'dev', 'test', optionally 'train_dev') plus info."""
+
   name: str
   splits: Mapping[str, Split]
   info: DatasetInfo
@@ -65,5 +68,6 @@ def take(split, indices: np.ndarray):
   """Rows ``indices`` of every array of ``split`` (of a source: a lazy subset)."""
   if not isinstance(split, dict):
     from jaxdl.data.sources import SubsetSource
+
     return SubsetSource(split, indices)
   return {k: v[indices] for k, v in split.items()}

@@ -2,6 +2,7 @@
 
 They ship inside scikit-learn, so this loads with no network at all.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -22,13 +23,17 @@ def load(seed: int = 0, image_size: int = 8) -> tuple[dict[str, Split], DatasetI
   """
   del seed
   from sklearn.datasets import load_digits  # deferred: sklearn import is slow
+
   bunch = load_digits()
   images = (bunch.images / 16.0).astype(np.float32)[..., None]
   if image_size != 8:
     images = resize_bilinear(images, image_size)
   pool = {'image': images, 'label': bunch.target.astype(np.int32)}
-  info = DatasetInfo(num_classes=10, class_names=tuple(str(d) for d in range(10)),
-                     description='scikit-learn digits: 1,797 real 8x8 handwritten digits')
+  info = DatasetInfo(
+      num_classes=10,
+      class_names=tuple(str(d) for d in range(10)),
+      description='scikit-learn digits: 1,797 real 8x8 handwritten digits',
+  )
   return {'all': pool}, info
 
 

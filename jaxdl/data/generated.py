@@ -5,6 +5,7 @@ the numpy Generator it is given. ``generated_splits`` calls it once per split
 with a seed derived from (seed, split name), so each split is reproducible on
 its own and no split's content depends on another split's size.
 """
+
 from __future__ import annotations
 
 import zlib
@@ -22,8 +23,7 @@ def split_rng(seed: int, split: str) -> np.random.Generator:
   return np.random.default_rng([seed, zlib.crc32(split.encode())])
 
 
-def generated_splits(generate: Generator, sizes: Mapping[str, int],
-                     seed: int) -> dict[str, Split]:
+def generated_splits(generate: Generator, sizes: Mapping[str, int], seed: int) -> dict[str, Split]:
   """Calls ``generate`` once per split; checks sizes and array lengths."""
   splits = {}
   for name, n in sizes.items():
@@ -31,14 +31,16 @@ def generated_splits(generate: Generator, sizes: Mapping[str, int],
       raise ValueError(f'split {name!r} would be empty (size {n})')
     split = generate(n, split_rng(seed, name))
     if split_size(split) != n:
-      raise ValueError(f'generator returned {split_size(split)} examples for '
-                       f'{name!r}, asked for {n}')
+      raise ValueError(
+          f'generator returned {split_size(split)} examples for ' f'{name!r}, asked for {n}'
+      )
     splits[name] = split
   return splits
 
 
-def gaussian_blobs(num_examples: int, rng: np.random.Generator,
-                   num_classes: int = 3, dim: int = 2) -> Split:
+def gaussian_blobs(
+    num_examples: int, rng: np.random.Generator, num_classes: int = 3, dim: int = 2
+) -> Split:
   """Isotropic Gaussian clusters with fixed centres on a circle.
 
   Returns:

@@ -13,6 +13,7 @@ one, so it pickles. Randomness comes from an explicit ``np.random.Generator``.
 Images are uint8 [H, W, C] with C = 1 or 3; a greyscale [H, W] is read as
 [H, W, 1]. Crop boxes are (top, left, height, width) in pixels.
 """
+
 from __future__ import annotations
 
 import functools
@@ -83,7 +84,7 @@ def resize(image, size) -> np.ndarray:
 def crop(image, box: tuple[int, int, int, int]) -> np.ndarray:
   """The (top, left, height, width) box of an [H, W, C] image (a view)."""
   top, left, h, w = box
-  return image[top:top + h, left:left + w]
+  return image[top : top + h, left : left + w]
 
 
 def _check_range(name: str, lo_hi, positive: bool = True) -> tuple[float, float]:
@@ -93,9 +94,14 @@ def _check_range(name: str, lo_hi, positive: bool = True) -> tuple[float, float]
   return lo, hi
 
 
-def sample_crop_box(height: int, width: int, rng: np.random.Generator,
-                    scale=(0.08, 1.0), ratio=(3 / 4, 4 / 3),
-                    attempts: int = 10) -> tuple[int, int, int, int]:
+def sample_crop_box(
+    height: int,
+    width: int,
+    rng: np.random.Generator,
+    scale=(0.08, 1.0),
+    ratio=(3 / 4, 4 / 3),
+    attempts: int = 10,
+) -> tuple[int, int, int, int]:
   """Draws an Inception-style crop box (torchvision's RandomResizedCrop.get_params).
 
   Each attempt draws an area fraction uniform in ``scale`` and an aspect ratio
@@ -144,9 +150,14 @@ def central_box(height: int, width: int, ratio=(3 / 4, 4 / 3)) -> tuple[int, int
   return (height - h) // 2, (width - w) // 2, h, w
 
 
-def random_resized_crop(image, rng: np.random.Generator, size: int,
-                        scale=(0.08, 1.0), ratio=(3 / 4, 4 / 3),
-                        attempts: int = 10) -> np.ndarray:
+def random_resized_crop(
+    image,
+    rng: np.random.Generator,
+    size: int,
+    scale=(0.08, 1.0),
+    ratio=(3 / 4, 4 / 3),
+    attempts: int = 10,
+) -> np.ndarray:
   """Inception-style training crop, resized bilinearly to size x size.
 
   Args:
@@ -171,8 +182,9 @@ def random_flip(image, rng: np.random.Generator) -> np.ndarray:
   return image
 
 
-def center_crop_box(height: int, width: int, size: int,
-                    crop_padding: int = CROP_PADDING) -> tuple[int, int, int, int]:
+def center_crop_box(
+    height: int, width: int, size: int, crop_padding: int = CROP_PADDING
+) -> tuple[int, int, int, int]:
   """The Flax ImageNet example's eval box: a central square of side size/(size+pad)*min(H, W).
 
   The side is truncated to an integer and the offsets round up, as that
@@ -236,6 +248,8 @@ def make_transforms(name: str, image_size: int) -> tuple[Transform, Transform]:
     return _identity, _identity
   if name == 'imagenet':
     _check_size(image_size)
-    return (functools.partial(_imagenet_train, image_size=image_size),
-            functools.partial(_imagenet_eval, image_size=image_size))
+    return (
+        functools.partial(_imagenet_train, image_size=image_size),
+        functools.partial(_imagenet_eval, image_size=image_size),
+    )
   raise ValueError(f'unknown transform {name!r}; accepted: {", ".join(map(repr, TRANSFORMS))}')

@@ -3,6 +3,7 @@
 The statistics travel inside the TrainState, so they are saved with every
 checkpoint and applied by the jitted steps on the device.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -20,8 +21,10 @@ def fit_input_stats(inputs: np.ndarray, eps: float = 1e-6) -> dict[str, np.ndarr
   """
   x = np.asarray(inputs, np.float64)
   axes = tuple(range(x.ndim - 1))
-  return {'mean': x.mean(axes).astype(np.float32),
-          'std': np.maximum(x.std(axes), eps).astype(np.float32)}
+  return {
+      'mean': x.mean(axes).astype(np.float32),
+      'std': np.maximum(x.std(axes), eps).astype(np.float32),
+  }
 
 
 def identity_stats(num_channels: int) -> dict[str, np.ndarray]:
@@ -41,9 +44,16 @@ def to_unit_float(x):
   return x
 
 
-def fit_source_stats(split, key: str, *, max_examples: int = 10_000, seed: int = 0,
-                     transform=None, chunk: int = 256, eps: float = 1e-6
-                     ) -> dict[str, np.ndarray]:
+def fit_source_stats(
+    split,
+    key: str,
+    *,
+    max_examples: int = 10_000,
+    seed: int = 0,
+    transform=None,
+    chunk: int = 256,
+    eps: float = 1e-6,
+) -> dict[str, np.ndarray]:
   """``fit_input_stats`` of feature ``key`` without loading the whole split.
 
   Splits of at most ``max_examples`` are used whole (and arrays exactly as
@@ -58,18 +68,22 @@ def fit_source_stats(split, key: str, *, max_examples: int = 10_000, seed: int =
     {'mean': [C] float32, 'std': [C] float32}.
   """
   from jaxdl.data.sources import ArraySource, as_source
+
   source = as_source(split)
   n = len(source)
   if isinstance(source, ArraySource) and n <= max_examples and transform is None:
     return fit_input_stats(to_unit_float(source.split[key]), eps)
-  rows = np.arange(n) if n <= max_examples else np.sort(
-      np.random.default_rng([seed, 7]).choice(n, max_examples, replace=False))
+  rows = (
+      np.arange(n)
+      if n <= max_examples
+      else np.sort(np.random.default_rng([seed, 7]).choice(n, max_examples, replace=False))
+  )
   count, mean, m2 = 0, None, None
   rng = np.random.default_rng(0)
   if transform is not None:
     chunk = min(chunk, 16)  # raw variable-size images: hold few before transforming
   for start in range(0, len(rows), chunk):
-    examples = source.read(rows[start:start + chunk])
+    examples = source.read(rows[start : start + chunk])
     if transform is not None:
       examples = [transform(e, rng) for e in examples]
     x = np.stack([to_unit_float(np.asarray(e[key])) for e in examples]).astype(np.float64)
@@ -81,7 +95,9 @@ def fit_source_stats(split, key: str, *, max_examples: int = 10_000, seed: int =
       continue
     delta, total = c_mean - mean, count + c_n
     mean = mean + delta * c_n / total
-    m2 = m2 + c_m2 + delta ** 2 * count * c_n / total
+    m2 = m2 + c_m2 + delta**2 * count * c_n / total
     count = total
-  return {'mean': mean.astype(np.float32),
-          'std': np.maximum(np.sqrt(m2 / count), eps).astype(np.float32)}
+  return {
+      'mean': mean.astype(np.float32),
+      'std': np.maximum(np.sqrt(m2 / count), eps).astype(np.float32),
+  }

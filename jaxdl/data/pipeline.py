@@ -18,6 +18,7 @@ without worker processes.
 Images stay as the source stores them (uint8 for TFDS images) until the
 jitted step converts and normalises them on the device.
 """
+
 from __future__ import annotations
 
 import queue
@@ -43,9 +44,15 @@ class TrainBatchReader:
   permutation of the epoch it is in.
   """
 
-  def __init__(self, source: Source, global_batch_size: int, seed: int,
-               process_index: int = 0, process_count: int = 1,
-               transform: Transform | None = None):
+  def __init__(
+      self,
+      source: Source,
+      global_batch_size: int,
+      seed: int,
+      process_index: int = 0,
+      process_count: int = 1,
+      transform: Transform | None = None,
+  ):
     self.source, self.batch_size, self.seed = source, global_batch_size, seed
     self.process_index, self.process_count = process_index, process_count
     self.transform = transform
@@ -61,8 +68,9 @@ class TrainBatchReader:
     epoch, i = divmod(int(step), self.steps_per_epoch)
     if epoch != self._epoch:
       self._epoch, self._order = epoch, batching.epoch_permutation(
-          self.num_examples, self.seed, epoch)
-    rows = self._order[i * self.batch_size:(i + 1) * self.batch_size]
+          self.num_examples, self.seed, epoch
+      )
+    rows = self._order[i * self.batch_size : (i + 1) * self.batch_size]
     return batching.process_slice(rows, self.process_index, self.process_count)
 
   def __call__(self, step: int) -> dict[str, np.ndarray]:
@@ -71,8 +79,12 @@ class TrainBatchReader:
       return read_batch(self.source, rows)
     first = self.process_index * len(rows)  # global position of this share's first row
     examples = self.source.read(rows)
-    return stack([self.transform(e, np.random.default_rng([self.seed, int(step), first + j]))
-                  for j, e in enumerate(examples)])
+    return stack(
+        [
+            self.transform(e, np.random.default_rng([self.seed, int(step), first + j]))
+            for j, e in enumerate(examples)
+        ]
+    )
 
 
 class EvalBatchReader:
@@ -82,8 +94,14 @@ class EvalBatchReader:
   and 0 for padding (which repeats row 0), so each example counts once.
   """
 
-  def __init__(self, source: Source, global_batch_size: int, process_index: int = 0,
-               process_count: int = 1, transform: Transform | None = None):
+  def __init__(
+      self,
+      source: Source,
+      global_batch_size: int,
+      process_index: int = 0,
+      process_count: int = 1,
+      transform: Transform | None = None,
+  ):
     if global_batch_size <= 0:
       raise ValueError(f'eval batch size must be > 0, got {global_batch_size}')
     self.source, self.batch_size = source, global_batch_size
@@ -110,12 +128,19 @@ def _ensure_flags_parsed() -> None:
   # grain's worker processes read absl flags; outside an absl app (a
   # notebook, pytest) they would fail with UnparsedFlagAccessError.
   from absl import flags
+
   if not flags.FLAGS.is_parsed():
     flags.FLAGS.mark_as_parsed()
 
 
-def grain_iterator(read_fn: Callable[[int], Any], start: int, stop: int, *,
-                   num_workers: int = 0, state: dict | None = None):
+def grain_iterator(
+    read_fn: Callable[[int], Any],
+    start: int,
+    stop: int,
+    *,
+    num_workers: int = 0,
+    state: dict | None = None,
+):
   """A grain iterator over read_fn(start), read_fn(start + 1), ...
 
   ``num_workers`` > 0 runs read_fn in that many worker processes (grain's
@@ -126,12 +151,16 @@ def grain_iterator(read_fn: Callable[[int], Any], start: int, stop: int, *,
   # grain's default (16 threads, 500 elements ahead) would hold hundreds of
   # decoded batches; one reader thread a few batches ahead keeps host memory
   # at a few batches, and worker processes are the way to more throughput.
-  ds = grain.MapDataset.range(start, stop).map(read_fn).to_iter_dataset(
-      grain.ReadOptions(num_threads=1, prefetch_buffer_size=2))
+  ds = (
+      grain.MapDataset.range(start, stop)
+      .map(read_fn)
+      .to_iter_dataset(grain.ReadOptions(num_threads=1, prefetch_buffer_size=2))
+  )
   if num_workers > 0:
     _ensure_flags_parsed()
-    ds = ds.mp_prefetch(grain.MultiprocessingOptions(num_workers=num_workers,
-                                                    per_worker_buffer_size=2))
+    ds = ds.mp_prefetch(
+        grain.MultiprocessingOptions(num_workers=num_workers, per_worker_buffer_size=2)
+    )
   it = iter(ds)
   if state is not None:
     it.set_state(state)
@@ -148,14 +177,14 @@ class DevicePrefetcher:
 
   _END = object()
 
-  def __init__(self, host_iterator, put: Callable[[Any], Any], size: int = 2,
-               limit: int | None = None):
+  def __init__(
+      self, host_iterator, put: Callable[[Any], Any], size: int = 2, limit: int | None = None
+  ):
     self._it, self._put, self._limit = host_iterator, put, limit
     self._queue: queue.Queue = queue.Queue(maxsize=max(1, size))
     self._stop = threading.Event()
     self.state = host_iterator.get_state()
-    self._thread = threading.Thread(target=self._produce, daemon=True,
-                                    name='jaxdl-device-prefetch')
+    self._thread = threading.Thread(target=self._produce, daemon=True, name='jaxdl-device-prefetch')
     self._thread.start()
 
   def _produce(self) -> None:
@@ -200,13 +229,21 @@ class DevicePrefetcher:
     self._thread.join(timeout=5)
 
 
-def eval_stream(split, global_batch_size: int, put: Callable[[Any], Any], *,
-                process_index: int = 0, process_count: int = 1,
-                transform: Transform | None = None, num_workers: int = 0,
-                prefetch: int = 2) -> DevicePrefetcher:
+def eval_stream(
+    split,
+    global_batch_size: int,
+    put: Callable[[Any], Any],
+    *,
+    process_index: int = 0,
+    process_count: int = 1,
+    transform: Transform | None = None,
+    num_workers: int = 0,
+    prefetch: int = 2,
+) -> DevicePrefetcher:
   """The padded evaluation batches of ``split``, on the devices, prefetched."""
-  reader = EvalBatchReader(as_source(split), global_batch_size, process_index,
-                           process_count, transform)
+  reader = EvalBatchReader(
+      as_source(split), global_batch_size, process_index, process_count, transform
+  )
   it = grain_iterator(reader, 0, reader.num_batches, num_workers=num_workers)
   return DevicePrefetcher(it, put, prefetch)
 
@@ -218,23 +255,33 @@ class TrainStream:
   after the last batch taken; pass it back as ``resume`` to continue there.
   """
 
-  def __init__(self, split, global_batch_size: int, seed: int, put: Callable[[Any], Any], *,
-               start_step: int = 0, process_index: int = 0, process_count: int = 1,
-               transform: Transform | None = None, num_workers: int = 0,
-               prefetch: int = 2, resume: dict | None = None):
-    self.reader = TrainBatchReader(as_source(split), global_batch_size, seed,
-                                   process_index, process_count, transform)
+  def __init__(
+      self,
+      split,
+      global_batch_size: int,
+      seed: int,
+      put: Callable[[Any], Any],
+      *,
+      start_step: int = 0,
+      process_index: int = 0,
+      process_count: int = 1,
+      transform: Transform | None = None,
+      num_workers: int = 0,
+      prefetch: int = 2,
+      resume: dict | None = None,
+  ):
+    self.reader = TrainBatchReader(
+        as_source(split), global_batch_size, seed, process_index, process_count, transform
+    )
     layout = {'process_count': process_count, 'num_workers': num_workers}
     state = None
     start = start_step
-    if resume and {k: resume.get(k) for k in layout} == layout and resume.get(
-        'step') == start_step:
+    if resume and {k: resume.get(k) for k in layout} == layout and resume.get('step') == start_step:
       start, state = resume['start'], resume['grain']
     # The state indexes steps, not examples, so it is the same on every
     # process: process 0's copy (saved in the checkpoint's meta) serves all.
     self._record = {**layout, 'start': start}
-    self._it = grain_iterator(self.reader, start, _STEPS_CAP, num_workers=num_workers,
-                              state=state)
+    self._it = grain_iterator(self.reader, start, _STEPS_CAP, num_workers=num_workers, state=state)
     self._prefetch = DevicePrefetcher(self._it, put, prefetch)
     self.step = start_step
 

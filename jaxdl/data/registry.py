@@ -5,6 +5,7 @@
 Modules are imported only when their dataset is asked for, so registering a
 dataset costs nothing and import order never matters.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -12,8 +13,7 @@ from typing import Sequence
 
 from jaxdl.data.dataset import Dataset, Split
 from jaxdl.data.dataset import split_size, take
-from jaxdl.data.splits import (check_fractions, hold_out_train_dev, make_splits,
-                                split_indices)
+from jaxdl.data.splits import (check_fractions, hold_out_train_dev, make_splits, split_indices)
 from jaxdl.data.tfds_source import DatasetUnavailableError, open_tfds
 
 EMBEDDED: dict[str, str] = {
@@ -33,10 +33,15 @@ def _load_embedded(name: str, seed: int):
   return getattr(importlib.import_module(module), fn)(seed)
 
 
-def load_dataset(name: str, *, seed: int = 0,
-                 fractions: Sequence[float] | None = None,
-                 train_dev_fraction: float = 0.0, data_dir: str | None = None,
-                 allow_download: bool = True) -> Dataset:
+def load_dataset(
+    name: str,
+    *,
+    seed: int = 0,
+    fractions: Sequence[float] | None = None,
+    train_dev_fraction: float = 0.0,
+    data_dir: str | None = None,
+    allow_download: bool = True,
+) -> Dataset:
   """Loads ``name`` and returns its train/dev/test(/train_dev) splits.
 
   Args:
@@ -65,15 +70,16 @@ def load_dataset(name: str, *, seed: int = 0,
   if name in EMBEDDED:
     raw, info = _load_embedded(name, seed)
   else:
-    raw, info = open_tfds(name, data_dir=data_dir, allow_download=allow_download,
-                          embedded=EMBEDDED)
+    raw, info = open_tfds(name, data_dir=data_dir, allow_download=allow_download, embedded=EMBEDDED)
   label_key = info.label_key
   if not fractions:
     from jaxdl.analysis.confidence import default_split_fractions
+
     fractions = default_split_fractions(sum(split_size(s) for s in raw.values()))
   if 'all' in raw:
-    splits = make_splits(raw['all'], fractions, seed=seed, label_key=label_key,
-                         train_dev_fraction=train_dev_fraction)
+    splits = make_splits(
+        raw['all'], fractions, seed=seed, label_key=label_key, train_dev_fraction=train_dev_fraction
+    )
   else:
     splits = _complete_splits(raw, fractions, seed, label_key)
     if train_dev_fraction > 0:
@@ -96,14 +102,18 @@ def _complete_splits(raw: dict[str, Split], fractions, seed, label_key) -> dict[
   if 'train' not in raw:
     raise DatasetUnavailableError(f'dataset has no train split (splits: {sorted(raw)})')
   if 'test' not in raw:
-    train, test = split_indices(split_size(raw['train']),
-                                (1 - fractions[2], fractions[2]), seed,
-                                _labels(raw['train'], label_key))
+    train, test = split_indices(
+        split_size(raw['train']),
+        (1 - fractions[2], fractions[2]),
+        seed,
+        _labels(raw['train'], label_key),
+    )
     raw['train'], raw['test'] = take(raw['train'], train), take(raw['train'], test)
   if 'dev' not in raw:
     share = fractions[1] / (fractions[0] + fractions[1])
-    train, dev = split_indices(split_size(raw['train']), (1 - share, share), seed + 2,
-                               _labels(raw['train'], label_key))
+    train, dev = split_indices(
+        split_size(raw['train']), (1 - share, share), seed + 2, _labels(raw['train'], label_key)
+    )
     raw['train'], raw['dev'] = take(raw['train'], train), take(raw['train'], dev)
   return {k: raw[k] for k in ('train', 'dev', 'test')}
 

@@ -11,6 +11,7 @@ Sources are picklable (grain worker processes receive them) and decode
 nothing themselves beyond what TFDS does: images stay uint8, integer labels
 become int32.
 """
+
 from __future__ import annotations
 
 from typing import Any, Protocol, Sequence
@@ -21,8 +22,12 @@ Example = dict[str, np.ndarray]
 
 
 class Source(Protocol):
-  def __len__(self) -> int: ...
-  def read(self, indices: Sequence[int]) -> list[Example]: ...
+
+  def __len__(self) -> int:
+    ...
+
+  def read(self, indices: Sequence[int]) -> list[Example]:
+    ...
 
 
 class ArraySource:
@@ -30,6 +35,7 @@ class ArraySource:
 
   def __init__(self, split: dict[str, np.ndarray]):
     from jaxdl.data.dataset import split_size
+
     self.split = split
     self._n = split_size(split)
 
@@ -87,6 +93,7 @@ class TFDSSource:
   def _open(self):
     if self._source is None:
       import tensorflow_datasets as tfds
+
       builder = tfds.builder_from_directory(self.builder_dir)
       self._source = builder.as_data_source(self.split)
     return self._source

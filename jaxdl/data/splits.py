@@ -6,6 +6,7 @@ so it shares train's distribution and separates variance from data mismatch
 (3.12). Splits are stratified by label when there is one, and deterministic
 given the seed.
 """
+
 from __future__ import annotations
 
 from typing import Sequence
@@ -22,8 +23,9 @@ def check_fractions(fractions: Sequence[float], train_dev_fraction: float = 0.0)
   if any(not np.isfinite(f) or f <= 0 for f in fractions):
     raise ValueError(f'fractions must all be > 0, got {tuple(fractions)}')
   if abs(sum(fractions) - 1.0) > 1e-6:
-    raise ValueError(f'fractions must sum to 1, got {tuple(fractions)} '
-                     f'(sum {sum(fractions):.6g})')
+    raise ValueError(
+        f'fractions must sum to 1, got {tuple(fractions)} ' f'(sum {sum(fractions):.6g})'
+    )
   if not 0.0 <= train_dev_fraction < 1.0:
     raise ValueError(f'train_dev_fraction must be in [0, 1), got {train_dev_fraction}')
 
@@ -37,8 +39,9 @@ def _allocate(n: int, fractions: Sequence[float]) -> np.ndarray:
   return counts
 
 
-def split_indices(n: int, fractions: Sequence[float], seed: int,
-                  labels: np.ndarray | None = None) -> list[np.ndarray]:
+def split_indices(
+    n: int, fractions: Sequence[float], seed: int, labels: np.ndarray | None = None
+) -> list[np.ndarray]:
   """Disjoint index sets covering range(n), one per fraction.
 
   With ``labels``, each class is divided in the given proportions
@@ -59,9 +62,14 @@ def split_indices(n: int, fractions: Sequence[float], seed: int,
   return [rng.permutation(p) for p in parts]
 
 
-def make_splits(pool: Split, fractions: Sequence[float] = (0.6, 0.2, 0.2), *,
-                seed: int = 0, label_key: str | None = 'label',
-                train_dev_fraction: float = 0.0) -> dict[str, Split]:
+def make_splits(
+    pool: Split,
+    fractions: Sequence[float] = (0.6, 0.2, 0.2),
+    *,
+    seed: int = 0,
+    label_key: str | None = 'label',
+    train_dev_fraction: float = 0.0,
+) -> dict[str, Split]:
   """Splits one pool into train/dev/test and optionally train_dev.
 
   Args:
@@ -84,22 +92,26 @@ def make_splits(pool: Split, fractions: Sequence[float] = (0.6, 0.2, 0.2), *,
   out = {'train': train, 'dev': dev, 'test': test}
   for name, idx in out.items():
     if len(idx) == 0:
-      raise ValueError(f'split {name!r} would be empty: {n} examples with fractions '
-                       f'{tuple(fractions)}')
+      raise ValueError(
+          f'split {name!r} would be empty: {n} examples with fractions ' f'{tuple(fractions)}'
+      )
   splits = {name: take(pool, idx) for name, idx in out.items()}
   if train_dev_fraction > 0:
     splits.update(hold_out_train_dev(splits['train'], train_dev_fraction, seed, label_key))
   return splits
 
 
-def hold_out_train_dev(train: Split, fraction: float, seed: int,
-                       label_key: str | None = 'label') -> dict[str, Split]:
+def hold_out_train_dev(
+    train: Split, fraction: float, seed: int, label_key: str | None = 'label'
+) -> dict[str, Split]:
   """Splits train into {'train', 'train_dev'}; train_dev gets ``fraction``."""
   labels = train.get(label_key) if label_key else None
   if labels is not None and labels.ndim != 1:
     labels = None
   keep, held = split_indices(split_size(train), (1 - fraction, fraction), seed + 1, labels)
   if len(keep) == 0 or len(held) == 0:
-    raise ValueError(f'train_dev_fraction {fraction} of {split_size(train)} training '
-                     'examples leaves an empty split')
+    raise ValueError(
+        f'train_dev_fraction {fraction} of {split_size(train)} training '
+        'examples leaves an empty split'
+    )
   return {'train': take(train, keep), 'train_dev': take(train, held)}

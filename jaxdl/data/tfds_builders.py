@@ -32,6 +32,7 @@ Decoding goes through TFDS's numpy path (PIL), which 4.9.x uses for
 image encoder needs TensorFlow. Preparation never touches the network: the
 builders have nothing to download and refuse TFDS's try-GCS-first lookup.
 """
+
 from __future__ import annotations
 
 import colorsys
@@ -56,13 +57,15 @@ JPEG_QUALITY = 90
 
 # --- the pixels --------------------------------------------------------------
 
+
 def class_colour(label: int) -> np.ndarray:
   """[3] float64 RGB in [0, 1]: hue label / NUM_CLASSES at full saturation."""
   return np.array(colorsys.hsv_to_rgb(label / NUM_CLASSES, 1.0, 1.0))
 
 
-def class_pattern(label: int, height: int, width: int, rng: np.random.Generator,
-                  noise_std: float) -> np.ndarray:
+def class_pattern(
+    label: int, height: int, width: int, rng: np.random.Generator, noise_std: float
+) -> np.ndarray:
   """One example of class ``label``: a tinted oriented grating plus noise.
 
   Args:
@@ -100,12 +103,15 @@ def synthetic_image_example(index: int, split: str, image_size: int, seed: int) 
   """
   rng = _example_rng(seed, split, index)
   label = int(rng.integers(NUM_CLASSES))
-  return {'image': class_pattern(label, image_size, image_size, rng, noise_std=20.0),
-          'label': label}
+  return {
+      'image': class_pattern(label, image_size, image_size, rng, noise_std=20.0),
+      'label': label,
+  }
 
 
-def synthetic_jpeg_example(index: int, split: str, seed: int, min_side: int = 48,
-                           max_side: int = 160) -> dict:
+def synthetic_jpeg_example(
+    index: int, split: str, seed: int, min_side: int = 48, max_side: int = 160
+) -> dict:
   """Example ``index`` of a jaxdl_synthetic_jpegs split, before JPEG encoding.
 
   Height and width are drawn independently, uniform in [min_side, max_side].
@@ -137,10 +143,13 @@ def encode_jpeg(image: np.ndarray, quality: int = JPEG_QUALITY) -> bytes:
 
 # --- configs: the sizes, carried in the config name ---------------------------
 
+
 def _check_counts(num_train: int, num_validation: int, num_test: int, seed: int) -> None:
   if num_train < 1 or num_test < 1 or num_validation < 0 or seed < 0:
-    raise ValueError(f'need num_train >= 1, num_test >= 1, num_validation >= 0 and '
-                     f'seed >= 0; got {num_train}, {num_test}, {num_validation}, {seed}')
+    raise ValueError(
+        f'need num_train >= 1, num_test >= 1, num_validation >= 0 and '
+        f'seed >= 0; got {num_train}, {num_test}, {num_validation}, {seed}'
+    )
 
 
 def _counts_name(num_train: int, num_validation: int, num_test: int) -> str:
@@ -154,6 +163,7 @@ _COUNTS_RE = r'train(?P<num_train>\d+)(?:_val(?P<num_validation>\d+))?_test(?P<n
 @dataclasses.dataclass(eq=False, kw_only=True)
 class SyntheticImagesConfig(tfds.core.BuilderConfig):
   """Sizes of a jaxdl_synthetic_images set; make one with ``images_config``."""
+
   num_train: int
   num_validation: int
   num_test: int
@@ -161,13 +171,13 @@ class SyntheticImagesConfig(tfds.core.BuilderConfig):
   seed: int
 
   def split_counts(self) -> dict[str, int]:
-    return {'train': self.num_train, 'validation': self.num_validation,
-            'test': self.num_test}
+    return {'train': self.num_train, 'validation': self.num_validation, 'test': self.num_test}
 
 
 @dataclasses.dataclass(eq=False, kw_only=True)
 class SyntheticJpegsConfig(tfds.core.BuilderConfig):
   """Sizes of a jaxdl_synthetic_jpegs set; make one with ``jpegs_config``."""
+
   num_train: int
   num_validation: int
   num_test: int
@@ -176,22 +186,30 @@ class SyntheticJpegsConfig(tfds.core.BuilderConfig):
   seed: int
 
   def split_counts(self) -> dict[str, int]:
-    return {'train': self.num_train, 'validation': self.num_validation,
-            'test': self.num_test}
+    return {'train': self.num_train, 'validation': self.num_validation, 'test': self.num_test}
 
 
-def images_config(num_train: int, num_test: int, image_size: int = 32, seed: int = 0,
-                  num_validation: int = 0) -> SyntheticImagesConfig:
+def images_config(
+    num_train: int, num_test: int, image_size: int = 32, seed: int = 0, num_validation: int = 0
+) -> SyntheticImagesConfig:
   """The config ``train{n}[_val{v}]_test{m}_size{s}_seed{seed}``."""
-  return _images_config(*map(operator.index, (num_train, num_test, image_size, seed,
-                                              num_validation)))
+  return _images_config(
+      *map(operator.index, (num_train, num_test, image_size, seed, num_validation))
+  )
 
 
-def jpegs_config(num_train: int, num_test: int, seed: int = 0, num_validation: int = 0,
-                 min_side: int = 48, max_side: int = 160) -> SyntheticJpegsConfig:
+def jpegs_config(
+    num_train: int,
+    num_test: int,
+    seed: int = 0,
+    num_validation: int = 0,
+    min_side: int = 48,
+    max_side: int = 160,
+) -> SyntheticJpegsConfig:
   """The config ``train{n}[_val{v}]_test{m}_sides{min}to{max}_seed{seed}``."""
-  return _jpegs_config(*map(operator.index, (num_train, num_test, seed, num_validation,
-                                             min_side, max_side)))
+  return _jpegs_config(
+      *map(operator.index, (num_train, num_test, seed, num_validation, min_side, max_side))
+  )
 
 
 # Cached, with positional arguments only, so that one name is one config
@@ -204,9 +222,14 @@ def _images_config(num_train, num_test, image_size, seed, num_validation):
     raise ValueError(f'image_size must be >= 1, got {image_size}')
   name = f'{_counts_name(num_train, num_validation, num_test)}_size{image_size}_seed{seed}'
   return SyntheticImagesConfig(
-      name=name, num_train=num_train, num_validation=num_validation, num_test=num_test,
-      image_size=image_size, seed=seed,
-      description=f'{image_size}x{image_size} RGB images, seed {seed}')
+      name=name,
+      num_train=num_train,
+      num_validation=num_validation,
+      num_test=num_test,
+      image_size=image_size,
+      seed=seed,
+      description=f'{image_size}x{image_size} RGB images, seed {seed}',
+  )
 
 
 @functools.lru_cache(maxsize=None)
@@ -214,12 +237,20 @@ def _jpegs_config(num_train, num_test, seed, num_validation, min_side, max_side)
   _check_counts(num_train, num_validation, num_test, seed)
   if not 1 <= min_side <= max_side:
     raise ValueError(f'need 1 <= min_side <= max_side, got {min_side}, {max_side}')
-  name = (f'{_counts_name(num_train, num_validation, num_test)}'
-          f'_sides{min_side}to{max_side}_seed{seed}')
+  name = (
+      f'{_counts_name(num_train, num_validation, num_test)}'
+      f'_sides{min_side}to{max_side}_seed{seed}'
+  )
   return SyntheticJpegsConfig(
-      name=name, num_train=num_train, num_validation=num_validation, num_test=num_test,
-      min_side=min_side, max_side=max_side, seed=seed,
-      description=f'RGB JPEGs with sides in [{min_side}, {max_side}], seed {seed}')
+      name=name,
+      num_train=num_train,
+      num_validation=num_validation,
+      num_test=num_test,
+      min_side=min_side,
+      max_side=max_side,
+      seed=seed,
+      description=f'RGB JPEGs with sides in [{min_side}, {max_side}], seed {seed}',
+  )
 
 
 def _parse(pattern: str, name: str, make) -> tfds.core.BuilderConfig | None:
@@ -230,6 +261,7 @@ def _parse(pattern: str, name: str, make) -> tfds.core.BuilderConfig | None:
 
 
 # --- the builders ------------------------------------------------------------
+
 
 class _OfflineBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
   """ArrayRecord by default, nothing to download, any config name that parses."""
@@ -258,13 +290,17 @@ class _OfflineBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
     and there is never a copy of these sets there.
     """
     download_config = dataclasses.replace(
-        download_config or tfds.download.DownloadConfig(), try_download_gcs=False)
+        download_config or tfds.download.DownloadConfig(), try_download_gcs=False
+    )
     super().download_and_prepare(download_config=download_config, **kwargs)
 
   def _split_generators(self, dl_manager):
     del dl_manager  # generated, nothing to download
-    return {split: self._generate_examples(split, n)
-            for split, n in self.builder_config.split_counts().items() if n}
+    return {
+        split: self._generate_examples(split, n)
+        for split, n in self.builder_config.split_counts().items()
+        if n
+    }
 
   def _dataset_info(self, image_feature, description: str) -> tfds.core.DatasetInfo:
     # DatasetInfo directly rather than dataset_info_from_configs, which reads
@@ -272,10 +308,12 @@ class _OfflineBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
     return tfds.core.DatasetInfo(
         builder=self,
         description=description,
-        features=tfds.features.FeaturesDict({
-            'image': image_feature,
-            'label': tfds.features.ClassLabel(num_classes=NUM_CLASSES),
-        }),
+        features=tfds.features.FeaturesDict(
+            {
+                'image': image_feature,
+                'label': tfds.features.ClassLabel(num_classes=NUM_CLASSES),
+            }
+        ),
         supervised_keys=('image', 'label'),
         # Record i is example i, so a test or a sampler can regenerate it.
         disable_shuffling=True,
@@ -294,14 +332,14 @@ class JaxdlSyntheticImages(_OfflineBuilder):
 
   @classmethod
   def _parse_config(cls, name):
-    return _parse(_COUNTS_RE + r'_size(?P<image_size>\d+)_seed(?P<seed>\d+)', name,
-                  images_config)
+    return _parse(_COUNTS_RE + r'_size(?P<image_size>\d+)_seed(?P<seed>\d+)', name, images_config)
 
   def _info(self):
     size = self.builder_config.image_size
     return self._dataset_info(
         tfds.features.Image(shape=(size, size, 3)),
-        'Synthetic 10-class images generated from a seed (jaxdl.data.tfds_builders).')
+        'Synthetic 10-class images generated from a seed (jaxdl.data.tfds_builders).',
+    )
 
   def _generate_examples(self, split: str, num_examples: int):
     config = self.builder_config
@@ -317,20 +355,23 @@ class JaxdlSyntheticJpegs(_OfflineBuilder):
 
   @classmethod
   def _parse_config(cls, name):
-    return _parse(_COUNTS_RE + r'_sides(?P<min_side>\d+)to(?P<max_side>\d+)_seed(?P<seed>\d+)',
-                  name, jpegs_config)
+    return _parse(
+        _COUNTS_RE + r'_sides(?P<min_side>\d+)to(?P<max_side>\d+)_seed(?P<seed>\d+)',
+        name,
+        jpegs_config,
+    )
 
   def _info(self):
     return self._dataset_info(
         tfds.features.Image(shape=(None, None, 3), encoding_format='jpeg'),
         'Synthetic 10-class JPEGs of varying size generated from a seed '
-        '(jaxdl.data.tfds_builders).')
+        '(jaxdl.data.tfds_builders).',
+    )
 
   def _generate_examples(self, split: str, num_examples: int):
     config = self.builder_config
     for i in range(num_examples):
-      example = synthetic_jpeg_example(i, split, config.seed, config.min_side,
-                                       config.max_side)
+      example = synthetic_jpeg_example(i, split, config.seed, config.min_side, config.max_side)
       yield i, {**example, 'image': encode_jpeg(example['image'])}
 
 
@@ -340,8 +381,14 @@ def _prepare(builder_cls, config, data_dir) -> tfds.core.DatasetBuilder:
   return builder
 
 
-def prepare_synthetic_images(data_dir, num_train: int, num_test: int, image_size: int = 32,
-                             seed: int = 0, num_validation: int = 0):
+def prepare_synthetic_images(
+    data_dir,
+    num_train: int,
+    num_test: int,
+    image_size: int = 32,
+    seed: int = 0,
+    num_validation: int = 0,
+):
   """Generates (once) and returns a jaxdl_synthetic_images set in ``data_dir``.
 
   Reuses the files when this config is already prepared there. Read it back
@@ -364,9 +411,15 @@ def prepare_synthetic_images(data_dir, num_train: int, num_test: int, image_size
   return _prepare(JaxdlSyntheticImages, config, data_dir)
 
 
-def prepare_synthetic_jpegs(data_dir, num_train: int, num_test: int, seed: int = 0,
-                            num_validation: int = 0, min_side: int = 48,
-                            max_side: int = 160):
+def prepare_synthetic_jpegs(
+    data_dir,
+    num_train: int,
+    num_test: int,
+    seed: int = 0,
+    num_validation: int = 0,
+    min_side: int = 48,
+    max_side: int = 160,
+):
   """Generates (once) and returns a jaxdl_synthetic_jpegs set in ``data_dir``.
 
   Records read back through ``as_data_source`` are {'image': uint8 [h, w, 3]

@@ -13,6 +13,7 @@ config allows downloads and the TFDS storage host answers within seconds;
 otherwise this fails at once, naming the embedded datasets, instead of
 hanging for minutes on a closed network.
 """
+
 from __future__ import annotations
 
 import socket
@@ -48,6 +49,7 @@ def _builder(name: str, data_dir: str | None, allow_download: bool, hint: str):
   import os
   import tensorflow_datasets as tfds
   from jaxdl.data import tfds_builders
+
   del tfds_builders  # imported for its side effect: registers the jaxdl_synthetic_* builders
   if os.path.isdir(name):
     try:
@@ -55,28 +57,33 @@ def _builder(name: str, data_dir: str | None, allow_download: bool, hint: str):
     except Exception as e:  # noqa: BLE001  (tfds raises several types)
       raise DatasetUnavailableError(
           f'{name} is not a prepared TFDS dataset directory (it needs dataset_info.json '
-          f'and the record files: {type(e).__name__}); {hint}') from None
+          f'and the record files: {type(e).__name__}); {hint}'
+      ) from None
   try:
     builder = tfds.builder(name, data_dir=data_dir)
   except Exception as e:  # tfds raises several types for unknown names
     raise DatasetUnavailableError(
         f'unknown dataset {name!r} (not embedded, not in the TFDS catalog, not a '
-        f'prepared directory: {type(e).__name__}); {hint}') from None
+        f'prepared directory: {type(e).__name__}); {hint}'
+    ) from None
   if not builder.is_prepared():
     if not allow_download:
       raise DatasetUnavailableError(
           f'TFDS dataset {name!r} is not prepared in {builder.data_dir} and '
-          f'downloads are off (config.data.allow_download); {hint}')
+          f'downloads are off (config.data.allow_download); {hint}'
+      )
     if not network_reachable():
       raise DatasetUnavailableError(
           f'TFDS dataset {name!r} is not prepared in {builder.data_dir} and the '
-          f'network is unreachable, so it cannot be downloaded; {hint}')
+          f'network is unreachable, so it cannot be downloaded; {hint}'
+      )
     builder.download_and_prepare(file_format='array_record')
   return builder
 
 
-def open_tfds(name: str, *, data_dir: str | None, allow_download: bool,
-              embedded: Sequence[str]) -> tuple[dict, DatasetInfo]:
+def open_tfds(
+    name: str, *, data_dir: str | None, allow_download: bool, embedded: Sequence[str]
+) -> tuple[dict, DatasetInfo]:
   """Every split of TFDS dataset ``name`` as a lazy source (nothing loaded).
 
   ``name`` is a catalog name (prepared in ``data_dir``, or downloaded when
@@ -90,11 +97,11 @@ def open_tfds(name: str, *, data_dir: str | None, allow_download: bool,
     DatasetUnavailableError: unknown name, or not prepared and no download.
   """
   from jaxdl.data.sources import TFDSSource
+
   hint = f'embedded datasets that need no download: {", ".join(sorted(embedded))}'
   builder = _builder(name, data_dir, allow_download, hint)
   if 'array_record' not in str(builder.info.file_format).lower():
-    return load_tfds(name, data_dir=data_dir, allow_download=allow_download,
-                     embedded=embedded)
+    return load_tfds(name, data_dir=data_dir, allow_download=allow_download, embedded=embedded)
   splits = {s: TFDSSource(str(builder.data_dir), s) for s in builder.info.splits}
   return splits, _info(name, builder)
 
@@ -102,12 +109,12 @@ def open_tfds(name: str, *, data_dir: str | None, allow_download: bool,
 def _info(name: str, builder) -> DatasetInfo:
   features = builder.info.features
   label = features['label'] if 'label' in features.keys() else None
-  return DatasetInfo(num_classes=getattr(label, 'num_classes', None),
-                     description=f'TFDS {name}')
+  return DatasetInfo(num_classes=getattr(label, 'num_classes', None), description=f'TFDS {name}')
 
 
-def load_tfds(name: str, *, data_dir: str | None, allow_download: bool,
-              embedded: Sequence[str]) -> tuple[dict[str, Split], DatasetInfo]:
+def load_tfds(
+    name: str, *, data_dir: str | None, allow_download: bool, embedded: Sequence[str]
+) -> tuple[dict[str, Split], DatasetInfo]:
   """Loads every split of TFDS dataset ``name`` into memory.
 
   Returns:

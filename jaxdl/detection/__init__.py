@@ -13,17 +13,27 @@ dataset of shapes on textured backgrounds (``data``) and VOC through TFDS
 normalised corners padded to K with a ``[B, K]`` mask. Names are imported on
 first use.
 """
+
 from jaxdl import _lazy
 
-__all__, __getattr__, __dir__ = _lazy(__name__, {
-    'boxes': ('corners_to_centers', 'centers_to_corners', 'box_area', 'pairwise_iou',
-              'elementwise_iou'),
-    'nms': ('batched_nms', 'nms_reference', 'NMSResult'),
-    'model': ('TinyYOLO',),
-    'task': ('yolo_task',),
-    'anchors': ('kmeans_anchors', 'mean_best_iou'),
-    'map': ('average_precision', 'mean_average_precision'),
-    'sliding_windows': ('WindowClassifier', 'ConvWindowClassifier', 'sliding_window_logits'),
-    'plot': ('draw_detections',),
-    'voc': ('load_voc', 'VOC_CLASSES'),
-}, modules=('detect_experiment', 'yolo', 'localization'))
+__all__, __getattr__, __dir__ = _lazy(
+    __name__,
+    {
+        'boxes': (
+            'corners_to_centers',
+            'centers_to_corners',
+            'box_area',
+            'pairwise_iou',
+            'elementwise_iou',
+        ),
+        'nms': ('batched_nms', 'nms_reference', 'NMSResult'),
+        'model': ('TinyYOLO',),
+        'task': ('yolo_task',),
+        'anchors': ('kmeans_anchors', 'mean_best_iou'),
+        'map': ('average_precision', 'mean_average_precision'),
+        'sliding_windows': ('WindowClassifier', 'ConvWindowClassifier', 'sliding_window_logits'),
+        'plot': ('draw_detections',),
+        'voc': ('load_voc', 'VOC_CLASSES'),
+    },
+    modules=('detect_experiment', 'yolo', 'localization'),
+)

@@ -8,6 +8,7 @@ k-means++ in that distance and the best of several initialisations is kept,
 since a single Lloyd run can stall with two seeds in one cluster. Runs once on
 the host before training.
 """
+
 import numpy as np
 
 
@@ -18,8 +19,9 @@ def _iou(sizes, centres):
   runs on the host, where eager jnp would compile every op for every shape.
   """
   sizes, centres = np.asarray(sizes, np.float64), np.asarray(centres, np.float64)
-  inter = (np.minimum(sizes[:, None, 0], centres[None, :, 0])
-           * np.minimum(sizes[:, None, 1], centres[None, :, 1]))
+  inter = np.minimum(sizes[:, None, 0], centres[None, :, 0]) * np.minimum(
+      sizes[:, None, 1], centres[None, :, 1]
+  )
   union = sizes[:, None].prod(-1) + centres[None].prod(-1) - inter
   return inter / union
 
@@ -30,9 +32,11 @@ def _check_sizes(name, sizes, positive):
     raise ValueError(f'{name} must be [N, 2] (width, height) with N >= 1, got shape {sizes.shape}')
   ok = np.isfinite(sizes) & ((sizes > 0) if positive else (sizes >= 0))
   if not ok.all():
-    raise ValueError(f'{name} must all be finite and {"> 0" if positive else ">= 0"} '
-                     f'(drop padded or empty boxes first), got {int((~ok).sum())} bad value(s), '
-                     f'e.g. {sizes[~ok][0]}')
+    raise ValueError(
+        f'{name} must all be finite and {"> 0" if positive else ">= 0"} '
+        f'(drop padded or empty boxes first), got {int((~ok).sum())} bad value(s), '
+        f'e.g. {sizes[~ok][0]}'
+    )
   return sizes
 
 
@@ -48,8 +52,11 @@ def _seed_centres(sizes, k, rng, init):
   centres = [sizes[rng.integers(len(sizes))]]
   for _ in range(1, k):
     dist2 = (1.0 - _iou(sizes, np.stack(centres)).max(axis=1)) ** 2
-    centres.append(sizes[rng.choice(len(sizes), p=dist2 / dist2.sum())] if dist2.sum() > 0
-                   else sizes[rng.integers(len(sizes))])
+    centres.append(
+        sizes[rng.choice(len(sizes), p=dist2 / dist2.sum())]
+        if dist2.sum() > 0
+        else sizes[rng.integers(len(sizes))]
+    )
   return np.stack(centres)
 
 

@@ -14,6 +14,7 @@ Formats (last axis has 4 entries):
 Every function is jnp-only, so it is jittable and works under vmap; leading
 axes are broadcast.
 """
+
 import jax.numpy as jnp
 import numpy as np
 
@@ -24,7 +25,9 @@ def _check_last_axis(boxes, name, min_ndim=1):
   # Shapes are static, so these checks cost nothing under jit.
   if boxes.ndim < min_ndim or boxes.shape[-1] != 4:
     lead = '..., N, ' if min_ndim == 2 else '..., '
-    raise ValueError(f'{name} must be [{lead}4] boxes (4 entries on the last axis), got shape {boxes.shape}')
+    raise ValueError(
+        f'{name} must be [{lead}4] boxes (4 entries on the last axis), got shape {boxes.shape}'
+    )
 
 
 def _check_grid_size(grid_size):
@@ -110,8 +113,10 @@ def cell_to_centers(cells, cell_boxes, grid_size, wh_relative_to='cell'):
   _check_last_axis(cell_boxes, 'cell_boxes')
   cells = jnp.asarray(cells)
   if cells.shape != cell_boxes.shape[:-1] + (2,):
-    raise ValueError(f'cells must be [..., 2] (row, col) matching cell_boxes {cell_boxes.shape} '
-                     f'= {cell_boxes.shape[:-1] + (2,)}, got shape {cells.shape}')
+    raise ValueError(
+        f'cells must be [..., 2] (row, col) matching cell_boxes {cell_boxes.shape} '
+        f'= {cell_boxes.shape[:-1] + (2,)}, got shape {cells.shape}'
+    )
   col_row = cells[..., ::-1].astype(cell_boxes.dtype)
   center = (col_row + cell_boxes[..., :2]) / grid_size
   size = cell_boxes[..., 2:] / (grid_size if wh_relative_to == 'cell' else 1)

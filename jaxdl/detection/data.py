@@ -16,6 +16,7 @@ every machine sees the same images. Arrays per split (N examples, K = max_object
   box_mask: [N, K] bool, True for real objects
   num_objects: [N] int32
 """
+
 import numpy as np
 
 CLASS_NAMES = ('ellipse', 'rectangle', 'triangle')
@@ -40,7 +41,7 @@ def _background(rng, size):
 def _shape_mask(label, x0, y0, w, h, size):
   """[size, size] bool mask of the shape filling the box (x0, y0, w, h); pixels."""
   # evaluated on the box's pixels only: every shape lies inside its box
-  py, px = np.mgrid[y0:y0 + h, x0:x0 + w].astype(np.float32) + 0.5  # pixel centres
+  py, px = np.mgrid[y0 : y0 + h, x0 : x0 + w].astype(np.float32) + 0.5  # pixel centres
   if CLASS_NAMES[label] == 'rectangle':
     inside = np.ones((h, w), bool)
   elif CLASS_NAMES[label] == 'ellipse':
@@ -49,7 +50,7 @@ def _shape_mask(label, x0, y0, w, h, size):
   else:  # triangle, apex at the top centre, base along the bottom edge
     inside = np.abs(px - (x0 + w / 2)) <= (py - y0) / h * w / 2 + 0.5
   mask = np.zeros((size, size), bool)
-  mask[y0:y0 + h, x0:x0 + w] = inside
+  mask[y0 : y0 + h, x0 : x0 + w] = inside
   return mask
 
 
@@ -67,8 +68,9 @@ def _iou(a, b):
   return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
 
 
-def generate(num_examples, seed, *, image_size=48, max_objects=4, min_size=10, max_size=22,
-             max_overlap=0.1):
+def generate(
+    num_examples, seed, *, image_size=48, max_objects=4, min_size=10, max_size=22, max_overlap=0.1
+):
   """Generates a detection split.
 
   Args:
@@ -83,7 +85,9 @@ def generate(num_examples, seed, *, image_size=48, max_objects=4, min_size=10, m
     dict of arrays as described in the module docstring.
   """
   if not 1 <= min_size <= max_size <= image_size:
-    raise ValueError(f'need 1 <= min_size ({min_size}) <= max_size ({max_size}) <= image_size ({image_size})')
+    raise ValueError(
+        f'need 1 <= min_size ({min_size}) <= max_size ({max_size}) <= image_size ({image_size})'
+    )
   if max_objects < 1:
     raise ValueError(f'max_objects must be >= 1, got {max_objects}')
   rng = np.random.default_rng(seed)
@@ -111,8 +115,13 @@ def generate(num_examples, seed, *, image_size=48, max_objects=4, min_size=10, m
       labels[i, k] = label
       mask[i, k] = True
     images[i] = np.clip(img, 0.0, 1.0)
-  return {'image': images, 'boxes': boxes, 'labels': labels, 'box_mask': mask,
-          'num_objects': mask.sum(axis=1).astype(np.int32)}
+  return {
+      'image': images,
+      'boxes': boxes,
+      'labels': labels,
+      'box_mask': mask,
+      'num_objects': mask.sum(axis=1).astype(np.int32),
+  }
 
 
 def generate_splits(seed, sizes=None, **kwargs):
@@ -133,19 +142,29 @@ def make_dataset(seed, sizes=None, **kwargs):
     **kwargs: image_size, max_objects, min_size, max_size, max_overlap of `generate`.
   """
   from jaxdl.data.dataset import Dataset  # the core's type; the generator above needs none of it
+
   splits, info = _splits_and_info(seed, sizes, **kwargs)
   return Dataset(name='detection_shapes', splits=splits, info=info)
 
 
 def _splits_and_info(seed, sizes=None, **kwargs):
   from jaxdl.data.dataset import DatasetInfo
+
   splits = generate_splits(seed, sizes, **kwargs)
   first = next(iter(splits.values()))
   info = DatasetInfo(
-      num_classes=len(CLASS_NAMES), input_key='image', label_key='labels', class_names=CLASS_NAMES,
+      num_classes=len(CLASS_NAMES),
+      input_key='image',
+      label_key='labels',
+      class_names=CLASS_NAMES,
       description='generated shapes on textured backgrounds with boxes (jaxdl.detection.data)',
-      extra={'image_size': first['image'].shape[1], 'max_objects': first['boxes'].shape[1],
-             'boxes_key': 'boxes', 'box_mask_key': 'box_mask'})
+      extra={
+          'image_size': first['image'].shape[1],
+          'max_objects': first['boxes'].shape[1],
+          'boxes_key': 'boxes',
+          'box_mask_key': 'box_mask',
+      },
+  )
   return splits, info
 
 

@@ -12,6 +12,7 @@ The network's output has the same layout, but holds a logit for p_c, raw box
 regressions and class logits; the loss uses log-loss for p_c and the class
 (as the notes suggest) and squared error for the box.
 """
+
 import jax
 import jax.numpy as jnp
 import optax
@@ -37,7 +38,9 @@ def make_target(has_object, boxes, labels, num_classes):
     raise ValueError(f'num_classes must be >= 1, got {num_classes}')
   boxes = jnp.asarray(boxes, jnp.float32)
   if boxes.shape[-1] != 4:
-    raise ValueError(f'boxes must be [..., 4] (x_center, y_center, width, height), got {boxes.shape}')
+    raise ValueError(
+        f'boxes must be [..., 4] (x_center, y_center, width, height), got {boxes.shape}'
+    )
   p = jnp.asarray(has_object, jnp.float32)
   # notes 4.11.1 order: b_x, b_y, b_h, b_w
   box = jnp.stack([boxes[..., 0], boxes[..., 1], boxes[..., 3], boxes[..., 2]], axis=-1)
@@ -60,7 +63,9 @@ def loss(outputs, targets, box_weight=1.0):
     [...] loss per example (nats + squared units).
   """
   if outputs.shape != targets.shape:
-    raise ValueError(f'outputs {outputs.shape} and targets {targets.shape} must have the same shape')
+    raise ValueError(
+        f'outputs {outputs.shape} and targets {targets.shape} must have the same shape'
+    )
   if outputs.shape[-1] < 1 + NUM_BOX + 1:
     raise ValueError(f'last axis must be 5 + num_classes >= 6, got {outputs.shape[-1]}')
   p = targets[..., 0]

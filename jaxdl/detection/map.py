@@ -9,6 +9,7 @@ AP is the area under the precision/recall curve after making precision
 monotonically non-increasing ("all-point" interpolation). Coordinates are
 continuous (no VOC "+1 pixel" in widths). There are no "difficult" objects.
 """
+
 import numpy as np
 
 
@@ -36,17 +37,23 @@ def average_precision(recall, precision):
   """
   recall, precision = np.asarray(recall, np.float64), np.asarray(precision, np.float64)
   if recall.shape != precision.shape or recall.ndim != 1:
-    raise ValueError(f'recall {recall.shape} and precision {precision.shape} must be equal 1-D shapes')
+    raise ValueError(
+        f'recall {recall.shape} and precision {precision.shape} must be equal 1-D shapes'
+    )
   for name, values in (('recall', recall), ('precision', precision)):
     bad = ~((values >= 0.0) & (values <= 1.0))  # NaN is bad too
     if bad.any():
       i = int(np.flatnonzero(bad)[0])
-      raise ValueError(f'{name} must be fractions in [0, 1], got {values[i]} at index {i} '
-                       f'(values in [{np.nanmin(values)}, {np.nanmax(values)}])')
+      raise ValueError(
+          f'{name} must be fractions in [0, 1], got {values[i]} at index {i} '
+          f'(values in [{np.nanmin(values)}, {np.nanmax(values)}])'
+      )
   if np.any(np.diff(recall) < 0):
     i = int(np.flatnonzero(np.diff(recall) < 0)[0])
-    raise ValueError(f'recall must be non-decreasing (detections in decreasing score order), '
-                     f'got {recall[i]} then {recall[i + 1]} at index {i}')
+    raise ValueError(
+        f'recall must be non-decreasing (detections in decreasing score order), '
+        f'got {recall[i]} then {recall[i + 1]} at index {i}'
+    )
   mrec = np.concatenate([[0.0], recall, [1.0]])
   mpre = np.concatenate([[0.0], precision, [0.0]])
   mpre = np.maximum.accumulate(mpre[::-1])[::-1]  # precision envelope
@@ -77,16 +84,22 @@ def _image_arrays(entry, i, kind, with_scores):
   if boxes.ndim != 2 or boxes.shape[1] != 4:
     raise ValueError(f"{kind}[{i}]['boxes'] must be [n, 4] corner boxes, got shape {boxes.shape}")
   if labels.shape != boxes.shape[:1]:
-    raise ValueError(f"{kind}[{i}]['labels'] must be [n] = {boxes.shape[:1]}, got shape {labels.shape}")
+    raise ValueError(
+        f"{kind}[{i}]['labels'] must be [n] = {boxes.shape[:1]}, got shape {labels.shape}"
+    )
   if not np.all(np.isfinite(boxes)):
     raise ValueError(f"{kind}[{i}]['boxes'] must be finite, got NaN/inf")
   if not with_scores:
     return boxes, labels, None
   scores = np.asarray(entry['scores'], np.float64)
   if scores.shape != boxes.shape[:1]:
-    raise ValueError(f"{kind}[{i}]['scores'] must be [n] = {boxes.shape[:1]}, got shape {scores.shape}")
+    raise ValueError(
+        f"{kind}[{i}]['scores'] must be [n] = {boxes.shape[:1]}, got shape {scores.shape}"
+    )
   if not np.all(np.isfinite(scores)):
-    raise ValueError(f"{kind}[{i}]['scores'] must be finite, got NaN/inf (it would be ranked arbitrarily)")
+    raise ValueError(
+        f"{kind}[{i}]['scores'] must be finite, got NaN/inf (it would be ranked arbitrarily)"
+    )
   return boxes, labels, scores
 
 
@@ -107,12 +120,18 @@ def class_precision_recall(detections, ground_truths, label, iou_threshold=0.5):
     (recall is 0 throughout when the class has no ground truth).
   """
   if len(detections) != len(ground_truths):
-    raise ValueError(f'detections ({len(detections)}) and ground_truths ({len(ground_truths)}) '
-                     'must list the same images')
+    raise ValueError(
+        f'detections ({len(detections)}) and ground_truths ({len(ground_truths)}) '
+        'must list the same images'
+    )
   _check_iou_threshold(iou_threshold)
   detections = [_image_arrays(d, i, 'detections', True) for i, d in enumerate(detections)]
-  gts = [g_boxes[g_labels == label] for g_boxes, g_labels, _ in
-         (_image_arrays(g, i, 'ground_truths', False) for i, g in enumerate(ground_truths))]
+  gts = [
+      g_boxes[g_labels == label]
+      for g_boxes, g_labels, _ in (
+          _image_arrays(g, i, 'ground_truths', False) for i, g in enumerate(ground_truths)
+      )
+  ]
   n_gt = sum(len(g) for g in gts)
   used = [np.zeros(len(g), bool) for g in gts]
   image_ids, boxes, scores = [], [], []
@@ -123,7 +142,11 @@ def class_precision_recall(detections, ground_truths, label, iou_threshold=0.5):
     image_ids.append(np.full(int(keep.sum()), i))
   if not detections:
     boxes, scores, image_ids = [np.zeros((0, 4))], [np.zeros(0)], [np.zeros(0, int)]
-  boxes, scores, image_ids = np.concatenate(boxes), np.concatenate(scores), np.concatenate(image_ids)
+  boxes, scores, image_ids = (
+      np.concatenate(boxes),
+      np.concatenate(scores),
+      np.concatenate(image_ids),
+  )
   order = np.argsort(-scores, kind='stable')
   tp = np.zeros(len(order))
   for rank, d in enumerate(order):
@@ -155,12 +178,18 @@ def mean_average_precision(detections, ground_truths, num_classes, iou_threshold
     with no ground truth (left out of the mean, as in the VOC devkit).
   """
   if len(detections) != len(ground_truths):
-    raise ValueError(f'detections ({len(detections)}) and ground_truths ({len(ground_truths)}) '
-                     'must list the same images')
+    raise ValueError(
+        f'detections ({len(detections)}) and ground_truths ({len(ground_truths)}) '
+        'must list the same images'
+    )
   if not detections:
     raise ValueError('detections and ground_truths must list at least one image')
   _check_iou_threshold(iou_threshold)
-  if not isinstance(num_classes, (int, np.integer)) or isinstance(num_classes, bool) or num_classes < 1:
+  if (
+      not isinstance(num_classes, (int, np.integer))
+      or isinstance(num_classes, bool)
+      or num_classes < 1
+  ):
     raise ValueError(f'num_classes must be a positive int, got {num_classes!r}')
   ap = np.full(num_classes, np.nan)
   for c in range(num_classes):
@@ -180,12 +209,22 @@ def from_padded(boxes, scores, labels, counts):
     raise ValueError(f'boxes must be [N, M, 4], got shape {boxes.shape}')
   n, m = boxes.shape[:2]
   if scores.shape != (n, m) or labels.shape != (n, m) or counts.shape != (n,):
-    raise ValueError(f'scores and labels must be [N, M] = {(n, m)} and counts [N] = {(n,)}, got '
-                     f'{scores.shape}, {labels.shape} and {counts.shape}')
+    raise ValueError(
+        f'scores and labels must be [N, M] = {(n, m)} and counts [N] = {(n,)}, got '
+        f'{scores.shape}, {labels.shape} and {counts.shape}'
+    )
   if counts.size and not (counts.min() >= 0 and counts.max() <= m):
-    raise ValueError(f'counts must be in [0, M={m}], got values in [{counts.min()}, {counts.max()}]')
-  return [{'boxes': boxes[i, :counts[i]], 'scores': scores[i, :counts[i]], 'labels': labels[i, :counts[i]]}
-          for i in range(len(counts))]
+    raise ValueError(
+        f'counts must be in [0, M={m}], got values in [{counts.min()}, {counts.max()}]'
+    )
+  return [
+      {
+          'boxes': boxes[i, : counts[i]],
+          'scores': scores[i, : counts[i]],
+          'labels': labels[i, : counts[i]],
+      }
+      for i in range(len(counts))
+  ]
 
 
 def ground_truth_from_padded(boxes, labels, mask):
@@ -194,5 +233,7 @@ def ground_truth_from_padded(boxes, labels, mask):
   if boxes.ndim != 3 or boxes.shape[-1] != 4:
     raise ValueError(f'boxes must be [N, K, 4], got shape {boxes.shape}')
   if labels.shape != boxes.shape[:2] or mask.shape != boxes.shape[:2]:
-    raise ValueError(f'labels and mask must be [N, K] = {boxes.shape[:2]}, got {labels.shape} and {mask.shape}')
+    raise ValueError(
+        f'labels and mask must be [N, K] = {boxes.shape[:2]}, got {labels.shape} and {mask.shape}'
+    )
   return [{'boxes': boxes[i][mask[i]], 'labels': labels[i][mask[i]]} for i in range(len(mask))]

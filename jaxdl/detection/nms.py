@@ -9,6 +9,7 @@ one kept box with all N boxes, so it costs O(max_outputs * N) and never builds
 the N x N IoU matrix (25 M entries at N = 5,000). Shapes are static
 (`max_outputs` is a Python int), so it jits once and vmaps over a batch.
 """
+
 import functools
 
 import jax
@@ -27,6 +28,7 @@ class NMSResult(tuple):
   indices: [max_outputs] int32 indices into the input, -1 after `count`.
   count: [] int32 number of kept boxes.
   """
+
   __slots__ = ()
 
   def __new__(cls, boxes, scores, classes, indices, count):
@@ -40,7 +42,8 @@ class NMSResult(tuple):
 
 
 jax.tree_util.register_pytree_node(
-    NMSResult, lambda r: (tuple(r), None), lambda _, c: NMSResult(*c))
+    NMSResult, lambda r: (tuple(r), None), lambda _, c: NMSResult(*c)
+)
 
 
 def _is_concrete_number(x):
@@ -54,9 +57,14 @@ def _check_args(boxes, scores, classes, iou_threshold, score_threshold, max_outp
   Thresholds passed as (possibly traced) arrays are not inspected, so that a
   jitted caller never syncs with the device.
   """
-  if (not isinstance(max_outputs, (int, np.integer)) or isinstance(max_outputs, bool)
-      or max_outputs < 1):
-    raise ValueError(f'max_outputs must be a positive Python int (it fixes the output shape), got {max_outputs!r}')
+  if (
+      not isinstance(max_outputs, (int, np.integer))
+      or isinstance(max_outputs, bool)
+      or max_outputs < 1
+  ):
+    raise ValueError(
+        f'max_outputs must be a positive Python int (it fixes the output shape), got {max_outputs!r}'
+    )
   if _is_concrete_number(iou_threshold) and not 0.0 <= iou_threshold <= 1.0:
     raise ValueError(f'iou_threshold must be in [0, 1], got {iou_threshold}')
   if _is_concrete_number(score_threshold) and np.isnan(score_threshold):
@@ -76,7 +84,8 @@ def _empty_result(max_outputs):
       scores=jnp.zeros((max_outputs,), jnp.float32),
       classes=jnp.full((max_outputs,), -1, jnp.int32),
       indices=jnp.full((max_outputs,), -1, jnp.int32),
-      count=jnp.zeros((), jnp.int32))
+      count=jnp.zeros((), jnp.int32),
+  )
 
 
 def nms(boxes, scores, classes=None, *, max_outputs, iou_threshold=0.5, score_threshold=0.0):
@@ -110,8 +119,9 @@ def nms(boxes, scores, classes=None, *, max_outputs, iou_threshold=0.5, score_th
   if boxes.shape[0] == 0:
     # The loop body's argmax over zero boxes cannot even be traced.
     return _empty_result(max_outputs)
-  classes = (jnp.zeros(scores.shape, jnp.int32) if classes is None
-             else jnp.asarray(classes, jnp.int32))
+  classes = (
+      jnp.zeros(scores.shape, jnp.int32) if classes is None else jnp.asarray(classes, jnp.int32)
+  )
   return _nms(boxes, scores, classes, iou_threshold, score_threshold, max_outputs=max_outputs)
 
 
@@ -141,10 +151,13 @@ def _nms(boxes, scores, classes, iou_threshold, score_threshold, *, max_outputs)
       scores=jnp.where(valid, scores[safe], 0.0),
       classes=jnp.where(valid, classes[safe], -1),
       indices=kept,
-      count=count)
+      count=count,
+  )
 
 
-def batched_nms(boxes, scores, classes=None, *, max_outputs, iou_threshold=0.5, score_threshold=0.0):
+def batched_nms(
+    boxes, scores, classes=None, *, max_outputs, iou_threshold=0.5, score_threshold=0.0
+):
   """`nms` vmapped over a leading batch axis: boxes [B, N, 4], scores [B, N].
 
   classes, when given, is [B, N]. Returns an NMSResult whose fields have a
@@ -158,14 +171,17 @@ def batched_nms(boxes, scores, classes=None, *, max_outputs, iou_threshold=0.5, 
     raise ValueError(f'scores must be [B, N] = {boxes.shape[:2]}, got shape {scores.shape}')
   if classes is not None and np.shape(classes) != boxes.shape[:2]:
     raise ValueError(f'classes must be [B, N] = {boxes.shape[:2]}, got shape {np.shape(classes)}')
-  fn = functools.partial(nms, max_outputs=max_outputs, iou_threshold=iou_threshold,
-                         score_threshold=score_threshold)
+  fn = functools.partial(
+      nms, max_outputs=max_outputs, iou_threshold=iou_threshold, score_threshold=score_threshold
+  )
   if classes is None:
     return jax.vmap(lambda b, s: fn(b, s))(boxes, scores)
   return jax.vmap(fn)(boxes, scores, classes)
 
 
-def nms_reference(boxes, scores, classes=None, *, max_outputs, iou_threshold=0.5, score_threshold=0.0):
+def nms_reference(
+    boxes, scores, classes=None, *, max_outputs, iou_threshold=0.5, score_threshold=0.0
+):
   """Plain Python/numpy greedy NMS, the textbook loop, for tests and benchmarks.
 
   Same arguments, checks and NaN/empty conventions as `nms`.

@@ -21,6 +21,7 @@ merges all scales with non-max suppression (jaxdl.detection.nms);
 shapes (jaxdl.detection.data), detects objects of two sizes in a larger
 scene and draws the result into a PNG.
 """
+
 import os
 
 import flax.linen as nn
@@ -35,6 +36,7 @@ from jaxdl.detection import nms as nms_lib
 
 class WindowClassifier(nn.Module):
   """Classifier of one window: [B, window, window, C] -> [B, num_classes] logits."""
+
   features: int = 16  # channels of the first conv
   kernel: int = 5  # conv kernel size (VALID padding)
   pool: int = 2  # max-pool size and stride
@@ -56,6 +58,7 @@ class ConvWindowClassifier(nn.Module):
 
   H' = (H - window) / pool + 1: one output per window position, stride `pool`.
   """
+
   window: int = 14  # side of the window the classifier was built for
   features: int = 16
   kernel: int = 5
@@ -100,8 +103,10 @@ def dense_to_conv_params(params, window, kernel, pool):
   features = fc1.shape[0] // (r * r)
   if features * r * r != fc1.shape[0]:
     raise ValueError(f'fc1 kernel {fc1.shape} does not match a {r}x{r} pooled map')
-  out = {'conv': params['conv'],
-         'fc1': {'kernel': fc1.reshape(r, r, features, -1), 'bias': params['fc1']['bias']}}
+  out = {
+      'conv': params['conv'],
+      'fc1': {'kernel': fc1.reshape(r, r, features, -1), 'bias': params['fc1']['bias']},
+  }
   for name in ('fc2', 'logits'):
     k = params[name]['kernel']
     out[name] = {'kernel': k.reshape(1, 1, *k.shape), 'bias': params[name]['bias']}
@@ -111,7 +116,9 @@ def dense_to_conv_params(params, window, kernel, pool):
 def window_positions(size, window, stride):
   """Number of window positions along a side, checking the stride tiles it exactly."""
   if window > size or (size - window) % stride:
-    raise ValueError(f'(size - window) = {size - window} must be a non-negative multiple of stride = {stride}')
+    raise ValueError(
+        f'(size - window) = {size - window} must be a non-negative multiple of stride = {stride}'
+    )
   return (size - window) // stride + 1
 
 
@@ -158,7 +165,9 @@ def sliding_window_logits(classifier_apply, images, window, stride):
 def resize_image(image, side):
   """[H, W, C] -> [side, side, C], bilinear with antialiasing (host numpy out)."""
   image = jnp.asarray(image, jnp.float32)
-  return np.asarray(jax.image.resize(image, (side, side, image.shape[-1]), 'linear', antialias=True))
+  return np.asarray(
+      jax.image.resize(image, (side, side, image.shape[-1]), 'linear', antialias=True)
+  )
 
 
 def scale_geometry(scene_size, window_px, window=14, pool=2):
@@ -185,9 +194,21 @@ def _scores(logits):
   return 1.0 - probs[..., 0], jnp.argmax(probs[..., 1:], axis=-1)
 
 
-def multiscale_detect(params, scene, window_sizes, *, window=14, kernel=5, pool=2, features=16,
-                      hidden=400, num_classes=4, score_threshold=0.5, iou_threshold=0.5,
-                      max_outputs=100):
+def multiscale_detect(
+    params,
+    scene,
+    window_sizes,
+    *,
+    window=14,
+    kernel=5,
+    pool=2,
+    features=16,
+    hidden=400,
+    num_classes=4,
+    score_threshold=0.5,
+    iou_threshold=0.5,
+    max_outputs=100,
+):
   """Sliding windows of several sizes over one scene, naive and convolutional, merged by NMS.
 
   Args:
@@ -209,8 +230,9 @@ def multiscale_detect(params, scene, window_sizes, *, window=14, kernel=5, pool=
   dense = WindowClassifier(features, kernel, pool, hidden, num_classes)
   conv = ConvWindowClassifier(window, features, kernel, pool, hidden, num_classes)
   conv_params = dense_to_conv_params(params, window, kernel, pool)
-  naive_fn = jax.jit(lambda p, x: sliding_window_logits(lambda c: dense.apply({'params': p}, c),
-                                                        x, window, pool))
+  naive_fn = jax.jit(
+      lambda p, x: sliding_window_logits(lambda c: dense.apply({'params': p}, c), x, window, pool)
+  )
   conv_fn = jax.jit(conv.apply)
   scales, all_boxes, all_scores, all_classes, all_scale = [], [], [], [], []
   for k, window_px in enumerate(window_sizes):
@@ -224,24 +246,49 @@ def multiscale_detect(params, scene, window_sizes, *, window=14, kernel=5, pool=
     boxes = np.stack([x0, y0, x0 + geo['window_px'], y0 + geo['window_px']], -1).reshape(-1, 4)
     scores = np.asarray(naive_scores).reshape(-1)
     classes = np.asarray(naive_classes).reshape(-1)
-    kept = nms_lib.nms(boxes, scores, None, max_outputs=max_outputs, iou_threshold=iou_threshold,
-                       score_threshold=score_threshold)
+    kept = nms_lib.nms(
+        boxes,
+        scores,
+        None,
+        max_outputs=max_outputs,
+        iou_threshold=iou_threshold,
+        score_threshold=score_threshold,
+    )
     c = int(kept.count)
     idx = np.asarray(kept.indices[:c])
-    scales.append({**geo, 'positions': n, 'naive_scores': np.asarray(naive_scores),
-                   'conv_scores': np.asarray(conv_scores), 'boxes': boxes,
-                   'kept': {'boxes': boxes[idx], 'scores': scores[idx], 'classes': classes[idx]}})
+    scales.append(
+        {
+            **geo,
+            'positions': n,
+            'naive_scores': np.asarray(naive_scores),
+            'conv_scores': np.asarray(conv_scores),
+            'boxes': boxes,
+            'kept': {'boxes': boxes[idx], 'scores': scores[idx], 'classes': classes[idx]},
+        }
+    )
     all_boxes.append(boxes[idx])
     all_scores.append(scores[idx])
     all_classes.append(classes[idx])
     all_scale.append(np.full(c, k))
   boxes, scores = np.concatenate(all_boxes), np.concatenate(all_scores)
-  merged = nms_lib.nms(boxes, scores, None, max_outputs=max_outputs, iou_threshold=iou_threshold,
-                       score_threshold=score_threshold)
-  idx = np.asarray(merged.indices[:int(merged.count)])
-  return {'scales': scales,
-          'merged': {'boxes': boxes[idx], 'scores': scores[idx],
-                     'classes': np.concatenate(all_classes)[idx], 'scale': np.concatenate(all_scale)[idx]}}
+  merged = nms_lib.nms(
+      boxes,
+      scores,
+      None,
+      max_outputs=max_outputs,
+      iou_threshold=iou_threshold,
+      score_threshold=score_threshold,
+  )
+  idx = np.asarray(merged.indices[: int(merged.count)])
+  return {
+      'scales': scales,
+      'merged': {
+          'boxes': boxes[idx],
+          'scores': scores[idx],
+          'classes': np.concatenate(all_classes)[idx],
+          'scale': np.concatenate(all_scale)[idx],
+      },
+  }
 
 
 def two_size_scene(seed, *, size=128, sizes=((11, 13), (22, 26)), per_size=4):
@@ -261,22 +308,32 @@ def two_size_scene(seed, *, size=128, sizes=((11, 13), (22, 26)), per_size=4):
         x0, y0 = rng.integers(0, size - w + 1), rng.integers(0, size - h + 1)
         box = (x0, y0, x0 + w, y0 + h)
         # 2 px apart, so that no window of one object holds part of another
-        if all(box[0] >= b[2] + 2 or b[0] >= box[2] + 2 or box[1] >= b[3] + 2 or b[1] >= box[3] + 2
-               for _, b, _ in placed):
+        if all(
+            box[0] >= b[2] + 2 or b[0] >= box[2] + 2 or box[1] >= b[3] + 2 or b[1] >= box[3] + 2
+            for _, b, _ in placed
+        ):
           break
       else:
         raise ValueError(f'could not place {per_size} objects of each size in a {size} px scene')
       label = int(rng.integers(len(data_lib.CLASS_NAMES)))
       img[data_lib._shape_mask(label, x0, y0, w, h, size)] = data_lib._colour(rng)  # pylint: disable=protected-access
       placed.append((label, box, group))
-  return (np.clip(img, 0, 1).astype(np.float32), np.array([p[1] for p in placed], np.float32),
-          np.array([p[0] for p in placed], np.int32), np.array([p[2] for p in placed], np.int32))
+  return (
+      np.clip(img, 0, 1).astype(np.float32),
+      np.array([p[1] for p in placed], np.float32),
+      np.array([p[0] for p in placed], np.int32),
+      np.array([p[2] for p in placed], np.int32),
+  )
 
 
 def _box_iou(a, b):
   """[N, 4] x [M, 4] pixel corners -> [N, M] IoU, host numpy."""
-  ix = np.clip(np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0]), 0, None)
-  iy = np.clip(np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1]), 0, None)
+  ix = np.clip(
+      np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0]), 0, None
+  )
+  iy = np.clip(
+      np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1]), 0, None
+  )
   area = lambda x: (x[:, 2] - x[:, 0]) * (x[:, 3] - x[:, 1])
   inter = ix * iy
   return inter / (area(a)[:, None] + area(b)[None] - inter)
@@ -297,31 +354,45 @@ def window_training_crops(seed, num_positive, num_negative, *, window=14, object
   rng = np.random.default_rng(seed)
   lo, hi = object_sizes
   half = num_positive // 2
-  native = data_lib.generate(half, [seed, 0], image_size=window, max_objects=1, min_size=lo, max_size=hi)
-  big = data_lib.generate(num_positive - half, [seed, 1], image_size=2 * window, max_objects=1,
-                          min_size=2 * lo, max_size=2 * hi)
-  pos = np.concatenate([native['image'],
-                        np.stack([resize_image(im, window) for im in big['image']])])
+  native = data_lib.generate(
+      half, [seed, 0], image_size=window, max_objects=1, min_size=lo, max_size=hi
+  )
+  big = data_lib.generate(
+      num_positive - half,
+      [seed, 1],
+      image_size=2 * window,
+      max_objects=1,
+      min_size=2 * lo,
+      max_size=2 * hi,
+  )
+  pos = np.concatenate(
+      [native['image'], np.stack([resize_image(im, window) for im in big['image']])]
+  )
   pos_labels = 1 + np.concatenate([native['labels'][:, 0], big['labels'][:, 0]])
   neg = []
   scene_seed = 0
   while len(neg) < num_negative:
     for factor in (1, 2):
       size = 56 * factor
-      img, boxes, _, _ = two_size_scene([seed, 2, scene_seed], size=size, per_size=1,
-                                        sizes=((lo * factor, hi * factor), (2 * lo * factor, 2 * hi * factor)))
+      img, boxes, _, _ = two_size_scene(
+          [seed, 2, scene_seed],
+          size=size,
+          per_size=1,
+          sizes=((lo * factor, hi * factor), (2 * lo * factor, 2 * hi * factor)),
+      )
       img = img if factor == 1 else resize_image(img, size // 2)
       boxes = boxes / factor
       for j in range(12):
         if j % 2:  # half the windows near an object: its parts are the hard negatives
           b = boxes[rng.integers(len(boxes))]
-          x0, y0 = (np.clip(rng.integers(b[:2] - window // 2, b[2:] - window // 2 + 1), 0,
-                            img.shape[0] - window))
+          x0, y0 = np.clip(
+              rng.integers(b[:2] - window // 2, b[2:] - window // 2 + 1), 0, img.shape[0] - window
+          )
         else:
           x0, y0 = rng.integers(0, img.shape[0] - window + 1, size=2)
         win = np.array([[x0, y0, x0 + window, y0 + window]], np.float32)
         if _box_iou(win, boxes).max() < 0.3:
-          neg.append(img[y0:y0 + window, x0:x0 + window])
+          neg.append(img[y0 : y0 + window, x0 : x0 + window])
       scene_seed += 1
   neg = np.stack(neg[:num_negative])
   crops = np.concatenate([pos, neg]).astype(np.float32)
@@ -329,8 +400,20 @@ def window_training_crops(seed, num_positive, num_negative, *, window=14, object
   return crops, labels
 
 
-def train_window_classifier(crops, labels, *, seed=0, steps=600, batch_size=128, learning_rate=2e-3,
-                            features=16, kernel=5, pool=2, hidden=64, num_classes=4):
+def train_window_classifier(
+    crops,
+    labels,
+    *,
+    seed=0,
+    steps=600,
+    batch_size=128,
+    learning_rate=2e-3,
+    features=16,
+    kernel=5,
+    pool=2,
+    hidden=64,
+    num_classes=4,
+):
   """Adam on softmax cross-entropy over window crops.
 
   Returns:
@@ -343,7 +426,10 @@ def train_window_classifier(crops, labels, *, seed=0, steps=600, batch_size=128,
 
   def train_step(params, opt_state, x, y):
     def loss_fn(p):
-      return optax.softmax_cross_entropy_with_integer_labels(model.apply({'params': p}, x), y).mean()
+      return optax.softmax_cross_entropy_with_integer_labels(
+          model.apply({'params': p}, x), y
+      ).mean()
+
     loss, grads = jax.value_and_grad(loss_fn)(params)
     updates, opt_state = tx.update(grads, opt_state, params)
     return optax.apply_updates(params, updates), opt_state, loss
@@ -373,8 +459,10 @@ def draw_multiscale_detections(path, scene, detections, window_sizes, true_boxes
     zoom: pixels per scene pixel (nearest-neighbour upscaling).
   """
   from PIL import Image, ImageDraw  # deferred: only the PNG needs it
+
   img = Image.fromarray((np.clip(scene, 0, 1) * 255).astype(np.uint8)).resize(
-      (scene.shape[1] * zoom, scene.shape[0] * zoom), Image.NEAREST)
+      (scene.shape[1] * zoom, scene.shape[0] * zoom), Image.NEAREST
+  )
   legend = 14 * (len(window_sizes) + 1)
   canvas = Image.new('RGB', (img.width, img.height + legend), (255, 255, 255))
   canvas.paste(img, (0, 0))
@@ -400,10 +488,21 @@ def _recall(true_boxes, found_boxes, iou=0.5):
   return _box_iou(true_boxes, np.asarray(found_boxes, np.float32)).max(axis=1) >= iou
 
 
-def multiscale_experiment(workdir, seed=0, *, window_sizes=(14, 21, 28), scene_size=128,
-                          object_sizes=((11, 13), (22, 26)), per_size=4, num_positive=1500,
-                          num_negative=3000, steps=600, hidden=64, score_threshold=0.5,
-                          iou_threshold=0.5):
+def multiscale_experiment(
+    workdir,
+    seed=0,
+    *,
+    window_sizes=(14, 21, 28),
+    scene_size=128,
+    object_sizes=((11, 13), (22, 26)),
+    per_size=4,
+    num_positive=1500,
+    num_negative=3000,
+    steps=600,
+    hidden=64,
+    score_threshold=0.5,
+    iou_threshold=0.5,
+):
   """Trains the window classifier on crops, then detects at several window sizes (notes 4.11.2).
 
   Args:
@@ -424,28 +523,53 @@ def multiscale_experiment(workdir, seed=0, *, window_sizes=(14, 21, 28), scene_s
     merged detections, recall (all objects, IoU >= 0.5) and recall per size
     group; precision of the merged detections; png path.
   """
-  crops, labels = window_training_crops(seed, num_positive, num_negative,
-                                        object_sizes=(object_sizes[0][0] - 1, object_sizes[0][1]))
-  params, train_accuracy = train_window_classifier(crops, labels, seed=seed, steps=steps, hidden=hidden)
-  scene, true_boxes, _, group = two_size_scene([seed, 100], size=scene_size, sizes=object_sizes,
-                                               per_size=per_size)
-  out = multiscale_detect(params, scene, window_sizes, hidden=hidden, score_threshold=score_threshold,
-                          iou_threshold=iou_threshold)
+  crops, labels = window_training_crops(
+      seed, num_positive, num_negative, object_sizes=(object_sizes[0][0] - 1, object_sizes[0][1])
+  )
+  params, train_accuracy = train_window_classifier(
+      crops, labels, seed=seed, steps=steps, hidden=hidden
+  )
+  scene, true_boxes, _, group = two_size_scene(
+      [seed, 100], size=scene_size, sizes=object_sizes, per_size=per_size
+  )
+  out = multiscale_detect(
+      params,
+      scene,
+      window_sizes,
+      hidden=hidden,
+      score_threshold=score_threshold,
+      iou_threshold=iou_threshold,
+  )
   groups = range(len(object_sizes))
   per_scale = []
   for w, sc in zip(window_sizes, out['scales']):
     hit = _recall(true_boxes, sc['kept']['boxes'])
-    per_scale.append({'window_px': sc['window_px'], 'stride_px': sc['stride_px'], 'positions': sc['positions'],
-                      'detections': len(sc['kept']['boxes']),
-                      'recall_by_size': [float(hit[group == g].mean()) for g in groups],
-                      'max_naive_conv_diff': float(np.abs(sc['naive_scores'] - sc['conv_scores']).max())})
+    per_scale.append(
+        {
+            'window_px': sc['window_px'],
+            'stride_px': sc['stride_px'],
+            'positions': sc['positions'],
+            'detections': len(sc['kept']['boxes']),
+            'recall_by_size': [float(hit[group == g].mean()) for g in groups],
+            'max_naive_conv_diff': float(np.abs(sc['naive_scores'] - sc['conv_scores']).max()),
+        }
+    )
   merged = out['merged']
   hit = _recall(true_boxes, merged['boxes'])
-  matched = (_box_iou(np.asarray(merged['boxes'], np.float32), true_boxes).max(axis=1) >= 0.5
-             if len(merged['boxes']) else np.zeros(0, bool))
+  matched = (
+      _box_iou(np.asarray(merged['boxes'], np.float32), true_boxes).max(axis=1) >= 0.5
+      if len(merged['boxes'])
+      else np.zeros(0, bool)
+  )
   os.makedirs(workdir, exist_ok=True)
   png = os.path.join(workdir, 'multiscale_detections.png')
   draw_multiscale_detections(png, scene, merged, window_sizes, true_boxes)
-  return {'train_accuracy': train_accuracy, 'scales': per_scale, 'detections': len(merged['boxes']),
-          'recall': float(hit.mean()), 'recall_by_size': [float(hit[group == g].mean()) for g in groups],
-          'precision': float(matched.mean()) if len(matched) else 0.0, 'png': png}
+  return {
+      'train_accuracy': train_accuracy,
+      'scales': per_scale,
+      'detections': len(merged['boxes']),
+      'recall': float(hit.mean()),
+      'recall_by_size': [float(hit[group == g].mean()) for g in groups],
+      'precision': float(matched.mean()) if len(matched) else 0.0,
+      'png': png,
+  }

@@ -4,6 +4,7 @@ Targets are encoded inside the jitted step from the batch's padded boxes, so
 that box-moving augmentation (jaxdl.augment, run on the device before the
 loss) is reflected in the targets.
 """
+
 import functools
 
 import jax
@@ -38,16 +39,28 @@ def assigned_object_hits(outputs, targets, anchors, iou_threshold=0.5):
   hw = anchor_hw * jnp.exp(jnp.clip(outputs[..., 3:5], -6.0, 6.0))
   # both boxes live in the same cell, so cell-unit coordinates compare directly
   to_corners = lambda xy, hw: box_lib.centers_to_corners(jnp.concatenate([xy, hw[..., ::-1]], -1))
-  iou = box_lib.elementwise_iou(to_corners(xy, hw), to_corners(targets[..., 1:3], targets[..., 3:5]))
+  iou = box_lib.elementwise_iou(
+      to_corners(xy, hw), to_corners(targets[..., 1:3], targets[..., 3:5])
+  )
   same_class = jnp.argmax(outputs[..., 5:], -1) == jnp.argmax(targets[..., 5:], -1)
   obj = targets[..., 0]
   hits = (p > 0.5) & same_class & (iou >= iou_threshold)
   return hits.astype(jnp.float32) * obj, obj
 
 
-def yolo_task(*, grid_size, anchors, num_classes, lambda_coord=5.0, lambda_noobj=0.5,
-              confidence_loss='log', input_key='image', boxes_key='boxes', labels_key='labels',
-              box_mask_key='box_mask'):
+def yolo_task(
+    *,
+    grid_size,
+    anchors,
+    num_classes,
+    lambda_coord=5.0,
+    lambda_noobj=0.5,
+    confidence_loss='log',
+    input_key='image',
+    boxes_key='boxes',
+    labels_key='labels',
+    box_mask_key='box_mask',
+):
   """A Task whose loss is the YOLO loss of `yolo.loss`, averaged over images.
 
   Metrics ((sum, count) pairs): 'loss' and its parts 'coord', 'obj', 'noobj',
@@ -62,16 +75,27 @@ def yolo_task(*, grid_size, anchors, num_classes, lambda_coord=5.0, lambda_noobj
     input_key, boxes_key, labels_key, box_mask_key: batch features.
   """
   anchors = jnp.asarray(anchors, jnp.float32)
-  encode = jax.vmap(functools.partial(yolo.encode_targets, grid_size=grid_size,
-                                      anchors=anchors, num_classes=num_classes))
+  encode = jax.vmap(
+      functools.partial(
+          yolo.encode_targets, grid_size=grid_size, anchors=anchors, num_classes=num_classes
+      )
+  )
 
   def loss_fn(outputs, batch):
     if outputs.shape[-4:] != (grid_size, grid_size, anchors.shape[0], 5 + num_classes):
-      raise ValueError(f'model outputs {outputs.shape[1:]}, task expects '
-                       f'{(grid_size, grid_size, anchors.shape[0], 5 + num_classes)}')
+      raise ValueError(
+          f'model outputs {outputs.shape[1:]}, task expects '
+          f'{(grid_size, grid_size, anchors.shape[0], 5 + num_classes)}'
+      )
     targets = encode(batch[boxes_key], batch[labels_key], batch[box_mask_key])
-    per_image, parts = yolo.loss(outputs, targets, anchors, lambda_coord=lambda_coord,
-                                 lambda_noobj=lambda_noobj, confidence_loss=confidence_loss)
+    per_image, parts = yolo.loss(
+        outputs,
+        targets,
+        anchors,
+        lambda_coord=lambda_coord,
+        lambda_noobj=lambda_noobj,
+        confidence_loss=confidence_loss,
+    )
     mask = batch.get('mask', jnp.ones(per_image.shape, jnp.float32))
     count = mask.sum()
     metrics = {k: ((v * mask).sum(), count) for k, v in parts.items()}

@@ -18,6 +18,7 @@ b_h = anchor_h * exp(t_h), b_w = anchor_w * exp(t_w).
 Anchors are [A, 2] (width, height) relative to the image, the units in which
 `anchors.kmeans_anchors` returns them.
 """
+
 import functools
 
 import jax
@@ -62,10 +63,17 @@ def encode_targets(boxes, labels, mask, *, grid_size, anchors, num_classes):
   centers = box_lib.corners_to_centers(boxes)
   cells, cell_boxes = box_lib.centers_to_cell(centers, grid_size, 'cell')
   best = jnp.argmax(box_lib.shape_iou(centers[:, 2:], anchors), axis=-1)
-  vec = jnp.concatenate([
-      jnp.ones((boxes.shape[0], 1)),
-      cell_boxes[:, 0:1], cell_boxes[:, 1:2], cell_boxes[:, 3:4], cell_boxes[:, 2:3],
-      jax.nn.one_hot(labels, num_classes)], axis=-1)
+  vec = jnp.concatenate(
+      [
+          jnp.ones((boxes.shape[0], 1)),
+          cell_boxes[:, 0:1],
+          cell_boxes[:, 1:2],
+          cell_boxes[:, 3:4],
+          cell_boxes[:, 2:3],
+          jax.nn.one_hot(labels, num_classes),
+      ],
+      axis=-1,
+  )
   target = jnp.zeros((grid_size, grid_size, anchors.shape[0], 5 + num_classes), jnp.float32)
   mask = jnp.asarray(mask, bool)
 
@@ -80,8 +88,12 @@ def _split(outputs, anchors, grid_size):
   """Predicted p_c logit, (b_x, b_y), (b_h, b_w) in cell units, class logits."""
   anchor_hw = anchors[:, ::-1] * grid_size  # [A, 2] (h, w) in cell units
   log_scale = jnp.clip(outputs[..., 3:5], -_MAX_LOG_SCALE, _MAX_LOG_SCALE)
-  return (outputs[..., 0], jax.nn.sigmoid(outputs[..., 1:3]),
-          anchor_hw * jnp.exp(log_scale), outputs[..., 5:])
+  return (
+      outputs[..., 0],
+      jax.nn.sigmoid(outputs[..., 1:3]),
+      anchor_hw * jnp.exp(log_scale),
+      outputs[..., 5:],
+  )
 
 
 def loss(outputs, targets, anchors, *, lambda_coord=5.0, lambda_noobj=0.5, confidence_loss='log'):
@@ -112,22 +124,31 @@ def loss(outputs, targets, anchors, *, lambda_coord=5.0, lambda_noobj=0.5, confi
   if confidence_loss not in CONFIDENCE_LOSSES:
     raise ValueError(f'confidence_loss must be one of {CONFIDENCE_LOSSES}, got {confidence_loss!r}')
   if outputs.shape != targets.shape:
-    raise ValueError(f'outputs {outputs.shape} and targets {targets.shape} must have the same shape')
+    raise ValueError(
+        f'outputs {outputs.shape} and targets {targets.shape} must have the same shape'
+    )
   anchors = _check_anchors(anchors)
-  if outputs.ndim < 4 or outputs.shape[-2] != anchors.shape[0] or outputs.shape[-4] != outputs.shape[-3]:
-    raise ValueError(f'outputs must be [..., S, S, A={anchors.shape[0]}, 5 + n], got {outputs.shape}')
+  if (
+      outputs.ndim < 4
+      or outputs.shape[-2] != anchors.shape[0]
+      or outputs.shape[-4] != outputs.shape[-3]
+  ):
+    raise ValueError(
+        f'outputs must be [..., S, S, A={anchors.shape[0]}, 5 + n], got {outputs.shape}'
+    )
   grid_size = outputs.shape[-4]
   logit, xy, hw, cls_logits = _split(outputs, anchors, grid_size)
   obj = targets[..., 0]
   noobj = 1.0 - obj
-  coord = (jnp.sum((xy - targets[..., 1:3]) ** 2, -1)
-           + jnp.sum((jnp.sqrt(hw) - jnp.sqrt(targets[..., 3:5])) ** 2, -1))
+  coord = jnp.sum((xy - targets[..., 1:3]) ** 2, -1) + jnp.sum(
+      (jnp.sqrt(hw) - jnp.sqrt(targets[..., 3:5])) ** 2, -1
+  )
   if confidence_loss == 'log':
     conf_pos = optax.sigmoid_binary_cross_entropy(logit, jnp.ones_like(logit))
     conf_neg = optax.sigmoid_binary_cross_entropy(logit, jnp.zeros_like(logit))
   else:
     p = jax.nn.sigmoid(logit)
-    conf_pos, conf_neg = (1.0 - p) ** 2, p ** 2
+    conf_pos, conf_neg = (1.0 - p) ** 2, p**2
   cls = optax.softmax_cross_entropy(cls_logits, targets[..., 5:])
   total_axes = (-3, -2, -1)
   parts = {
@@ -136,7 +157,9 @@ def loss(outputs, targets, anchors, *, lambda_coord=5.0, lambda_noobj=0.5, confi
       'noobj': jnp.sum(noobj * conf_neg, total_axes),
       'class': jnp.sum(obj * cls, total_axes),
   }
-  total = lambda_coord * parts['coord'] + parts['obj'] + lambda_noobj * parts['noobj'] + parts['class']
+  total = (
+      lambda_coord * parts['coord'] + parts['obj'] + lambda_noobj * parts['noobj'] + parts['class']
+  )
   return total, parts
 
 
@@ -161,8 +184,11 @@ def decode(outputs, anchors):
   centers = box_lib.cell_to_centers(cells, cell_boxes, s, 'cell')
   probs = jax.nn.softmax(cls_logits, axis=-1)
   scores = jax.nn.sigmoid(logit) * jnp.max(probs, axis=-1)
-  return (box_lib.centers_to_corners(centers).reshape(-1, 4), scores.reshape(-1),
-          jnp.argmax(probs, axis=-1).astype(jnp.int32).reshape(-1))
+  return (
+      box_lib.centers_to_corners(centers).reshape(-1, 4),
+      scores.reshape(-1),
+      jnp.argmax(probs, axis=-1).astype(jnp.int32).reshape(-1),
+  )
 
 
 @functools.partial(jax.jit, static_argnames=('max_outputs',))
@@ -172,8 +198,16 @@ def detect(outputs, anchors, *, max_outputs, score_threshold=0.3, iou_threshold=
   Returns:
     nms.NMSResult with a leading batch axis (boxes [B, max_outputs, 4], ...).
   """
+
   def one(o):
     boxes, scores, labels = decode(o, anchors)
-    return nms_lib.nms(boxes, scores, labels, max_outputs=max_outputs,
-                       iou_threshold=iou_threshold, score_threshold=score_threshold)
+    return nms_lib.nms(
+        boxes,
+        scores,
+        labels,
+        max_outputs=max_outputs,
+        iou_threshold=iou_threshold,
+        score_threshold=score_threshold,
+    )
+
   return jax.vmap(one)(outputs)

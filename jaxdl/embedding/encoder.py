@@ -5,6 +5,7 @@ triplet; in JAX that is simply calling the same `apply` on a stacked batch.
 Embeddings are L2-normalised so squared distances lie in [0, 4] and the
 triplet margin alpha = 0.2 has a fixed scale.
 """
+
 from typing import Sequence
 
 import flax.linen as nn
@@ -31,11 +32,14 @@ class EmbeddingNet(nn.Module):
   Input: [batch, height, width, channels] float32 images.
   Output: [batch, embed_dim] float32 with unit L2 norm.
   """
+
   features: Sequence[int] = (32, 64)  # conv channels, one 3x3 conv + 2x2 pool per entry
   hidden: int = 256  # width of the dense layer before the embedding
   embed_dim: int = 128  # embedding size (FaceNet uses 128)
   dtype: jnp.dtype = jnp.float32  # computation dtype; params stay float32
-  num_classes: int | None = None  # unused (an embedding has no classes); the model registry passes it
+  num_classes: int | None = (
+      None  # unused (an embedding has no classes); the model registry passes it
+  )
 
   @nn.compact
   def __call__(self, x: jax.Array, train: bool = False) -> jax.Array:
@@ -53,4 +57,3 @@ class EmbeddingNet(nn.Module):
     x = nn.Dense(self.embed_dim, dtype=self.dtype, name='embedding')(x)
     # Normalise in float32: the norm of a bfloat16 vector is too coarse.
     return l2_normalize(x.astype(jnp.float32))
-

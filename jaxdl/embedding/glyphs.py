@@ -9,12 +9,15 @@ within an identity rather than memorise a few classes, so it can generalise
 to identities held out of training; the scikit-learn digits (10 classes)
 are too few for that.
 """
+
 import numpy as np
 
 from jaxdl.data.dataset import DatasetInfo, Split
 
 
-def render_strokes(starts: np.ndarray, ends: np.ndarray, width: np.ndarray, size: int) -> np.ndarray:
+def render_strokes(
+    starts: np.ndarray, ends: np.ndarray, width: np.ndarray, size: int
+) -> np.ndarray:
   """Anti-aliased line segments on a size x size canvas.
 
   Args:
@@ -36,8 +39,13 @@ def render_strokes(starts: np.ndarray, ends: np.ndarray, width: np.ndarray, size
   return ink.reshape(-1, size, size).astype(np.float32)
 
 
-def make_glyph_identities(num_identities: int = 300, per_identity: int = 20, size: int = 16,
-                          strokes: int = 3, seed: int = 0) -> Split:
+def make_glyph_identities(
+    num_identities: int = 300,
+    per_identity: int = 20,
+    size: int = 16,
+    strokes: int = 3,
+    seed: int = 0,
+) -> Split:
   """A pool of distorted drawings of random glyph identities.
 
   Args:
@@ -52,8 +60,10 @@ def make_glyph_identities(num_identities: int = 300, per_identity: int = 20, siz
      'label': [...] int32 identity}.
   """
   if num_identities < 2 or per_identity < 2 or strokes < 1 or size < 8:
-    raise ValueError(f'need num_identities >= 2, per_identity >= 2, strokes >= 1, size >= 8; got '
-                     f'{num_identities}, {per_identity}, {strokes}, {size}')
+    raise ValueError(
+        f'need num_identities >= 2, per_identity >= 2, strokes >= 1, size >= 8; got '
+        f'{num_identities}, {per_identity}, {strokes}, {size}'
+    )
   rng = np.random.default_rng(seed)
   proto = rng.uniform(0.2, 0.8, (num_identities, strokes, 2, 2))  # [id, stroke, end, xy]
   labels = np.repeat(np.arange(num_identities), per_identity)
@@ -79,7 +89,9 @@ def make_glyph_identities(num_identities: int = 300, per_identity: int = 20, siz
 def load(seed: int = 0) -> tuple[dict[str, Split], DatasetInfo]:
   """Embedded-dataset loader (jaxdl.data.registry.EMBEDDED 'glyph_identities')."""
   pool = make_glyph_identities(seed=seed)
-  info = DatasetInfo(num_classes=int(pool['label'].max()) + 1,
-                     description='generated glyph identities: 300 random 3-stroke prototypes x 20 '
-                                 'distorted 16x16 drawings')
+  info = DatasetInfo(
+      num_classes=int(pool['label'].max()) + 1,
+      description='generated glyph identities: 300 random 3-stroke prototypes x 20 '
+      'distorted 16x16 drawings',
+  )
   return {'all': pool}, info

@@ -7,6 +7,7 @@ by example into 'train' (fits the embedding) and 'dev' (unseen images of the
 same people, used to choose the verification threshold); held-out identities
 form 'test'. Host-side numpy only.
 """
+
 from typing import Sequence
 
 import numpy as np
@@ -14,8 +15,13 @@ import numpy as np
 Split = dict[str, np.ndarray]
 
 
-def split_by_identity(pool: Split, held_out: Sequence[int], dev_fraction: float = 0.2,
-                      seed: int = 0, label_key: str = 'label') -> dict[str, Split]:
+def split_by_identity(
+    pool: Split,
+    held_out: Sequence[int],
+    dev_fraction: float = 0.2,
+    seed: int = 0,
+    label_key: str = 'label',
+) -> dict[str, Split]:
   """Cuts a labelled pool into train/dev (seen identities) and test (held-out ones).
 
   Args:
@@ -32,8 +38,10 @@ def split_by_identity(pool: Split, held_out: Sequence[int], dev_fraction: float 
   present = set(np.unique(labels).tolist())
   held = set(int(c) for c in held_out)
   if not held or not held <= present:
-    raise ValueError(f'held_out must be a non-empty subset of the labels {sorted(present)}, '
-                     f'got {sorted(held)}')
+    raise ValueError(
+        f'held_out must be a non-empty subset of the labels {sorted(present)}, '
+        f'got {sorted(held)}'
+    )
   if held == present:
     raise ValueError('held_out leaves no identity for training')
   if not 0.0 < dev_fraction < 1.0:
@@ -47,9 +55,11 @@ def split_by_identity(pool: Split, held_out: Sequence[int], dev_fraction: float 
     train_idx.append(idx[n_dev:])
   test_idx = np.flatnonzero(np.isin(labels, sorted(held)))
   take = lambda idx: {k: np.asarray(v)[idx] for k, v in pool.items()}
-  return {'train': take(np.sort(np.concatenate(train_idx))),
-          'dev': take(np.sort(np.concatenate(dev_idx))),
-          'test': take(test_idx)}
+  return {
+      'train': take(np.sort(np.concatenate(train_idx))),
+      'dev': take(np.sort(np.concatenate(dev_idx))),
+      'test': take(test_idx),
+  }
 
 
 def sample_pairs(labels: np.ndarray, n_pairs: int, seed: int = 0):
@@ -82,4 +92,3 @@ def sample_pairs(labels: np.ndarray, n_pairs: int, seed: int = 0):
   same = np.zeros(n_pairs, bool)
   same[:half] = True
   return i, j, same
-

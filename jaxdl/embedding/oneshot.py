@@ -7,11 +7,13 @@ in embedding space. Accuracy is the fraction of queries assigned to their own
 class; chance is 1/N. The same episodes scored with another embedding (an
 untrained network, raw pixels) give the baselines beside it.
 """
+
 import numpy as np
 
 
-def sample_episodes(labels: np.ndarray, n_way: int, n_episodes: int,
-                    seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def sample_episodes(
+    labels: np.ndarray, n_way: int, n_episodes: int, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
   """Draws N-way one-shot episodes.
 
   Args:
@@ -46,8 +48,9 @@ def sample_episodes(labels: np.ndarray, n_way: int, n_episodes: int,
   return support, query
 
 
-def one_shot_accuracy(embeddings: np.ndarray, support: np.ndarray,
-                      query: np.ndarray) -> tuple[float, float]:
+def one_shot_accuracy(
+    embeddings: np.ndarray, support: np.ndarray, query: np.ndarray
+) -> tuple[float, float]:
   """Nearest-support accuracy over episodes.
 
   Args:
@@ -59,8 +62,10 @@ def one_shot_accuracy(embeddings: np.ndarray, support: np.ndarray,
     (accuracy, standard error) over the episodes * n_way queries.
   """
   if support.shape != query.shape or support.ndim != 2:
-    raise ValueError(f'support and query must be equal [episodes, n_way] arrays, '
-                     f'got {support.shape} and {query.shape}')
+    raise ValueError(
+        f'support and query must be equal [episodes, n_way] arrays, '
+        f'got {support.shape} and {query.shape}'
+    )
   emb = np.asarray(embeddings, np.float64)
   s, q = emb[support], emb[query]  # [E, N, dim]
   d = np.sum(np.square(q[:, :, None, :] - s[:, None, :, :]), axis=-1)  # [E, query, support]

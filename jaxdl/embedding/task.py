@@ -12,6 +12,7 @@ the data-sharded batch). Metrics are (sum, count) pairs:
     split, whose identities were never trained on, this is a verification-style
     error the core can early-stop on and print in its table.
 """
+
 import jax.numpy as jnp
 
 from jaxdl.embedding import triplet
@@ -40,8 +41,12 @@ def batch_nn_error(embeddings, labels, mask):
   return jnp.sum(wrong).astype(jnp.float32), jnp.sum(has_pos).astype(jnp.float32)
 
 
-def triplet_task(mining: str = 'semi_hard', alpha: float = triplet.DEFAULT_ALPHA,
-                 label_key: str = 'label', input_key: str = 'image') -> Task:
+def triplet_task(
+    mining: str = 'semi_hard',
+    alpha: float = triplet.DEFAULT_ALPHA,
+    label_key: str = 'label',
+    input_key: str = 'image',
+) -> Task:
   """Task whose loss is the mined triplet loss of the model's embeddings.
 
   Args:
@@ -60,8 +65,10 @@ def triplet_task(mining: str = 'semi_hard', alpha: float = triplet.DEFAULT_ALPHA
     active, usable = (x.astype(jnp.float32) for x in m['active_triplets'])
     # Weight by real examples so that batch means combine into one exact mean.
     n_anchor = jnp.sum(mask)
-    return loss, {'loss': (loss * n_anchor, n_anchor),
-                  'active': (active, usable),
-                  'error': batch_nn_error(embeddings, labels, mask)}
+    return loss, {
+        'loss': (loss * n_anchor, n_anchor),
+        'active': (active, usable),
+        'error': batch_nn_error(embeddings, labels, mask),
+    }
 
   return Task(loss_fn=loss_fn, input_key=input_key)

@@ -24,6 +24,7 @@ batch^3 (a batch of 256 is 16M floats), fine for the batch sizes used here.
 Every mining function returns `(loss, metrics)` where metrics holds
 `(sum, count)` pairs so that they aggregate exactly over batches and devices.
 """
+
 from typing import Callable
 
 import jax
@@ -59,8 +60,9 @@ def _empty_batch_result():
   return jnp.zeros((), jnp.float32), {'active_triplets': (zero, zero)}
 
 
-def triplet_loss(anchor: jax.Array, positive: jax.Array, negative: jax.Array,
-                 alpha: float = DEFAULT_ALPHA) -> jax.Array:
+def triplet_loss(
+    anchor: jax.Array, positive: jax.Array, negative: jax.Array, alpha: float = DEFAULT_ALPHA
+) -> jax.Array:
   """Per-triplet loss of notes 4.13 with squared distances.
 
   Args:
@@ -80,8 +82,10 @@ def triplet_loss(anchor: jax.Array, positive: jax.Array, negative: jax.Array,
   _check_alpha(alpha)
   shapes = tuple(jnp.shape(x) for x in (anchor, positive, negative))
   if len(shapes[0]) != 2 or len(set(shapes)) != 1:
-    raise ValueError('anchor, positive and negative must all be [batch, dim] with the '
-                     f'same shape, got {shapes[0]}, {shapes[1]} and {shapes[2]}')
+    raise ValueError(
+        'anchor, positive and negative must all be [batch, dim] with the '
+        f'same shape, got {shapes[0]}, {shapes[1]} and {shapes[2]}'
+    )
   d_ap = jnp.sum(jnp.square(anchor - positive), axis=-1)
   d_an = jnp.sum(jnp.square(anchor - negative), axis=-1)
   return jnp.maximum(d_ap - d_an + alpha, 0.0)
@@ -116,10 +120,13 @@ def _masks(labels: jax.Array, mask: jax.Array | None):
   return pos, neg
 
 
-def batch_all_triplet_loss(embeddings: jax.Array, labels: jax.Array,
-                           alpha: float = DEFAULT_ALPHA,
-                           mask: jax.Array | None = None,
-                           average: str = 'active'):
+def batch_all_triplet_loss(
+    embeddings: jax.Array,
+    labels: jax.Array,
+    alpha: float = DEFAULT_ALPHA,
+    mask: jax.Array | None = None,
+    average: str = 'active',
+):
   """Loss over every valid triplet in the batch.
 
   Args:
@@ -153,9 +160,12 @@ def batch_all_triplet_loss(embeddings: jax.Array, labels: jax.Array,
   return loss, {'active_triplets': (num_active, num_valid)}
 
 
-def batch_hard_triplet_loss(embeddings: jax.Array, labels: jax.Array,
-                            alpha: float = DEFAULT_ALPHA,
-                            mask: jax.Array | None = None):
+def batch_hard_triplet_loss(
+    embeddings: jax.Array,
+    labels: jax.Array,
+    alpha: float = DEFAULT_ALPHA,
+    mask: jax.Array | None = None,
+):
   """Per anchor: hardest (farthest) positive and hardest (nearest) negative.
 
   Args:
@@ -178,16 +188,18 @@ def batch_hard_triplet_loss(embeddings: jax.Array, labels: jax.Array,
   hardest_pos = jnp.max(jnp.where(pos, d, -jnp.inf), axis=1)
   hardest_neg = jnp.min(jnp.where(neg, d, jnp.inf), axis=1)
   usable = jnp.any(pos, axis=1) & jnp.any(neg, axis=1)
-  losses = jnp.where(usable,
-                     jnp.maximum(hardest_pos - hardest_neg + alpha, 0.0), 0.0)
+  losses = jnp.where(usable, jnp.maximum(hardest_pos - hardest_neg + alpha, 0.0), 0.0)
   count = jnp.sum(usable)
   loss = jnp.sum(losses) / jnp.maximum(count, 1)
   return loss, {'active_triplets': (jnp.sum(losses > 1e-16), count)}
 
 
-def semi_hard_triplet_loss(embeddings: jax.Array, labels: jax.Array,
-                           alpha: float = DEFAULT_ALPHA,
-                           mask: jax.Array | None = None):
+def semi_hard_triplet_loss(
+    embeddings: jax.Array,
+    labels: jax.Array,
+    alpha: float = DEFAULT_ALPHA,
+    mask: jax.Array | None = None,
+):
   """FaceNet semi-hard mining over every positive pair (a, p).
 
   The negative is the nearest one farther than the positive,
@@ -232,9 +244,13 @@ _MINERS: dict[str, Callable] = {
 }
 
 
-def mined_triplet_loss(embeddings: jax.Array, labels: jax.Array,
-                       mining: str = 'semi_hard', alpha: float = DEFAULT_ALPHA,
-                       mask: jax.Array | None = None):
+def mined_triplet_loss(
+    embeddings: jax.Array,
+    labels: jax.Array,
+    mining: str = 'semi_hard',
+    alpha: float = DEFAULT_ALPHA,
+    mask: jax.Array | None = None,
+):
   """Dispatches to one of the mining strategies by name.
 
   Args:

@@ -14,6 +14,7 @@ a jitted Newton (IRLS) solve: with 128 features the Hessian is tiny, and
 Newton converges to the exact optimum in a few steps, so the result can be
 checked against scikit-learn.
 """
+
 import functools
 from typing import NamedTuple
 
@@ -38,9 +39,11 @@ def _check_finite_vector(name: str, values) -> np.ndarray:
     raise ValueError(f'{name} must be a 1-D [n] array, got shape {values.shape}')
   bad = ~np.isfinite(values)
   if bad.any():
-    raise ValueError(f'{name} must be finite, got {int(bad.sum())} NaN/inf value(s), '
-                     f'first at index {int(np.flatnonzero(bad)[0])}: '
-                     f'{values[np.flatnonzero(bad)[0]]}')
+    raise ValueError(
+        f'{name} must be finite, got {int(bad.sum())} NaN/inf value(s), '
+        f'first at index {int(np.flatnonzero(bad)[0])}: '
+        f'{values[np.flatnonzero(bad)[0]]}'
+    )
   return values
 
 
@@ -150,6 +153,7 @@ def roc_auc(scores: np.ndarray, labels: np.ndarray) -> float:
 
 class LogisticRegression(NamedTuple):
   """Fitted p(same | x) = sigmoid(x . w + b)."""
+
   w: np.ndarray  # [dim] weights
   b: float  # intercept
 
@@ -179,8 +183,9 @@ def _newton_logreg(x, y, l2, steps):
   return theta
 
 
-def fit_logistic_regression(features: np.ndarray, targets: np.ndarray,
-                            l2: float = 1e-3, steps: int = 25) -> LogisticRegression:
+def fit_logistic_regression(
+    features: np.ndarray, targets: np.ndarray, l2: float = 1e-3, steps: int = 25
+) -> LogisticRegression:
   """Fits L2-regularised logistic regression exactly (Newton / IRLS).
 
   Objective: mean_i log-loss(sigmoid(x_i . w + b), y_i) + l2/2 * |w|^2.
@@ -204,8 +209,9 @@ def fit_logistic_regression(features: np.ndarray, targets: np.ndarray,
   if features.ndim != 2 or features.shape[0] == 0:
     raise ValueError(f'features must be [n, dim] with n >= 1, got shape {features.shape}')
   if not np.all(np.isfinite(features)):
-    raise ValueError(f'features must be finite, got {int((~np.isfinite(features)).sum())} '
-                     'NaN/inf value(s)')
+    raise ValueError(
+        f'features must be finite, got {int((~np.isfinite(features)).sum())} ' 'NaN/inf value(s)'
+    )
   x = jnp.asarray(features, jnp.float32)
   y = jnp.asarray(_check_binary(targets, x.shape[0]), jnp.float32)
   theta = np.asarray(_newton_logreg(x, y, jnp.float32(l2), steps), np.float64)
@@ -216,14 +222,16 @@ def predict_proba(model: LogisticRegression, features: np.ndarray) -> np.ndarray
   """[n] probabilities that each pair is the same identity, from [n, dim] features."""
   features = np.asarray(features, np.float64)
   if features.ndim != 2 or features.shape[1] != len(model.w):
-    raise ValueError(f'features must be [n, dim={len(model.w)}] (the fitted dim), '
-                     f'got shape {features.shape}')
+    raise ValueError(
+        f'features must be [n, dim={len(model.w)}] (the fitted dim), ' f'got shape {features.shape}'
+    )
   z = features @ model.w + model.b
   return 1.0 / (1.0 + np.exp(-z))
 
 
-def verification_report(dev_pairs, test_pairs, logreg_pairs=None,
-                        l2: float = 1e-3) -> dict[str, float]:
+def verification_report(
+    dev_pairs, test_pairs, logreg_pairs=None, l2: float = 1e-3
+) -> dict[str, float]:
   """Both verifiers of notes 4.13, fitted on dev pairs and scored on test pairs.
 
   Args:
@@ -243,8 +251,9 @@ def verification_report(dev_pairs, test_pairs, logreg_pairs=None,
   dev_d = pair_sq_distances(dev_pairs[0], dev_pairs[1])
   tau = choose_threshold(dev_d, dev_pairs[2])
   test_d = pair_sq_distances(test_pairs[0], test_pairs[1])
-  lr = fit_logistic_regression(abs_diff_features(logreg_pairs[0], logreg_pairs[1]),
-                               logreg_pairs[2], l2=l2)
+  lr = fit_logistic_regression(
+      abs_diff_features(logreg_pairs[0], logreg_pairs[1]), logreg_pairs[2], l2=l2
+  )
   p = predict_proba(lr, abs_diff_features(test_pairs[0], test_pairs[1]))
   test_same = _check_binary(test_pairs[2], len(test_d))
   return {

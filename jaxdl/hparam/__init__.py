@@ -11,11 +11,21 @@ optax.inject_hyperparams, the trial axis sharded over the devices).
 ``hparam_search_experiment.run`` is the experiment and ``bench`` times K
 trials against one. Names are imported on first use.
 """
+
 from jaxdl import _lazy
 
-__all__, __getattr__, __dir__ = _lazy(__name__, {
-    'spaces': ('LogUniform', 'OneMinusLogUniform', 'Uniform', 'IntUniform', 'Choice'),
-    'search': ('random_search_points', 'grid_search_points', 'coarse_to_fine'),
-    'vectorized': ('make_trials', 'train_trials', 'VectorizedTrials', 'TrialsResult',
-                   'trial_mesh'),
-}, modules=('hparam_search_experiment',))
+__all__, __getattr__, __dir__ = _lazy(
+    __name__,
+    {
+        'spaces': ('LogUniform', 'OneMinusLogUniform', 'Uniform', 'IntUniform', 'Choice'),
+        'search': ('random_search_points', 'grid_search_points', 'coarse_to_fine'),
+        'vectorized': (
+            'make_trials',
+            'train_trials',
+            'VectorizedTrials',
+            'TrialsResult',
+            'trial_mesh',
+        ),
+    },
+    modules=('hparam_search_experiment',),
+)

@@ -8,6 +8,7 @@ again inside the region of the best random trials. Every set of K trials is
 trained at once (``vectorized.train_trials``: one jitted, vmapped step).
 Random search is repeated over several seeds because its outcome is random.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -26,9 +27,12 @@ from jaxdl.train.config_check import require, require_choice, require_int, requi
 from jaxdl.viz.summaries import SummaryWriter
 
 OPTIMIZERS = {"adam": optax.adam, "sgd": optax.sgd, "rmsprop": optax.rmsprop}
-SPACES = {"log_uniform": spaces.LogUniform, "uniform": spaces.Uniform,
-          "one_minus_log_uniform": spaces.OneMinusLogUniform,
-          "int_uniform": spaces.IntUniform}
+SPACES = {
+    "log_uniform": spaces.LogUniform,
+    "uniform": spaces.Uniform,
+    "one_minus_log_uniform": spaces.OneMinusLogUniform,
+    "int_uniform": spaces.IntUniform,
+}
 
 
 def build_space(space_cfg):
@@ -36,8 +40,9 @@ def build_space(space_cfg):
   out = {}
   for name, scale, low, high in space_cfg:
     if scale not in SPACES:
-      raise ValueError(f"config.hparam.space.{name} scale {scale!r}; "
-                       f"accepted: {', '.join(SPACES)}")
+      raise ValueError(
+          f"config.hparam.space.{name} scale {scale!r}; " f"accepted: {', '.join(SPACES)}"
+      )
     out[name] = SPACES[scale](low, high)
   return out
 
@@ -46,65 +51,73 @@ def check_config(config) -> None:
   """Every field of launch/configs/hparam_search.py; raises ConfigError before any data."""
   checks.check_data_fields(config)
   hc = config.hparam
-  require_choice('hparam.optimizer', hc.optimizer, OPTIMIZERS)
-  checks.require_sizes('hparam.hidden', hc.hidden, allow_empty=True)
-  require_int('hparam.num_steps', hc.num_steps, 1)
-  require_int('hparam.batch_size', hc.batch_size, 1)
-  require_int('hparam.num_trials', hc.num_trials, 1)
+  require_choice("hparam.optimizer", hc.optimizer, OPTIMIZERS)
+  checks.require_sizes("hparam.hidden", hc.hidden, allow_empty=True)
+  require_int("hparam.num_steps", hc.num_steps, 1)
+  require_int("hparam.batch_size", hc.batch_size, 1)
+  require_int("hparam.num_trials", hc.num_trials, 1)
   entries = tuple(tuple(e) if isinstance(e, (tuple, list)) else e for e in hc.space)
-  require(bool(entries) and all(isinstance(e, tuple) and len(e) == 4 for e in entries),
-          'hparam.space', entries, 'must be a non-empty sequence of '
-          '(name, scale, low, high) entries')
+  require(
+      bool(entries) and all(isinstance(e, tuple) and len(e) == 4 for e in entries),
+      "hparam.space",
+      entries,
+      "must be a non-empty sequence of " "(name, scale, low, high) entries",
+  )
   names = [e[0] for e in entries]
-  require(len(set(names)) == len(names), 'hparam.space', entries, 'must not repeat a name')
-  allowed = vectorized.optimizer_arg_names(OPTIMIZERS[hc.optimizer]) | {'l2'}
-  require('learning_rate' in names, 'hparam.space', entries,
-          "must include 'learning_rate'")
+  require(len(set(names)) == len(names), "hparam.space", entries, "must not repeat a name")
+  allowed = vectorized.optimizer_arg_names(OPTIMIZERS[hc.optimizer]) | {"l2"}
+  require("learning_rate" in names, "hparam.space", entries, "must include 'learning_rate'")
   for name, scale, low, high in entries:
-    require(name in allowed, f'hparam.space.{name}', (name, scale, low, high),
-            f'must name an argument of optax.{hc.optimizer} or l2; accepted: '
-            f'{", ".join(sorted(allowed))}')
-    require_choice(f'hparam.space.{name}', scale, SPACES)
+    require(
+        name in allowed,
+        f"hparam.space.{name}",
+        (name, scale, low, high),
+        f"must name an argument of optax.{hc.optimizer} or l2; accepted: "
+        f'{", ".join(sorted(allowed))}',
+    )
+    require_choice(f"hparam.space.{name}", scale, SPACES)
     try:
       SPACES[scale](low, high)
     except (ValueError, TypeError) as e:
-      require(False, f'hparam.space.{name}', (name, scale, low, high), str(e).rstrip('.'))
+      require(False, f"hparam.space.{name}", (name, scale, low, high), str(e).rstrip("."))
   try:
     search.grid_search_points(build_space(entries), hc.num_trials)
   except ValueError as e:
-    require(False, 'hparam.num_trials', hc.num_trials, str(e).rstrip('.'))
-  require_int('hparam.random_repeats', hc.random_repeats, 0)
-  require_int('hparam.c2f_rounds', hc.c2f_rounds, 1)
-  require_range('hparam.c2f_keep_fraction', hc.c2f_keep_fraction, 0, 1, low_open=True)
+    require(False, "hparam.num_trials", hc.num_trials, str(e).rstrip("."))
+  require_int("hparam.random_repeats", hc.random_repeats, 0)
+  require_int("hparam.c2f_rounds", hc.c2f_rounds, 1)
+  require_range("hparam.c2f_keep_fraction", hc.c2f_keep_fraction, 0, 1, low_open=True)
 
 
-def default_data_config(dataset="digits", seed=0,
-                        fractions=(0.6, 0.2, 0.2)):
+def default_data_config(dataset="digits", seed=0, fractions=(0.6, 0.2, 0.2)):
   """The data fields ``digits_arrays`` reads, for callers without a config."""
   import ml_collections
-  return ml_collections.ConfigDict({"dataset": dataset, "seed": seed,
-                                    "data": {"fractions": fractions}})
+
+  return ml_collections.ConfigDict(
+      {"dataset": dataset, "seed": seed, "data": {"fractions": fractions}}
+  )
 
 
 def digits_arrays(config):
   """Flattened, train-normalised (notes 2.3.4) train and dev arrays."""
-  ds = load_dataset(config.dataset, seed=config.seed,
-                    fractions=tuple(config.data.fractions))
+  ds = load_dataset(config.dataset, seed=config.seed, fractions=tuple(config.data.fractions))
 
   def flat(split):
-    return (split["image"].reshape(len(split["label"]), -1).astype(np.float32),
-            split["label"].astype(np.int32))
+    return (
+        split["image"].reshape(len(split["label"]), -1).astype(np.float32),
+        split["label"].astype(np.int32),
+    )
 
   x, y = flat(ds.splits["train"])
   xd, yd = flat(ds.splits["dev"])
   mean, std = x.mean(0), x.std(0) + 1e-3
-  return ({"x": (x - mean) / std, "y": y}, {"x": (xd - mean) / std, "y": yd},
-          ds.info.num_classes)
+  return ({"x": (x - mean) / std, "y": y}, {"x": (xd - mean) / std, "y": yd}, ds.info.num_classes)
 
 
 @dataclasses.dataclass
 class SearchSummary:
   """One search method's trials and its best result."""
+
   name: str
   points: dict  # hparam name -> [n] values
   dev_loss: np.ndarray  # [n]
@@ -125,21 +138,34 @@ def run(config, workdir):
   os.makedirs(workdir, exist_ok=True)
   hc = config.hparam
   train, dev, num_classes = digits_arrays(config)
-  require(hc.batch_size <= len(train["y"]), "hparam.batch_size", hc.batch_size,
-          f"must be <= the {len(train['y'])} training examples of {config.dataset}")
+  require(
+      hc.batch_size <= len(train["y"]),
+      "hparam.batch_size",
+      hc.batch_size,
+      f"must be <= the {len(train['y'])} training examples of {config.dataset}",
+  )
   model = MLP(num_classes=num_classes, hidden=tuple(hc.hidden))
   space = build_space(hc.space)
   factory = OPTIMIZERS[hc.optimizer]
   # One compiled trainer for every search: same model, optimizer, names, K.
-  trials = vectorized.make_trials(model, train["x"][:1], factory, list(space),
-                                  num_trials=hc.num_trials)
+  trials = vectorized.make_trials(
+      model, train["x"][:1], factory, list(space), num_trials=hc.num_trials
+  )
   wall = [0.0]
   results = []
 
   def evaluate(points):
     result = vectorized.train_trials(
-        model, train, dev, factory, points, num_steps=hc.num_steps,
-        batch_size=hc.batch_size, seed=config.seed, trials=trials)
+        model,
+        train,
+        dev,
+        factory,
+        points,
+        num_steps=hc.num_steps,
+        batch_size=hc.batch_size,
+        seed=config.seed,
+        trials=trials,
+    )
     wall[0] += result.wall_s
     results.append(result)
     return np.where(np.isfinite(result.dev_loss), result.dev_loss, np.inf)
@@ -149,56 +175,60 @@ def run(config, workdir):
   def record(name, points, seed):
     evaluate(points)
     r = results[-1]
-    summaries.append(SearchSummary(name, points, r.dev_loss, r.dev_error,
-                                   seed))
+    summaries.append(SearchSummary(name, points, r.dev_loss, r.dev_error, seed))
 
   record("grid", search.grid_search_points(space, hc.num_trials), -1)
   for s in range(hc.random_repeats):
-    record("random", search.random_search_points(space, hc.num_trials,
-                                                 config.seed + 100 * s), s)
+    record("random", search.random_search_points(space, hc.num_trials, config.seed + 100 * s), s)
   start = len(results)
   history = search.coarse_to_fine(
-      evaluate, space, rounds=hc.c2f_rounds, trials_per_round=hc.num_trials,
-      keep_fraction=hc.c2f_keep_fraction, seed=config.seed + 7)
+      evaluate,
+      space,
+      rounds=hc.c2f_rounds,
+      trials_per_round=hc.num_trials,
+      keep_fraction=hc.c2f_keep_fraction,
+      seed=config.seed + 7,
+  )
   for i, (rnd, r) in enumerate(zip(history, results[start:])):
-    summaries.append(SearchSummary(f"coarse_to_fine_round{i + 1}", rnd.points,
-                                   r.dev_loss, r.dev_error, i))
+    summaries.append(
+        SearchSummary(f"coarse_to_fine_round{i + 1}", rnd.points, r.dev_loss, r.dev_error, i)
+    )
   table = format_table(summaries, list(space))
   with open(os.path.join(workdir, "hparam_search.md"), "w") as f:
     f.write(table + "\n")
-  plot_search(summaries, list(space), os.path.join(workdir,
-                                                   "hparam_search.png"))
+  plot_search(summaries, list(space), os.path.join(workdir, "hparam_search.png"))
   writer = SummaryWriter(workdir)
   for s in summaries:  # one curve per search: dev loss of trial j at step j
     tag = s.name if s.name != "random" else f"random_seed{s.seed}"
     for j, loss in enumerate(s.dev_loss):
       writer.scalars(j, {f"dev_loss/{tag}": float(loss)})
   writer.close()
-  return HparamResult(summaries=summaries, table=table,
-                      trials_wall_s=wall[0])
+  return HparamResult(summaries=summaries, table=table, trials_wall_s=wall[0])
 
 
 def _best(summary):
-  i = int(np.nanargmin(np.where(np.isfinite(summary.dev_loss),
-                                summary.dev_loss, np.inf)))
+  i = int(np.nanargmin(np.where(np.isfinite(summary.dev_loss), summary.dev_loss, np.inf)))
   return i, float(summary.dev_loss[i]), float(summary.dev_error[i])
 
 
 def format_table(summaries, names):
   """Markdown: method | trials | distinct values per hparam | best dev."""
   first = names[0]
-  lines = [f"| search | trials | distinct {first} | best dev loss | "
-           f"its dev error | its {first} |", "|---|---:|---:|---:|---:|---:|"]
+  lines = [
+      f"| search | trials | distinct {first} | best dev loss | " f"its dev error | its {first} |",
+      "|---|---:|---:|---:|---:|---:|",
+  ]
   for s in summaries:
     i, loss, err = _best(s)
     label = s.name if s.name != "random" else f"random (seed {s.seed})"
-    lines.append(f"| {label} | {len(s.dev_loss)} | "
-                 f"{len(np.unique(s.points[first]))} | {loss:.4f} | "
-                 f"{100 * err:.2f}% | {s.points[first][i]:.3g} |")
+    lines.append(
+        f"| {label} | {len(s.dev_loss)} | "
+        f"{len(np.unique(s.points[first]))} | {loss:.4f} | "
+        f"{100 * err:.2f}% | {s.points[first][i]:.3g} |"
+    )
   randoms = [_best(s)[1] for s in summaries if s.name == "random"]
   if randoms:
-    lines.append(f"| random, mean of {len(randoms)} seeds | | | "
-                 f"{np.mean(randoms):.4f} | | |")
+    lines.append(f"| random, mean of {len(randoms)} seeds | | | " f"{np.mean(randoms):.4f} | | |")
   return "\n".join(lines)
 
 
@@ -206,13 +236,18 @@ def plot_search(summaries, names, path):
   """Left: trials in the (hparam 1, hparam 2) plane coloured by dev loss.
   Right: dev loss against the first hparam - the grid's few columns."""
   import matplotlib
+
   matplotlib.use("Agg")
   import matplotlib.colors as mcolors
   import matplotlib.pyplot as plt
+
   fig, axes = plt.subplots(1, 2, figsize=(12, 4.8))
-  styles = {"grid": ("s", "tab:blue"), "random": ("o", "tab:orange"),
-            "coarse_to_fine_round1": ("^", "tab:green"),
-            "coarse_to_fine_round2": ("v", "tab:red")}
+  styles = {
+      "grid": ("s", "tab:blue"),
+      "random": ("o", "tab:orange"),
+      "coarse_to_fine_round1": ("^", "tab:green"),
+      "coarse_to_fine_round2": ("v", "tab:red"),
+  }
   allloss = np.concatenate([s.dev_loss for s in summaries])
   finite = allloss[np.isfinite(allloss)]
   cap = float(finite.max()) if finite.size else 1.0
@@ -227,11 +262,18 @@ def plot_search(summaries, names, path):
     labelled.add(s.name)
     loss = np.where(np.isfinite(s.dev_loss), s.dev_loss, cap)  # NaN: worst
     if y_name is not None:
-      sc = axes[0].scatter(s.points[x_name], s.points[y_name], c=loss,
-                           marker=marker, cmap="viridis_r", norm=norm,
-                           edgecolors="k", linewidths=0.3, label=label)
-    axes[1].scatter(s.points[x_name], loss, marker=marker, s=18, color=color,
-                    label=label)
+      sc = axes[0].scatter(
+          s.points[x_name],
+          s.points[y_name],
+          c=loss,
+          marker=marker,
+          cmap="viridis_r",
+          norm=norm,
+          edgecolors="k",
+          linewidths=0.3,
+          label=label,
+      )
+    axes[1].scatter(s.points[x_name], loss, marker=marker, s=18, color=color, label=label)
   if y_name is not None:
     axes[0].set_xscale("log")
     axes[0].set_yscale("log")
@@ -253,5 +295,7 @@ def plot_search(summaries, names, path):
 
 def report(result: HparamResult, workdir: str) -> str:
   """What launch/hparam_search.py prints: the table, the trials' time, the files."""
-  return (f'{result.table}\nall trials trained in {result.trials_wall_s:.1f} s (vectorised); '
-          f'hparam_search.md and hparam_search.png in {workdir}')
+  return (
+      f"{result.table}\nall trials trained in {result.trials_wall_s:.1f} s (vectorised); "
+      f"hparam_search.md and hparam_search.png in {workdir}"
+  )

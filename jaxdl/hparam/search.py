@@ -6,6 +6,7 @@ points tries only n^(1/d) distinct values of each one; random search tries n
 distinct values of every one, which is what counts when some
 hyper-parameters barely matter.
 """
+
 import dataclasses
 import math
 from typing import Callable
@@ -18,8 +19,9 @@ def _check_space(space):
     raise ValueError("space must name at least one hyper-parameter.")
   for name, dist in space.items():
     if not hasattr(dist, "from_unit"):
-      raise ValueError(f"space[{name!r}] must be a jaxdl.hparam.spaces "
-                       f"object, got {type(dist).__name__}.")
+      raise ValueError(
+          f"space[{name!r}] must be a jaxdl.hparam.spaces " f"object, got {type(dist).__name__}."
+      )
 
 
 def random_search_points(space, num_trials, seed):
@@ -37,8 +39,7 @@ def random_search_points(space, num_trials, seed):
   if num_trials < 1:
     raise ValueError(f"num_trials must be >= 1, got {num_trials}.")
   rng = np.random.default_rng(seed)
-  return {name: dist.from_unit(rng.uniform(size=num_trials))
-          for name, dist in space.items()}
+  return {name: dist.from_unit(rng.uniform(size=num_trials)) for name, dist in space.items()}
 
 
 def grid_search_points(space, num_trials):
@@ -52,25 +53,33 @@ def grid_search_points(space, num_trials):
   _check_space(space)
   per_axis = int(math.floor(num_trials ** (1.0 / len(space)) + 1e-9))
   if per_axis < 1:
-    raise ValueError(f"num_trials={num_trials} is too small for a grid over "
-                     f"{len(space)} hyper-parameters.")
+    raise ValueError(
+        f"num_trials={num_trials} is too small for a grid over " f"{len(space)} hyper-parameters."
+    )
   axes = [(np.arange(per_axis) + 0.5) / per_axis for _ in space]
   mesh = np.meshgrid(*axes, indexing="ij")
-  return {name: dist.from_unit(u.ravel())
-          for (name, dist), u in zip(space.items(), mesh)}
+  return {name: dist.from_unit(u.ravel()) for (name, dist), u in zip(space.items(), mesh)}
 
 
 @dataclasses.dataclass
 class SearchRound:
   """One round of coarse-to-fine: the space searched and what it found."""
+
   space: dict  # name -> space used for this round
   points: dict  # name -> [n] values tried
   scores: np.ndarray  # [n] objective (lower is better)
 
 
-def coarse_to_fine(evaluate: Callable[[dict], np.ndarray], space, *,
-                   rounds=2, trials_per_round=16, keep_fraction=0.25,
-                   margin=0.1, seed=0):
+def coarse_to_fine(
+    evaluate: Callable[[dict], np.ndarray],
+    space,
+    *,
+    rounds=2,
+    trials_per_round=16,
+    keep_fraction=0.25,
+    margin=0.1,
+    seed=0,
+):
   """Random search, then repeated random search in the best trials' region.
 
   Args:
@@ -97,15 +106,13 @@ def coarse_to_fine(evaluate: Callable[[dict], np.ndarray], space, *,
     points = random_search_points(space, trials_per_round, seed + r)
     scores = np.asarray(evaluate(points), dtype=np.float64)
     if scores.shape != (trials_per_round,):
-      raise ValueError(f"evaluate must return [{trials_per_round}] scores, "
-                       f"got shape {scores.shape}.")
-    history.append(SearchRound(space=dict(space), points=points,
-                               scores=scores))
+      raise ValueError(
+          f"evaluate must return [{trials_per_round}] scores, " f"got shape {scores.shape}."
+      )
+    history.append(SearchRound(space=dict(space), points=points, scores=scores))
     finite = np.where(np.isfinite(scores), scores, np.inf)
-    best = np.argsort(finite)[:max(1, int(round(keep_fraction
-                                                * trials_per_round)))]
-    space = {name: dist.narrow(points[name][best], margin)
-             for name, dist in space.items()}
+    best = np.argsort(finite)[: max(1, int(round(keep_fraction * trials_per_round)))]
+    space = {name: dist.narrow(points[name][best], margin) for name, dist in space.items()}
   return history
 
 

@@ -8,6 +8,7 @@ each decade gets the same share of trials (uniform sampling would put 90 % of
 them in [0.1, 1]); beta in [0.9, 0.999] is drawn as 1 - 10^r, r ~ U[-3, -1],
 because the average's window 1 / (1 - beta) is what beta controls.
 """
+
 import dataclasses
 import math
 from typing import Sequence
@@ -23,6 +24,7 @@ def _check_bounds(name, low, high):
 @dataclasses.dataclass(frozen=True)
 class Uniform:
   """value = low + u (high - low)."""
+
   low: float  # smallest value
   high: float  # largest value
 
@@ -43,6 +45,7 @@ class Uniform:
 @dataclasses.dataclass(frozen=True)
 class LogUniform:
   """value = 10**r, r ~ U[log10(low), log10(high)] (the learning-rate scale)."""
+
   low: float  # smallest value, > 0
   high: float  # largest value
 
@@ -70,13 +73,15 @@ class OneMinusLogUniform:
 
   low/high are values in (0, 1), e.g. (0.9, 0.999): r ~ U[-3, -1].
   """
+
   low: float  # smallest value, in (0, 1)
   high: float  # largest value, in (0, 1)
 
   def __post_init__(self):
     if not 0.0 < self.low < 1.0 or not 0.0 < self.high < 1.0:
-      raise ValueError("OneMinusLogUniform needs 0 < low, high < 1, got "
-                       f"{self.low}, {self.high}.")
+      raise ValueError(
+          "OneMinusLogUniform needs 0 < low, high < 1, got " f"{self.low}, {self.high}."
+      )
     _check_bounds("OneMinusLogUniform", self.low, self.high)
 
   def from_unit(self, u):
@@ -90,26 +95,24 @@ class OneMinusLogUniform:
 
   def narrow(self, values, margin=0.1):
     lo, hi = _unit_hull(self, values, margin)
-    return OneMinusLogUniform(float(self.from_unit(lo)),
-                              float(self.from_unit(hi)))
+    return OneMinusLogUniform(float(self.from_unit(lo)), float(self.from_unit(hi)))
 
 
 @dataclasses.dataclass(frozen=True)
 class IntUniform:
   """Integers low..high inclusive, each equally likely (e.g. hidden units)."""
+
   low: int  # smallest value
   high: int  # largest value (inclusive)
 
   def __post_init__(self):
     if int(self.low) != self.low or int(self.high) != self.high:
-      raise ValueError(f"IntUniform bounds must be ints, got {self.low}, "
-                       f"{self.high}.")
+      raise ValueError(f"IntUniform bounds must be ints, got {self.low}, " f"{self.high}.")
     _check_bounds("IntUniform", self.low, self.high)
 
   def from_unit(self, u):
     n = self.high - self.low + 1
-    return (self.low + np.minimum(np.floor(np.asarray(u) * n), n - 1)).astype(
-        np.int64)
+    return (self.low + np.minimum(np.floor(np.asarray(u) * n), n - 1)).astype(np.int64)
 
   def to_unit(self, value):
     return (np.asarray(value) - self.low + 0.5) / (self.high - self.low + 1)
@@ -124,6 +127,7 @@ class IntUniform:
 @dataclasses.dataclass(frozen=True)
 class Choice:
   """One of a few options, each equally likely (e.g. activation name)."""
+
   options: Sequence  # the candidate values
 
   def __post_init__(self):
@@ -137,8 +141,7 @@ class Choice:
 
   def to_unit(self, value):
     index = {o: i for i, o in enumerate(self.options)}
-    return (np.array([index[v] for v in np.ravel(value)]) + 0.5) / len(
-        self.options)
+    return (np.array([index[v] for v in np.ravel(value)]) + 0.5) / len(self.options)
 
   def narrow(self, values, margin=0.1):
     del margin

@@ -14,6 +14,7 @@ K / n trials, with no communication.
 All trials see the same batches, so differences between them come from the
 hyper-parameters and (optionally) the initialisation only.
 """
+
 import dataclasses
 import inspect
 import time
@@ -56,14 +57,16 @@ def softmax_loss(logits, labels):
 @dataclasses.dataclass
 class VectorizedTrials:
   """Bound pieces of K-trial training; build with ``make_trials``."""
+
   init: Callable  # (seed, hparams) -> (params, opt_state)
   step: Callable  # (params, opt_state, hparams, x, y) -> (..., loss [K])
   evaluate: Callable  # (params, x, y) -> (loss [K], error [K])
   mesh: Mesh
 
 
-def make_trials(model, example_x, optimizer_factory, hparam_names, *,
-                num_trials, same_init=True, devices=None):
+def make_trials(
+    model, example_x, optimizer_factory, hparam_names, *, num_trials, same_init=True, devices=None
+):
   """Builds jitted init / step / evaluate for K trials of ``model``.
 
   Args:
@@ -86,14 +89,15 @@ def make_trials(model, example_x, optimizer_factory, hparam_names, *,
   opt_args = optimizer_arg_names(optimizer_factory)
   unknown = set(hparam_names) - opt_args - {"l2"}
   if unknown:
-    raise ValueError(f"hparam_names {sorted(unknown)} are neither arguments "
-                     f"of {optimizer_factory.__name__} ({sorted(opt_args)}) "
-                     "nor 'l2'.")
+    raise ValueError(
+        f"hparam_names {sorted(unknown)} are neither arguments "
+        f"of {optimizer_factory.__name__} ({sorted(opt_args)}) "
+        "nor 'l2'."
+    )
   injected = [n for n in hparam_names if n in opt_args]
   if "learning_rate" not in injected:
     raise ValueError("hparam_names must include 'learning_rate'.")
-  tx = optax.inject_hyperparams(optimizer_factory)(
-      **{n: 0.0 for n in injected})
+  tx = optax.inject_hyperparams(optimizer_factory)(**{n: 0.0 for n in injected})
   mesh = trial_mesh(num_trials, devices)
   by_trial = NamedSharding(mesh, P(TRIAL_AXIS))
   replicated = NamedSharding(mesh, P())
@@ -108,8 +112,7 @@ def make_trials(model, example_x, optimizer_factory, hparam_names, *,
 
   def init(seed, hparams):
     base = jax.random.key(seed)
-    keys = (jnp.stack([base] * num_trials) if same_init
-            else jax.random.split(base, num_trials))
+    keys = jnp.stack([base] * num_trials) if same_init else jax.random.split(base, num_trials)
     return init_all(keys, hparams)
 
   def step_one(params, state, hp, x, y):
@@ -123,25 +126,29 @@ def make_trials(model, example_x, optimizer_factory, hparam_names, *,
     updates, state = tx.update(grads, state, params)
     return optax.apply_updates(params, updates), state, loss
 
-  step = jax.jit(jax.vmap(step_one, in_axes=(0, 0, 0, None, None)),
-                 in_shardings=(by_trial, by_trial, by_trial, replicated,
-                               replicated),
-                 out_shardings=(by_trial, by_trial, by_trial),
-                 donate_argnums=(0, 1))
+  step = jax.jit(
+      jax.vmap(step_one, in_axes=(0, 0, 0, None, None)),
+      in_shardings=(by_trial, by_trial, by_trial, replicated, replicated),
+      out_shardings=(by_trial, by_trial, by_trial),
+      donate_argnums=(0, 1),
+  )
 
   def eval_one(params, x, y):
     loss, errors = softmax_loss(model.apply({"params": params}, x), y)
     return loss, errors / x.shape[0]
 
-  evaluate = jax.jit(jax.vmap(eval_one, in_axes=(0, None, None)),
-                     in_shardings=(by_trial, replicated, replicated),
-                     out_shardings=(by_trial, by_trial))
+  evaluate = jax.jit(
+      jax.vmap(eval_one, in_axes=(0, None, None)),
+      in_shardings=(by_trial, replicated, replicated),
+      out_shardings=(by_trial, by_trial),
+  )
   return VectorizedTrials(init=init, step=step, evaluate=evaluate, mesh=mesh)
 
 
 @dataclasses.dataclass
 class TrialsResult:
   """Outcome of ``train_trials``."""
+
   hparams: dict  # name -> [K] values
   train_loss: np.ndarray  # [num_steps, K] per-step training loss
   dev_loss: np.ndarray  # [K] final dev loss
@@ -150,9 +157,20 @@ class TrialsResult:
   step_s: float  # mean wall time per step after the first (compiled) one
 
 
-def train_trials(model, train, dev, optimizer_factory, hparams, *, num_steps,
-                 batch_size, seed=0, same_init=True, devices=None,
-                 trials=None):
+def train_trials(
+    model,
+    train,
+    dev,
+    optimizer_factory,
+    hparams,
+    *,
+    num_steps,
+    batch_size,
+    seed=0,
+    same_init=True,
+    devices=None,
+    trials=None,
+):
   """Trains K trials at once and evaluates each on dev.
 
   Args:
@@ -174,17 +192,24 @@ def train_trials(model, train, dev, optimizer_factory, hparams, *, num_steps,
   """
   sizes = {len(np.ravel(v)) for v in hparams.values()}
   if len(sizes) != 1:
-    raise ValueError(f"all hparams need the same number of trials, got "
-                     f"{ {k: len(np.ravel(v)) for k, v in hparams.items()} }.")
+    raise ValueError(
+        f"all hparams need the same number of trials, got "
+        f"{ {k: len(np.ravel(v)) for k, v in hparams.items()} }."
+    )
   if batch_size > len(train["y"]):
-    raise ValueError(f"batch_size {batch_size} > {len(train['y'])} training "
-                     "examples.")
+    raise ValueError(f"batch_size {batch_size} > {len(train['y'])} training " "examples.")
   num_trials = sizes.pop()
   start = time.perf_counter()
   if trials is None:
-    trials = make_trials(model, train["x"][:1], optimizer_factory,
-                         list(hparams), num_trials=num_trials,
-                         same_init=same_init, devices=devices)
+    trials = make_trials(
+        model,
+        train["x"][:1],
+        optimizer_factory,
+        list(hparams),
+        num_trials=num_trials,
+        same_init=same_init,
+        devices=devices,
+    )
   hp = {k: jnp.asarray(np.ravel(v), jnp.float32) for k, v in hparams.items()}
   params, state = trials.init(seed, hp)
   rng = np.random.default_rng(seed)
@@ -197,9 +222,8 @@ def train_trials(model, train, dev, optimizer_factory, hparams, *, num_steps,
     pos = (i * batch_size) % (n - n % batch_size)
     if pos == 0 and i:
       order = rng.permutation(n)
-    idx = order[pos:pos + batch_size]
-    params, state, loss = trials.step(params, state, hp, train["x"][idx],
-                                      train["y"][idx])
+    idx = order[pos : pos + batch_size]
+    params, state, loss = trials.step(params, state, hp, train["x"][idx], train["y"][idx])
     losses.append(loss)
     limiter(loss)
     if i == 0:
@@ -211,6 +235,11 @@ def train_trials(model, train, dev, optimizer_factory, hparams, *, num_steps,
   dev_loss, dev_error = np.asarray(dev_loss), np.asarray(dev_error)
   end = time.perf_counter()
   step_s = (steady - first_done) / max(num_steps - 1, 1)
-  return TrialsResult(hparams={k: np.ravel(v) for k, v in hparams.items()},
-                      train_loss=train_loss, dev_loss=dev_loss,
-                      dev_error=dev_error, wall_s=end - start, step_s=step_s)
+  return TrialsResult(
+      hparams={k: np.ravel(v) for k, v in hparams.items()},
+      train_loss=train_loss,
+      dev_loss=dev_loss,
+      dev_error=dev_error,
+      wall_s=end - start,
+      step_s=step_s,
+  )

@@ -7,8 +7,13 @@ distribution and draw dev/test from B ("user photos", made with
 diagnosis of 3.12, then the effect of artificial data synthesis (3.13).
 Names are imported on first use.
 """
+
 from jaxdl import _lazy
 
-__all__, __getattr__, __dir__ = _lazy(__name__, {
-    'data': ('mismatch_splits', 'mismatch_dataset'),
-}, modules=('data_mismatch_experiment',))
+__all__, __getattr__, __dir__ = _lazy(
+    __name__,
+    {
+        'data': ('mismatch_splits', 'mismatch_dataset'),
+    },
+    modules=('data_mismatch_experiment',),
+)

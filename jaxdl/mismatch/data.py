@@ -13,6 +13,7 @@ the training distribution, never trained on, so that
 Artificial data synthesis (3.13) applies B-like corruptions to A's images
 before they enter train (and train-dev, which must keep train's distribution).
 """
+
 from __future__ import annotations
 
 from typing import Sequence
@@ -32,10 +33,17 @@ def _concat(a: Split, b: Split) -> Split:
   return {k: np.concatenate([a[k], b[k]]) for k in a}
 
 
-def mismatch_splits(pool: Split, *, seed: int = 0, a_fraction: float = 0.6,
-                    train_dev_fraction: float = 0.15, b_in_train: float = 0.0,
-                    photos: corruptions.UserPhotos = corruptions.UserPhotos(),
-                    synthesis: Sequence[str] = (), synthesis_copies: int = 1) -> dict[str, Split]:
+def mismatch_splits(
+    pool: Split,
+    *,
+    seed: int = 0,
+    a_fraction: float = 0.6,
+    train_dev_fraction: float = 0.15,
+    b_in_train: float = 0.0,
+    photos: corruptions.UserPhotos = corruptions.UserPhotos(),
+    synthesis: Sequence[str] = (),
+    synthesis_copies: int = 1,
+) -> dict[str, Split]:
   """train / train_dev / dev / test for a distribution mismatch.
 
   Args:
@@ -69,26 +77,38 @@ def mismatch_splits(pool: Split, *, seed: int = 0, a_fraction: float = 0.6,
   b['image'] = corruptions.user_photos(b['image'], seed + _B_STREAM, photos)
 
   def hold_out(split, offset):
-    keep, held = split_indices(len(split['label']), (1 - train_dev_fraction, train_dev_fraction),
-                               seed + offset, split['label'])
+    keep, held = split_indices(
+        len(split['label']),
+        (1 - train_dev_fraction, train_dev_fraction),
+        seed + offset,
+        split['label'],
+    )
     return take(split, keep), take(split, held)
 
   a_train, a_held = hold_out(a, 2)
   if synthesis:
-    params = corruptions.UserPhotos(photos.blur_sigma, photos.noise_std, photos.max_shift,
-                                    photos.contrast, tuple(synthesis))
+    params = corruptions.UserPhotos(
+        photos.blur_sigma, photos.noise_std, photos.max_shift, photos.contrast, tuple(synthesis)
+    )
 
     def synthesize(split, offset):
-      copies = [{**split, 'image': corruptions.user_photos(
-          split['image'], seed + _SYNTH_STREAM + offset + 10 * c, params)}
-                for c in range(synthesis_copies)]
+      copies = [
+          {
+              **split,
+              'image': corruptions.user_photos(
+                  split['image'], seed + _SYNTH_STREAM + offset + 10 * c, params
+              ),
+          }
+          for c in range(synthesis_copies)
+      ]
       return {k: np.concatenate([c[k] for c in copies]) for k in split}
 
     a_train, a_held = synthesize(a_train, 0), synthesize(a_held, 1)
   train, train_dev = a_train, a_held
   if b_in_train > 0:
-    b_train, b_eval = split_indices(len(b['label']), (b_in_train, 1 - b_in_train), seed + 1,
-                                    b['label'])
+    b_train, b_eval = split_indices(
+        len(b['label']), (b_in_train, 1 - b_in_train), seed + 1, b['label']
+    )
     b_keep, b_held = hold_out(take(b, b_train), 4)
     train, train_dev, b = _concat(train, b_keep), _concat(train_dev, b_held), take(b, b_eval)
   dev, test = split_indices(len(b['label']), (0.5, 0.5), seed + 3, b['label'])

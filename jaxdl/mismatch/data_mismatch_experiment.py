@@ -7,6 +7,7 @@ table compares the gaps: synthesis should shrink the train-dev -> dev (data
 mismatch) gap, and a partial synthesis shows 3.13's caution about simulating
 only a subset of the real variation.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -24,6 +25,7 @@ from jaxdl.train.loop import train_and_evaluate
 @dataclasses.dataclass
 class MismatchResult:
   """errors: {variant: {split: error}}; diagnoses and their printed reports; the table."""
+
   errors: dict[str, dict[str, float]]
   counts: dict[str, dict[str, int]]
   diagnoses: dict[str, Diagnosis]
@@ -46,14 +48,20 @@ def synthesis_corruptions(name: str) -> tuple[str, ...]:
   parts = tuple(name.split('+'))
   unknown = [p for p in parts if p not in corruptions.CORRUPTIONS]
   if unknown:
-    raise ValueError(f"config.mismatch.synthesis entry {name!r}: {unknown} not in "
-                     f"'none', 'all' or {corruptions.CORRUPTIONS} joined by '+'")
+    raise ValueError(
+        f'config.mismatch.synthesis entry {name!r}: {unknown} not in '
+        f"'none', 'all' or {corruptions.CORRUPTIONS} joined by '+'"
+    )
   return parts
 
 
 def photos_from(cfg) -> corruptions.UserPhotos:
-  return corruptions.UserPhotos(blur_sigma=tuple(cfg.blur_sigma), noise_std=tuple(cfg.noise_std),
-                                max_shift=cfg.max_shift, contrast=tuple(cfg.contrast))
+  return corruptions.UserPhotos(
+      blur_sigma=tuple(cfg.blur_sigma),
+      noise_std=tuple(cfg.noise_std),
+      max_shift=cfg.max_shift,
+      contrast=tuple(cfg.contrast),
+  )
 
 
 def check_photos(cfg, prefix: str) -> None:
@@ -70,27 +78,39 @@ def check_config(config) -> None:
   checks.check_core_fields(config)
   cfg = config.mismatch
   require_range('mismatch.a_fraction', cfg.a_fraction, 0, 1, low_open=True, high_open=True)
-  require_range('mismatch.train_dev_fraction', cfg.train_dev_fraction, 0, 1,
-                low_open=True, high_open=True)
+  require_range(
+      'mismatch.train_dev_fraction', cfg.train_dev_fraction, 0, 1, low_open=True, high_open=True
+  )
   require_range('mismatch.b_in_train', cfg.b_in_train, 0, 1, high_open=True)
   check_photos(cfg, 'mismatch')
   names = tuple(cfg.synthesis)
-  require(bool(names) and len(set(names)) == len(names), 'mismatch.synthesis', names,
-          'must be a non-empty sequence of distinct runs')
+  require(
+      bool(names) and len(set(names)) == len(names),
+      'mismatch.synthesis',
+      names,
+      'must be a non-empty sequence of distinct runs',
+  )
   for name in names:
     try:
       synthesis_corruptions(name)
     except ValueError:
-      require(False, 'mismatch.synthesis', names, f"entry {name!r}: each must be 'none', "
-              f"'all' or corruptions from {', '.join(corruptions.CORRUPTIONS)} joined by '+'")
+      require(
+          False,
+          'mismatch.synthesis',
+          names,
+          f"entry {name!r}: each must be 'none', "
+          f"'all' or corruptions from {', '.join(corruptions.CORRUPTIONS)} joined by '+'",
+      )
   require_int('mismatch.synthesis_copies', cfg.synthesis_copies, 1)
 
 
 def format_table(errors, counts, diagnoses) -> str:
   """Markdown: one row per synthesis variant, errors in % and the gaps in points."""
-  lines = ['| synthesis on A | train | train-dev | dev (B) | dev 95% CI | test (B) | '
-           'variance | data mismatch | largest gap |',
-           '|---|---:|---:|---:|---|---:|---:|---:|---|']
+  lines = [
+      '| synthesis on A | train | train-dev | dev (B) | dev 95% CI | test (B) | '
+      'variance | data mismatch | largest gap |',
+      '|---|---:|---:|---:|---|---:|---:|---:|---|',
+  ]
   for name, e in errors.items():
     d = diagnoses[name]
     low, high = confidence.error_confidence_interval(e['dev'], counts[name]['dev'])
@@ -98,13 +118,15 @@ def format_table(errors, counts, diagnoses) -> str:
         f"| {name} | {100 * e['train']:.2f}% | {100 * e['train_dev']:.2f}% | "
         f"{100 * e['dev']:.2f}% | {100 * low:.1f}-{100 * high:.1f}% | {100 * e['test']:.2f}% | "
         f"{100 * d.gap('variance'):+.2f} | {100 * d.gap('data_mismatch'):+.2f} | "
-        f"{(d.largest or 'none').replace('_', ' ')} |")
+        f"{(d.largest or 'none').replace('_', ' ')} |"
+    )
   return '\n'.join(lines)
 
 
 def plot_errors(errors, path: str) -> None:
   """Grouped bars: error per split for each synthesis variant."""
   import matplotlib
+
   matplotlib.use('Agg')
   import matplotlib.pyplot as plt
   import numpy as np
@@ -142,17 +164,25 @@ def run(config, workdir: str) -> MismatchResult:
   photos = photos_from(cfg)
   errors, counts, diagnoses, reports = {}, {}, {}, {}
   for name in cfg.synthesis:
-    dataset = mismatch_dataset(config.seed, a_fraction=cfg.a_fraction,
-                               train_dev_fraction=cfg.train_dev_fraction,
-                               b_in_train=cfg.b_in_train, photos=photos,
-                               synthesis=synthesis_corruptions(name),
-                               synthesis_copies=cfg.synthesis_copies if name != 'none' else 1)
+    dataset = mismatch_dataset(
+        config.seed,
+        a_fraction=cfg.a_fraction,
+        train_dev_fraction=cfg.train_dev_fraction,
+        b_in_train=cfg.b_in_train,
+        photos=photos,
+        synthesis=synthesis_corruptions(name),
+        synthesis_copies=cfg.synthesis_copies if name != 'none' else 1,
+    )
     result = train_and_evaluate(config, os.path.join(workdir, name), dataset=dataset)
     errors[name] = {s: m['error'] for s, m in result.final.items()}
     counts[name] = {s: dataset.num_examples(s) for s in dataset.splits}
-    diagnoses[name] = diagnose(human, errors[name]['train'], errors[name]['dev'],
-                               train_dev_error=errors[name]['train_dev'],
-                               test_error=errors[name]['test'])
+    diagnoses[name] = diagnose(
+        human,
+        errors[name]['train'],
+        errors[name]['dev'],
+        train_dev_error=errors[name]['train_dev'],
+        test_error=errors[name]['test'],
+    )
     reports[name] = diagnoses[name].report(counts[name])
   table = format_table(errors, counts, diagnoses)
   with open(os.path.join(workdir, 'mismatch.md'), 'w') as f:
@@ -166,6 +196,9 @@ def run(config, workdir: str) -> MismatchResult:
 def report(result: MismatchResult, workdir: str) -> str:
   """What launch/data_mismatch.py prints: each synthesis diagnosis, then the table."""
   lines = [f'\n=== synthesis on A: {name} ===\n{text}' for name, text in result.reports.items()]
-  lines += ['\nerrors by training data (dev and test are user photos, B):', result.table,
-            f'\ntable, diagnoses and mismatch_errors.png in {workdir}']
+  lines += [
+      '\nerrors by training data (dev and test are user photos, B):',
+      result.table,
+      f'\ntable, diagnoses and mismatch_errors.png in {workdir}',
+  ]
   return '\n'.join(lines)

@@ -4,6 +4,7 @@ Same-padded 3x3 convolutions (notes 4.2.2) keep the spatial size inside a
 block; 2x2 max pooling (4.6.1) halves it between blocks while the number of
 filters grows (the LeNet-5 pattern of 4.8.1).
 """
+
 from __future__ import annotations
 
 from typing import Sequence
@@ -16,6 +17,7 @@ from jaxdl.models.mlp import _bn_act
 
 class SmallCNN(nn.Module):
   """[B, H, W, C] images -> [B, num_classes] logits."""
+
   num_classes: int  # output units (logits)
   features: Sequence[int] = (16, 32)  # filters of each conv block
   dense: int = 64  # width of the hidden dense layer
@@ -32,8 +34,9 @@ class SmallCNN(nn.Module):
     # BN's offset beta makes a conv bias before it redundant (its gradient is 0).
     bn_first = self.batchnorm and self.bn_position == 'before'
     for i, f in enumerate(self.features):
-      x = nn.Conv(f, (3, 3), padding='SAME', use_bias=not bn_first, dtype=self.dtype,
-                  name=f'conv{i}')(x)
+      x = nn.Conv(
+          f, (3, 3), padding='SAME', use_bias=not bn_first, dtype=self.dtype, name=f'conv{i}'
+      )(x)
       x = _bn_act(x, train, self.batchnorm, self.bn_position, self.dtype, f'bn{i}')
       if min(x.shape[1:3]) >= 2:
         x = nn.max_pool(x, (2, 2), strides=(2, 2))

@@ -9,6 +9,7 @@ Conventions: `n` is an input length along one spatial axis, `f` the kernel
 Padding is either an int (the same `p` on both sides, as in the notes), a pair
 `(lo, hi)`, or one of the strings 'VALID' / 'SAME' (XLA semantics).
 """
+
 import math
 from collections.abc import Sequence
 
@@ -61,18 +62,20 @@ def symmetric_same_padding(f: int, d: int = 1) -> int:
   """
   fe = effective_kernel_size(f, d)
   if fe % 2 == 0:
-    raise ValueError(f'f must give an odd effective kernel for symmetric same '
-                     f'padding, got f={f}, d={d} (effective {fe})')
+    raise ValueError(
+        f'f must give an odd effective kernel for symmetric same '
+        f'padding, got f={f}, d={d} (effective {fe})'
+    )
   return (fe - 1) // 2
 
 
-def resolve_padding(padding: Padding, n: int, f: int, s: int = 1,
-                    d: int = 1) -> tuple[int, int]:
+def resolve_padding(padding: Padding, n: int, f: int, s: int = 1, d: int = 1) -> tuple[int, int]:
   """Turns any accepted padding spec into an explicit (lo, hi) pair."""
   if isinstance(padding, str):
     if padding.upper() not in _PAD_STRINGS:
-      raise ValueError(f"padding must be an int, a (lo, hi) pair, 'VALID' or "
-                       f"'SAME', got {padding!r}")
+      raise ValueError(
+          f"padding must be an int, a (lo, hi) pair, 'VALID' or " f"'SAME', got {padding!r}"
+      )
     if padding.upper() == 'VALID':
       return 0, 0
     return same_padding(n, f, s, d)
@@ -80,15 +83,21 @@ def resolve_padding(padding: Padding, n: int, f: int, s: int = 1,
     if padding < 0:
       raise ValueError(f'padding must be >= 0, got {padding}')
     return padding, padding
-  if (isinstance(padding, Sequence) and len(padding) == 2
-      and all(isinstance(v, int) and v >= 0 for v in padding)):
+  if (
+      isinstance(padding, Sequence)
+      and len(padding) == 2
+      and all(isinstance(v, int) and v >= 0 for v in padding)
+  ):
     return int(padding[0]), int(padding[1])
-  raise ValueError(f"padding must be an int, a (lo, hi) pair of ints >= 0, "
-                   f"'VALID' or 'SAME', got {padding!r}")
+  raise ValueError(
+      f'padding must be an int, a (lo, hi) pair of ints >= 0, '
+      f"'VALID' or 'SAME', got {padding!r}"
+  )
 
 
-def conv_output_size(n: int, f: int, s: int = 1, padding: Padding = 0,
-                     d: int = 1, ceil_mode: bool = False) -> int:
+def conv_output_size(
+    n: int, f: int, s: int = 1, padding: Padding = 0, d: int = 1, ceil_mode: bool = False
+) -> int:
   """Output length of a convolution or pooling along one axis (notes 4.1-4.3).
 
   floor((n + 2p - f) / s) + 1, with 2p replaced by lo + hi for asymmetric
@@ -118,16 +127,18 @@ def conv_output_size(n: int, f: int, s: int = 1, padding: Padding = 0,
   fe = effective_kernel_size(f, d)
   lo, hi = resolve_padding(padding, n, f, s, d)
   span = n + lo + hi - fe
-  too_big = (f'kernel extent {fe} exceeds the padded input '
-             f'{n + lo + hi} (n={n}, padding=({lo}, {hi}))')
+  too_big = (
+      f'kernel extent {fe} exceeds the padded input ' f'{n + lo + hi} (n={n}, padding=({lo}, {hi}))'
+  )
   if not ceil_mode:
     if span < 0:
       raise ValueError(too_big)
     return span // s + 1
   if max(lo, hi) > fe // 2:
     # PyTorch's rule; beyond it a window could lie wholly in the padding.
-    raise ValueError(f'padding must be at most half the window ({fe // 2}) '
-                     f'with ceil_mode, got ({lo}, {hi})')
+    raise ValueError(
+        f'padding must be at most half the window ({fe // 2}) ' f'with ceil_mode, got ({lo}, {hi})'
+    )
   out = -(-span // s) + 1  # ceil, also for span < 0 (PyTorch's floor of span + s - 1)
   if out < 1:
     raise ValueError(too_big + f' by {-span} >= stride {s}, even with ceil_mode')
@@ -141,8 +152,9 @@ def _per_axis(name: str, value, ndim: int) -> tuple:
     return (value,) * ndim
   value = tuple(value)
   if len(value) != ndim:
-    raise ValueError(f'{name} must be a scalar or have {ndim} entries (one per '
-                     f'spatial axis), got {value!r}')
+    raise ValueError(
+        f'{name} must be a scalar or have {ndim} entries (one per ' f'spatial axis), got {value!r}'
+    )
   return value
 
 
@@ -155,16 +167,21 @@ def _per_axis_padding(padding, ndim: int) -> tuple:
   if ndim == 1 and len(pads) == 2 and all(isinstance(v, int) for v in pads):
     pads = (pads,)
   if len(pads) != ndim:
-    raise ValueError(f'padding must be a string, an int or one spec per '
-                     f'spatial axis ({ndim}), got {padding!r}')
+    raise ValueError(
+        f'padding must be a string, an int or one spec per '
+        f'spatial axis ({ndim}), got {padding!r}'
+    )
   return pads
 
 
-def conv_output_shape(spatial: Sequence[int], kernel: int | Sequence[int],
-                      strides: int | Sequence[int] = 1,
-                      padding: Padding | Sequence[Padding] = 'VALID',
-                      dilation: int | Sequence[int] = 1,
-                      ceil_mode: bool = False) -> tuple[int, ...]:
+def conv_output_shape(
+    spatial: Sequence[int],
+    kernel: int | Sequence[int],
+    strides: int | Sequence[int] = 1,
+    padding: Padding | Sequence[Padding] = 'VALID',
+    dilation: int | Sequence[int] = 1,
+    ceil_mode: bool = False,
+) -> tuple[int, ...]:
   """Spatial output shape of an N-d convolution (1D, 2D, 3D, ...).
 
   Args:
@@ -188,27 +205,33 @@ def conv_output_shape(spatial: Sequence[int], kernel: int | Sequence[int],
   pads = _per_axis_padding(padding, ndim)
   return tuple(
       conv_output_size(n, f, s, p, d, ceil_mode)
-      for n, f, s, p, d in zip(spatial, kernel, strides, pads, dilation))
+      for n, f, s, p, d in zip(spatial, kernel, strides, pads, dilation)
+  )
 
 
-def pool_output_shape(spatial: Sequence[int], window: int | Sequence[int],
-                      strides: int | Sequence[int] | None = None,
-                      padding: Padding | Sequence[Padding] = 'VALID',
-                      ceil_mode: bool = False) -> tuple[int, ...]:
+def pool_output_shape(
+    spatial: Sequence[int],
+    window: int | Sequence[int],
+    strides: int | Sequence[int] | None = None,
+    padding: Padding | Sequence[Padding] = 'VALID',
+    ceil_mode: bool = False,
+) -> tuple[int, ...]:
   """Spatial output shape of pooling (notes 4.6); the stride defaults to the window.
 
   Pooling acts on each channel separately, so the channel count is unchanged.
   """
-  return conv_output_shape(spatial, window,
-                           window if strides is None else strides,
-                           padding, 1, ceil_mode)
+  return conv_output_shape(
+      spatial, window, window if strides is None else strides, padding, 1, ceil_mode
+  )
 
 
-def explicit_padding(spatial: Sequence[int], kernel: int | Sequence[int],
-                     strides: int | Sequence[int] = 1,
-                     padding: Padding | Sequence[Padding] = 'SAME',
-                     dilation: int | Sequence[int] = 1
-                     ) -> tuple[tuple[int, int], ...]:
+def explicit_padding(
+    spatial: Sequence[int],
+    kernel: int | Sequence[int],
+    strides: int | Sequence[int] = 1,
+    padding: Padding | Sequence[Padding] = 'SAME',
+    dilation: int | Sequence[int] = 1,
+) -> tuple[tuple[int, int], ...]:
   """Per-axis (lo, hi) padding pairs, ready for `lax.conv_general_dilated`.
 
   Padding is normalised as in `conv_output_shape`: a spec list of the wrong
@@ -223,13 +246,13 @@ def explicit_padding(spatial: Sequence[int], kernel: int | Sequence[int],
   strides = _per_axis('strides', strides, ndim)
   dilation = _per_axis('dilation', dilation, ndim)
   pads = _per_axis_padding(padding, ndim)
-  return tuple(resolve_padding(p, n, f, s, d)
-               for n, f, s, p, d in zip(spatial, kernel, strides, pads,
-                                        dilation))
+  return tuple(
+      resolve_padding(p, n, f, s, d)
+      for n, f, s, p, d in zip(spatial, kernel, strides, pads, dilation)
+  )
 
 
-def ceil_mode_extra_padding(n: int, f: int, s: int, padding: Padding = 0
-                            ) -> int:
+def ceil_mode_extra_padding(n: int, f: int, s: int, padding: Padding = 0) -> int:
   """Extra right padding that turns floor rounding into PyTorch's ceil_mode."""
   lo, hi = resolve_padding(padding, n, f, s)
   ceil_out = conv_output_size(n, f, s, (lo, hi), ceil_mode=True)
@@ -238,9 +261,13 @@ def ceil_mode_extra_padding(n: int, f: int, s: int, padding: Padding = 0
   return max((ceil_out - 1) * s + f - (n + lo + hi), 0)
 
 
-def conv_param_count(kernel: Sequence[int], in_channels: int,
-                     out_channels: int, use_bias: bool = True,
-                     groups: int = 1) -> int:
+def conv_param_count(
+    kernel: Sequence[int],
+    in_channels: int,
+    out_channels: int,
+    use_bias: bool = True,
+    groups: int = 1,
+) -> int:
   """Weights of one conv layer (notes 4.5, 4.7): prod(kernel) * C_in * C_out + C_out.
 
   Each of the C_out filters spans all input channels (notes 4.4) and has one
@@ -248,8 +275,7 @@ def conv_param_count(kernel: Sequence[int], in_channels: int,
   """
   if isinstance(kernel, int):
     # An int would be ambiguous (3 could mean 3 or 3x3); ask for the axes.
-    raise ValueError(f'kernel must give one size per spatial axis, e.g. '
-                     f'(3, 3), got {kernel!r}')
+    raise ValueError(f'kernel must give one size per spatial axis, e.g. ' f'(3, 3), got {kernel!r}')
   kernel = tuple(kernel)
   if not kernel:
     raise ValueError('kernel must have at least one spatial axis, got ()')
@@ -259,14 +285,14 @@ def conv_param_count(kernel: Sequence[int], in_channels: int,
   _check_positive('out_channels', out_channels)
   _check_positive('groups', groups)
   if in_channels % groups or out_channels % groups:
-    raise ValueError(f'groups={groups} must divide in_channels={in_channels} '
-                     f'and out_channels={out_channels}')
+    raise ValueError(
+        f'groups={groups} must divide in_channels={in_channels} ' f'and out_channels={out_channels}'
+    )
   weights = math.prod(kernel) * (in_channels // groups) * out_channels
   return weights + (out_channels if use_bias else 0)
 
 
-def dense_param_count(in_features: int, out_features: int,
-                      use_bias: bool = True) -> int:
+def dense_param_count(in_features: int, out_features: int, use_bias: bool = True) -> int:
   """Weights of a fully connected layer: n_in * n_out (+ n_out biases)."""
   _check_positive('in_features', in_features)
   _check_positive('out_features', out_features)

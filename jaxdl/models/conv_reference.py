@@ -6,6 +6,7 @@ are summed, the filter's bias is added, and the activation applied. Several
 filters give several output channels (notes 4.4.1). Slow on purpose; it is the
 independent reference that the flax layers are tested against.
 """
+
 from collections.abc import Callable
 
 import numpy as np
@@ -20,10 +21,14 @@ ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 }
 
 
-def conv_layer(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None,
-               stride: int = 1,
-               padding: conv_arithmetic.Padding = 0,
-               activation: str = 'linear') -> np.ndarray:
+def conv_layer(
+    x: np.ndarray,
+    w: np.ndarray,
+    b: np.ndarray | None = None,
+    stride: int = 1,
+    padding: conv_arithmetic.Padding = 0,
+    activation: str = 'linear',
+) -> np.ndarray:
   """One conv layer, a[l] = g(W * a[l-1] + b), computed cell by cell.
 
   Args:
@@ -39,31 +44,31 @@ def conv_layer(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None,
     floor((H + 2p - f) / s) + 1.
   """
   if activation not in ACTIVATIONS:
-    raise ValueError(f'activation must be one of {sorted(ACTIVATIONS)}, got '
-                     f'{activation!r}')
+    raise ValueError(f'activation must be one of {sorted(ACTIVATIONS)}, got ' f'{activation!r}')
   x = np.asarray(x, np.float64)
   w = np.asarray(w, np.float64)
   unbatched = x.ndim == 3
   if unbatched:
     x = x[None]
   if x.ndim != 4 or w.ndim != 4:
-    raise ValueError(f'x must be [H, W, C] or [N, H, W, C] and w [f, f, C, K];'
-                     f' got x {x.shape}, w {w.shape}')
+    raise ValueError(
+        f'x must be [H, W, C] or [N, H, W, C] and w [f, f, C, K];' f' got x {x.shape}, w {w.shape}'
+    )
   fh, fw, c, k = w.shape
   if x.shape[-1] != c:
     # notes 4.4: the filter's depth must equal the input's channels.
     raise ValueError(f'w has {c} input channels but x has {x.shape[-1]}')
   n, h, wd, _ = x.shape
   (ph0, ph1), (pw0, pw1) = conv_arithmetic.explicit_padding(
-      (h, wd), (fh, fw), stride,
-      padding if isinstance(padding, str) else (padding, padding))
+      (h, wd), (fh, fw), stride, padding if isinstance(padding, str) else (padding, padding)
+  )
   xp = np.pad(x, ((0, 0), (ph0, ph1), (pw0, pw1), (0, 0)))
   ho = conv_arithmetic.conv_output_size(h, fh, stride, (ph0, ph1))
   wo = conv_arithmetic.conv_output_size(wd, fw, stride, (pw0, pw1))
   out = np.zeros((n, ho, wo, k))
   for i in range(ho):
     for j in range(wo):
-      block = xp[:, i * stride:i * stride + fh, j * stride:j * stride + fw, :]
+      block = xp[:, i * stride : i * stride + fh, j * stride : j * stride + fw, :]
       for filt in range(k):
         # notes 4.4: the f*f*C products, summed into one number.
         out[:, i, j, filt] = np.sum(block * w[..., filt], axis=(1, 2, 3))
@@ -95,6 +100,6 @@ def _pool(x, f, stride, reduce):
   out = np.zeros((n, ho, wo, c))
   for i in range(ho):
     for j in range(wo):
-      block = x[:, i * stride:i * stride + f, j * stride:j * stride + f, :]
+      block = x[:, i * stride : i * stride + f, j * stride : j * stride + f, :]
       out[:, i, j, :] = reduce(block, axis=(1, 2))
   return out[0] if unbatched else out

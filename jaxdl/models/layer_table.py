@@ -7,6 +7,7 @@ LeNet-5. It traces the model with `jax.eval_shape`, so even VGG-16 at 224x224
 costs no memory or FLOPs, and records outputs with a method interceptor (not
 `capture_intermediates`, whose dict loses the call order once it is a pytree).
 """
+
 import dataclasses
 import math
 from collections.abc import Sequence
@@ -21,6 +22,7 @@ from flax import traverse_util
 @dataclasses.dataclass(frozen=True)
 class LayerRow:
   """One row of the table."""
+
   name: str  # module path, '/'-joined (e.g. 'layer1_0/conv1')
   shape: tuple[int, ...]  # activation shape without the batch axis
   size: int  # activations per example: prod(shape)
@@ -35,9 +37,9 @@ def _shape_of(out: Any) -> tuple[int, ...]:
   return tuple(leaves[0].shape[1:])
 
 
-def layer_table(model: nn.Module, input_shape: Sequence[int],
-                input_dtype: Any = jnp.float32, **call_kwargs
-                ) -> list[LayerRow]:
+def layer_table(
+    model: nn.Module, input_shape: Sequence[int], input_dtype: Any = jnp.float32, **call_kwargs
+) -> list[LayerRow]:
   """Traces `model` on an input of `input_shape` and tabulates its leaf layers.
 
   Args:
@@ -53,10 +55,11 @@ def layer_table(model: nn.Module, input_shape: Sequence[int],
     total and no parameter is counted twice.
   """
   input_shape = tuple(input_shape)
-  if len(input_shape) < 2 or any(
-      not isinstance(d, int) or d < 1 for d in input_shape):
-    raise ValueError(f'input_shape must be a full shape with a batch axis, '
-                     f'e.g. (1, 32, 32, 3), got {input_shape}')
+  if len(input_shape) < 2 or any(not isinstance(d, int) or d < 1 for d in input_shape):
+    raise ValueError(
+        f'input_shape must be a full shape with a batch axis, '
+        f'e.g. (1, 32, 32, 3), got {input_shape}'
+    )
   calls: list[tuple[tuple[str, ...], tuple[int, ...], int]] = []
 
   def record(next_fun, args, kwargs, context):
@@ -68,9 +71,11 @@ def layer_table(model: nn.Module, input_shape: Sequence[int],
 
   def init():
     with nn.intercept_methods(record):
-      return model.init({'params': jax.random.key(0),
-                         'dropout': jax.random.key(1)},
-                        jnp.zeros(input_shape, input_dtype), **call_kwargs)
+      return model.init(
+          {'params': jax.random.key(0), 'dropout': jax.random.key(1)},
+          jnp.zeros(input_shape, input_dtype),
+          **call_kwargs,
+      )
 
   variables = jax.eval_shape(init)
   params = traverse_util.flatten_dict(dict(variables.get('params', {})))
@@ -84,8 +89,7 @@ def layer_table(model: nn.Module, input_shape: Sequence[int],
     count = 0
     if path not in seen:
       seen.add(path)
-      count = sum(math.prod(v.shape) for k, v in params.items()
-                  if k[:len(path)] == path)
+      count = sum(math.prod(v.shape) for k, v in params.items() if k[: len(path)] == path)
     rows.append(LayerRow('/'.join(path), shape, size, count))
   return rows
 
@@ -98,15 +102,21 @@ def total_params(rows: Sequence[LayerRow]) -> int:
 def format_layer_table(rows: Sequence[LayerRow]) -> str:
   """A fixed-width text table with a total line, for logs and launch scripts."""
   header = ('layer', 'activation shape', 'activation size', 'params')
-  body = [(r.name, 'x'.join(map(str, r.shape)) or '-', f'{r.size:,}',
-           f'{r.params:,}') for r in rows]
+  body = [
+      (r.name, 'x'.join(map(str, r.shape)) or '-', f'{r.size:,}', f'{r.params:,}') for r in rows
+  ]
   body.append(('total', '', '', f'{total_params(rows):,}'))
   widths = [max(len(line[i]) for line in [header, *body]) for i in range(4)]
 
   def fmt(line):
-    return '  '.join([line[0].ljust(widths[0]), line[1].ljust(widths[1]),
-                      line[2].rjust(widths[2]), line[3].rjust(widths[3])])
+    return '  '.join(
+        [
+            line[0].ljust(widths[0]),
+            line[1].ljust(widths[1]),
+            line[2].rjust(widths[2]),
+            line[3].rjust(widths[3]),
+        ]
+    )
 
   rule = '-' * len(fmt(header))
-  return '\n'.join([fmt(header), rule, *map(fmt, body[:-1]), rule,
-                    fmt(body[-1])])
+  return '\n'.join([fmt(header), rule, *map(fmt, body[:-1]), rule, fmt(body[-1])])

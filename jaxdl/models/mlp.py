@@ -7,6 +7,7 @@ activation (as in the notes and the original paper) or after it.
 Dropout is flax's, which is inverted dropout (notes 2.3.2): kept units are
 scaled by 1/keep_prob in training and the layer is the identity at eval.
 """
+
 from __future__ import annotations
 
 from typing import Sequence
@@ -17,6 +18,7 @@ import jax.numpy as jnp
 
 class MLP(nn.Module):
   """[B, ...] inputs -> [B, num_classes] logits."""
+
   num_classes: int  # output units (logits)
   hidden: Sequence[int] = (128, 64)  # width of each hidden layer
   batchnorm: bool = False  # notes 2.12
@@ -44,8 +46,9 @@ class MLP(nn.Module):
 
 def _bn_act(x, train: bool, batchnorm: bool, position: str, dtype, name: str):
   """ReLU with batch norm before or after it (or none)."""
-  bn = lambda y: nn.BatchNorm(use_running_average=not train, momentum=0.9,
-                              dtype=dtype, name=name)(y)
+  bn = lambda y: nn.BatchNorm(use_running_average=not train, momentum=0.9, dtype=dtype, name=name)(
+      y
+  )
   if batchnorm and position == 'before':
     x = bn(x)
   x = nn.relu(x)

@@ -6,6 +6,7 @@ channels-last `[batch, *spatial, channels]` with any number of spatial axes
 as parameter-free flax modules so that they show up by name in a model's layer
 table (notes 4.7) and in captured intermediates.
 """
+
 from collections.abc import Sequence
 
 import flax.linen as nn
@@ -21,11 +22,16 @@ PoolPadding = str | int | Sequence[int | tuple[int, int]]
 def _window_dims(x: jax.Array, window, strides):
   nsp = x.ndim - 2
   if nsp < 1:
-    raise ValueError(f'x must be [batch, *spatial, channels] with at least one '
-                     f'spatial axis, got shape {x.shape}')
+    raise ValueError(
+        f'x must be [batch, *spatial, channels] with at least one '
+        f'spatial axis, got shape {x.shape}'
+    )
   window = conv_arithmetic._per_axis('window', window, nsp)  # pylint: disable=protected-access
-  strides = window if strides is None else conv_arithmetic._per_axis(  # pylint: disable=protected-access
-      'strides', strides, nsp)
+  strides = (
+      window
+      if strides is None
+      else conv_arithmetic._per_axis('strides', strides, nsp)  # pylint: disable=protected-access
+  )
   for name, values in (('window', window), ('strides', strides)):
     for v in values:
       conv_arithmetic._check_positive(name, v)  # pylint: disable=protected-access
@@ -48,7 +54,8 @@ def _pads(x, window, strides, padding, ceil_mode):
   if ceil_mode:
     pads = tuple(
         (lo, hi + conv_arithmetic.ceil_mode_extra_padding(n, f, s, (lo, hi)))
-        for (lo, hi), n, f, s in zip(pads, spatial, window, strides))
+        for (lo, hi), n, f, s in zip(pads, spatial, window, strides)
+    )
   return pads
 
 
@@ -61,8 +68,11 @@ def _tiled(x, window, strides, pads):
   made LeNet-5's train step slower. Returns None when they do not tile.
   """
   spatial = x.shape[1:-1]
-  if (tuple(window) != tuple(strides) or any(p != (0, 0) for p in pads)
-      or any(n % f for n, f in zip(spatial, window))):
+  if (
+      tuple(window) != tuple(strides)
+      or any(p != (0, 0) for p in pads)
+      or any(n % f for n, f in zip(spatial, window))
+  ):
     return None
   shape = [x.shape[0]]
   for n, f in zip(spatial, window):
@@ -70,10 +80,13 @@ def _tiled(x, window, strides, pads):
   return x.reshape(*shape, x.shape[-1])
 
 
-def max_pool(x: jax.Array, window: int | Sequence[int],
-             strides: int | Sequence[int] | None = None,
-             padding: PoolPadding = 'VALID', ceil_mode: bool = False
-             ) -> jax.Array:
+def max_pool(
+    x: jax.Array,
+    window: int | Sequence[int],
+    strides: int | Sequence[int] | None = None,
+    padding: PoolPadding = 'VALID',
+    ceil_mode: bool = False,
+) -> jax.Array:
   """Channel-wise max over windows (notes 4.6.1).
 
   Args:
@@ -100,14 +113,19 @@ def max_pool(x: jax.Array, window: int | Sequence[int],
   # A concrete numpy init (not a jnp array, which is a tracer under jit) lets
   # JAX recognise the max monoid, the only form it can differentiate.
   init = np.array(-np.inf, x.dtype)
-  return jax.lax.reduce_window(x, init, jax.lax.max, (1, *window, 1),
-                               (1, *strides, 1), ((0, 0), *pads, (0, 0)))
+  return jax.lax.reduce_window(
+      x, init, jax.lax.max, (1, *window, 1), (1, *strides, 1), ((0, 0), *pads, (0, 0))
+  )
 
 
-def avg_pool(x: jax.Array, window: int | Sequence[int],
-             strides: int | Sequence[int] | None = None,
-             padding: PoolPadding = 'VALID', count_include_pad: bool = True,
-             ceil_mode: bool = False) -> jax.Array:
+def avg_pool(
+    x: jax.Array,
+    window: int | Sequence[int],
+    strides: int | Sequence[int] | None = None,
+    padding: PoolPadding = 'VALID',
+    count_include_pad: bool = True,
+    ceil_mode: bool = False,
+) -> jax.Array:
   """Channel-wise mean over windows (notes 4.6.2).
 
   Args:
@@ -161,8 +179,7 @@ def global_avg_pool(x: jax.Array) -> jax.Array:
   return jnp.mean(x, axis=tuple(range(1, x.ndim - 1)))
 
 
-def adaptive_avg_pool(x: jax.Array, output_size: int | Sequence[int]
-                      ) -> jax.Array:
+def adaptive_avg_pool(x: jax.Array, output_size: int | Sequence[int]) -> jax.Array:
   """PyTorch's AdaptiveAvgPool: a fixed output grid for any input size.
 
   Output cell i along an axis of length n averages input rows
@@ -179,8 +196,10 @@ def adaptive_avg_pool(x: jax.Array, output_size: int | Sequence[int]
   nsp = x.ndim - 2
   if nsp < 1:
     # With no spatial axis an int output_size used to return x unchanged.
-    raise ValueError(f'x must be [batch, *spatial, channels] with at least one '
-                     f'spatial axis, got shape {x.shape}')
+    raise ValueError(
+        f'x must be [batch, *spatial, channels] with at least one '
+        f'spatial axis, got shape {x.shape}'
+    )
   if 0 in x.shape[1:-1]:
     raise ValueError(f'x must have non-empty spatial axes (a mean over none is NaN), got {x.shape}')
   out = conv_arithmetic._per_axis('output_size', output_size, nsp)  # pylint: disable=protected-access
@@ -193,14 +212,16 @@ def adaptive_avg_pool(x: jax.Array, output_size: int | Sequence[int]
     cells = []
     for i in range(o):
       start, end = (i * n) // o, -(-((i + 1) * n) // o)
-      cells.append(jnp.mean(jax.lax.slice_in_dim(x, start, end, axis=axis),
-                            axis=axis, keepdims=True))
+      cells.append(
+          jnp.mean(jax.lax.slice_in_dim(x, start, end, axis=axis), axis=axis, keepdims=True)
+      )
     x = jnp.concatenate(cells, axis=axis)
   return x
 
 
 class MaxPool(nn.Module):
   """`max_pool` as a named, parameter-free layer."""
+
   window: int | Sequence[int]  # window size per spatial axis
   strides: int | Sequence[int] | None = None  # None: equal to the window
   padding: PoolPadding = 'VALID'  # 'VALID', 'SAME', int or (lo, hi) per axis
@@ -213,6 +234,7 @@ class MaxPool(nn.Module):
 
 class AvgPool(nn.Module):
   """`avg_pool` as a named, parameter-free layer."""
+
   window: int | Sequence[int]  # window size per spatial axis
   strides: int | Sequence[int] | None = None  # None: equal to the window
   padding: PoolPadding = 'VALID'  # 'VALID', 'SAME', int or (lo, hi) per axis
@@ -221,8 +243,9 @@ class AvgPool(nn.Module):
 
   @nn.compact
   def __call__(self, x: jax.Array) -> jax.Array:
-    return avg_pool(x, self.window, self.strides, self.padding,
-                    self.count_include_pad, self.ceil_mode)
+    return avg_pool(
+        x, self.window, self.strides, self.padding, self.count_include_pad, self.ceil_mode
+    )
 
 
 class GlobalAvgPool(nn.Module):
@@ -235,6 +258,7 @@ class GlobalAvgPool(nn.Module):
 
 class AdaptiveAvgPool(nn.Module):
   """`adaptive_avg_pool` as a named layer."""
+
   output_size: int | Sequence[int]  # output length per spatial axis
 
   @nn.compact
@@ -242,10 +266,13 @@ class AdaptiveAvgPool(nn.Module):
     return adaptive_avg_pool(x, self.output_size)
 
 
-def make_pool(kind: str, window: int | Sequence[int],
-              strides: int | Sequence[int] | None = None,
-              padding: PoolPadding = 'VALID', name: str | None = None
-              ) -> nn.Module:
+def make_pool(
+    kind: str,
+    window: int | Sequence[int],
+    strides: int | Sequence[int] | None = None,
+    padding: PoolPadding = 'VALID',
+    name: str | None = None,
+) -> nn.Module:
   """A 'max' or 'avg' pooling layer; VGG's `pool` option switches with this."""
   if kind == 'max':
     return MaxPool(window, strides, padding, name=name)

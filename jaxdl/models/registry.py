@@ -4,6 +4,7 @@ Each entry maps a name to ``'module:Class'`` (imported on demand) — the
 zoo of notes 4.8–4.10 and the task-specific models register here too.
 ``build_model(name, num_classes, **kwargs)`` returns an unbound flax module.
 """
+
 from __future__ import annotations
 
 import importlib

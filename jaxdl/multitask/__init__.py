@@ -6,8 +6,13 @@ Task; ``shapes`` generates multi-object images (which of four shapes are
 present); ``multitask_experiment.run`` compares one multi-task model with
 separate single-task ones. Names are imported on first use.
 """
+
 from jaxdl import _lazy
 
-__all__, __getattr__, __dir__ = _lazy(__name__, {
-    'loss': ('masked_sigmoid_loss', 'multilabel_task'),
-}, modules=('shapes', 'multitask_experiment'))
+__all__, __getattr__, __dir__ = _lazy(
+    __name__,
+    {
+        'loss': ('masked_sigmoid_loss', 'multilabel_task'),
+    },
+    modules=('shapes', 'multitask_experiment'),
+)

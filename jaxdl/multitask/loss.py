@@ -6,6 +6,7 @@ shared features. Some labels may be unknown ("?", e.g. (1, 0, ?, 1)); a mask
 marks them and the loss sums only the present terms, so an example with a
 missing label still trains the other K-1 heads.
 """
+
 from __future__ import annotations
 
 from typing import Sequence
@@ -30,8 +31,10 @@ def masked_sigmoid_loss(logits, labels, label_mask):
     exactly across batches and devices.
   """
   if logits.shape != labels.shape or logits.shape != label_mask.shape:
-    raise ValueError(f'logits {logits.shape}, labels {labels.shape} and label_mask '
-                     f'{label_mask.shape} must have the same [batch, tasks] shape')
+    raise ValueError(
+        f'logits {logits.shape}, labels {labels.shape} and label_mask '
+        f'{label_mask.shape} must have the same [batch, tasks] shape'
+    )
   mask = label_mask.astype(jnp.float32)
   # Missing labels may hold any value; zero them so no NaN can leak through 0*L.
   targets = jnp.where(mask > 0, labels, 0).astype(jnp.float32)
@@ -39,8 +42,13 @@ def masked_sigmoid_loss(logits, labels, label_mask):
   return jnp.sum(mask * losses), jnp.sum(mask)
 
 
-def multilabel_task(num_tasks: int, label_key: str = 'label', mask_key: str = 'label_mask',
-                    input_key: str = 'image', task_names: Sequence[str] | None = None) -> Task:
+def multilabel_task(
+    num_tasks: int,
+    label_key: str = 'label',
+    mask_key: str = 'label_mask',
+    input_key: str = 'image',
+    task_names: Sequence[str] | None = None,
+) -> Task:
   """A core Task for K sigmoid heads with missing labels.
 
   Metrics, all over present labels of real (unpadded) examples:

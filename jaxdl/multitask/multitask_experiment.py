@@ -5,6 +5,7 @@ masked loss on labels of which a share is missing, against four separate
 networks, each trained on the examples where its one label is known. Same
 architecture, optimizer and number of epochs; dev/test are fully labelled.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -27,6 +28,7 @@ class MultitaskResult:
   num_train_labels: known training labels each side learnt from (the
   single-task count covers the shapes that got a separate model).
   """
+
   errors: dict[str, dict[str, dict[str, float]]]
   num_train_labels: dict[str, int]
   table: str
@@ -34,8 +36,9 @@ class MultitaskResult:
 
 def shapes_dataset(config) -> Dataset:
   cfg = config.multitask
-  splits, info = shapes.load(config.seed, (cfg.train_size, cfg.dev_size, cfg.test_size),
-                             cfg.missing_fraction)
+  splits, info = shapes.load(
+      config.seed, (cfg.train_size, cfg.dev_size, cfg.test_size), cfg.missing_fraction
+  )
   return Dataset('shapes', splits, info)
 
 
@@ -49,8 +52,10 @@ def single_task_dataset(dataset: Dataset, k: int) -> Dataset:
 def format_table(errors, names) -> str:
   """Markdown: error per shape and model; the mean over the shapes both models have."""
   shared = [n for n in names if all(n in e['dev'] for e in errors.values())]
-  lines = ['| split | model | ' + ' | '.join(names) + f' | mean ({len(shared)} shapes) |',
-           '|---|---|' + '---:|' * (len(names) + 1)]
+  lines = [
+      '| split | model | ' + ' | '.join(names) + f' | mean ({len(shared)} shapes) |',
+      '|---|---|' + '---:|' * (len(names) + 1),
+  ]
   for split in ('dev', 'test'):
     for model, by_split in errors.items():
       cells = [f'{100 * by_split[split][n]:.2f}%' if n in by_split[split] else '-' for n in names]
@@ -66,8 +71,9 @@ def check_config(config) -> None:
   cfg = config.multitask
   checks.require_split_sizes('multitask.{}_size', cfg, 'train_size', config.batch_size)
   require_range('multitask.missing_fraction', cfg.missing_fraction, 0, 1, high_open=True)
-  checks.require_names('multitask.single_task_shapes', cfg.single_task_shapes,
-                       shapes.SHAPE_NAMES, allow_empty=True)
+  checks.require_names(
+      'multitask.single_task_shapes', cfg.single_task_shapes, shapes.SHAPE_NAMES, allow_empty=True
+  )
 
 
 def run(config, workdir: str) -> MultitaskResult:
@@ -84,18 +90,27 @@ def run(config, workdir: str) -> MultitaskResult:
   unknown = [n for n in config.multitask.single_task_shapes if n not in names]
   if unknown:
     raise ValueError(f'config.multitask.single_task_shapes {unknown} not among {names}')
-  multi = train_and_evaluate(config, os.path.join(workdir, 'multitask'), dataset=dataset,
-                             task=multilabel_task(len(names), task_names=names))
-  errors = {'multi-task': {s: {n: multi.final[s][f'error_{n}'] for n in names}
-                           for s in ('dev', 'test')},
-            'single-task': {'dev': {}, 'test': {}}}
+  multi = train_and_evaluate(
+      config,
+      os.path.join(workdir, 'multitask'),
+      dataset=dataset,
+      task=multilabel_task(len(names), task_names=names),
+  )
+  errors = {
+      'multi-task': {s: {n: multi.final[s][f'error_{n}'] for n in names} for s in ('dev', 'test')},
+      'single-task': {'dev': {}, 'test': {}},
+  }
   labels = {'multi-task': int(dataset.splits['train']['label_mask'].sum()), 'single-task': 0}
   for k, name in enumerate(names):
     if name not in config.multitask.single_task_shapes:
       continue
     single = single_task_dataset(dataset, k)
-    result = train_and_evaluate(config, os.path.join(workdir, f'single_{name}'), dataset=single,
-                                task=multilabel_task(1, task_names=(name,)))
+    result = train_and_evaluate(
+        config,
+        os.path.join(workdir, f'single_{name}'),
+        dataset=single,
+        task=multilabel_task(1, task_names=(name,)),
+    )
     for s in ('dev', 'test'):
       errors['single-task'][s][name] = result.final[s][f'error_{name}']
     labels['single-task'] += single.num_examples('train')
@@ -108,8 +123,11 @@ def run(config, workdir: str) -> MultitaskResult:
 def report(result: MultitaskResult, workdir: str) -> str:
   """What launch/multitask.py prints: errors per shape, labels used, the files."""
   num_models = len(next(iter(result.errors['single-task'].values())))
-  return '\n'.join([
-      'error per shape (present/absent), over fully labelled dev and test:',
-      result.table,
-      f'\ntraining labels used: {result.num_train_labels}; 1 model vs {num_models} models',
-      f'curves, TensorBoard events and multitask.md in {workdir}'])
+  return '\n'.join(
+      [
+          'error per shape (present/absent), over fully labelled dev and test:',
+          result.table,
+          f'\ntraining labels used: {result.num_train_labels}; 1 model vs {num_models} models',
+          f'curves, TensorBoard events and multitask.md in {workdir}',
+      ]
+  )

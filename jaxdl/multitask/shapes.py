@@ -12,6 +12,7 @@ A share of the *training* labels is missing ("?"): `label_mask` is 0 there and
 the label is stored as 0 (it must never be read). Dev and test are fully
 labelled, so every model is scored on the same complete answers.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -26,16 +27,23 @@ GLYPH = 5
 
 _r = np.arange(GLYPH) - GLYPH // 2
 _yy, _xx = np.meshgrid(_r, _r, indexing='ij')
-GLYPHS = np.stack([
-    (np.maximum(np.abs(_yy), np.abs(_xx)) == 2),  # hollow square
-    (_yy == 0) | (_xx == 0),  # plus
-    (_yy == _xx) | (_yy == -_xx),  # x
-    (_yy ** 2 + _xx ** 2 <= 5),  # disk
-]).astype(np.float32)
+GLYPHS = np.stack(
+    [
+        (np.maximum(np.abs(_yy), np.abs(_xx)) == 2),  # hollow square
+        (_yy == 0) | (_xx == 0),  # plus
+        (_yy == _xx) | (_yy == -_xx),  # x
+        (_yy**2 + _xx**2 <= 5),  # disk
+    ]
+).astype(np.float32)
 
 
-def generate(num_examples: int, rng: np.random.Generator, p_present: float = 0.5,
-             missing_fraction: float = 0.0, noise_std: float = 0.15) -> Split:
+def generate(
+    num_examples: int,
+    rng: np.random.Generator,
+    p_present: float = 0.5,
+    missing_fraction: float = 0.0,
+    noise_std: float = 0.15,
+) -> Split:
   """Draws multi-object images.
 
   Args:
@@ -63,7 +71,7 @@ def generate(num_examples: int, rng: np.random.Generator, p_present: float = 0.5
     for s in np.flatnonzero(present[n]):
       y = (cells[n, s] // 2) * CELL + offsets[n, s, 0]
       x = (cells[n, s] % 2) * CELL + offsets[n, s, 1]
-      patch = images[n, y:y + GLYPH, x:x + GLYPH]
+      patch = images[n, y : y + GLYPH, x : x + GLYPH]
       np.maximum(patch, intensity[n, s] * GLYPHS[s], out=patch)
   images += noise_std * rng.standard_normal(images.shape).astype(np.float32)
   mask = (rng.random((num_examples, k)) >= missing_fraction).astype(np.float32)
@@ -72,14 +80,18 @@ def generate(num_examples: int, rng: np.random.Generator, p_present: float = 0.5
 
 
 def info() -> DatasetInfo:
-  return DatasetInfo(num_classes=len(SHAPE_NAMES), class_names=SHAPE_NAMES,
-                     description='generated 16x16 images: which of 4 shapes are present '
-                                 '(multi-label, 30% of train labels missing)',
-                     extra={'multi_label': True, 'mask_key': 'label_mask'})
+  return DatasetInfo(
+      num_classes=len(SHAPE_NAMES),
+      class_names=SHAPE_NAMES,
+      description='generated 16x16 images: which of 4 shapes are present '
+      '(multi-label, 30% of train labels missing)',
+      extra={'multi_label': True, 'mask_key': 'label_mask'},
+  )
 
 
-def load(seed: int = 0, sizes=(1200, 400, 400),
-         missing_fraction: float = 0.3) -> tuple[dict[str, Split], DatasetInfo]:
+def load(
+    seed: int = 0, sizes=(1200, 400, 400), missing_fraction: float = 0.3
+) -> tuple[dict[str, Split], DatasetInfo]:
   """Embedded loader 'shapes': ready-made train/dev/test splits.
 
   Args:
@@ -87,8 +99,9 @@ def load(seed: int = 0, sizes=(1200, 400, 400),
     sizes: (train, dev, test) numbers of examples.
     missing_fraction: share of train labels hidden; dev/test have none.
   """
-  train = generated_splits(lambda n, rng: generate(n, rng, missing_fraction=missing_fraction),
-                           {'train': sizes[0]}, seed)
+  train = generated_splits(
+      lambda n, rng: generate(n, rng, missing_fraction=missing_fraction), {'train': sizes[0]}, seed
+  )
   evaluation = generated_splits(generate, {'dev': sizes[1], 'test': sizes[2]}, seed)
   return {**train, **evaluation}, info()
 
@@ -104,6 +117,6 @@ def single_task(split: Split, task: int) -> Split:
     raise ValueError(f'task must be in [0, {split["label"].shape[1]}), got {task}')
   keep = split['label_mask'][:, task] > 0
   out = {k: v[keep] for k, v in split.items()}
-  out['label'] = out['label'][:, task:task + 1]
-  out['label_mask'] = out['label_mask'][:, task:task + 1]
+  out['label'] = out['label'][:, task : task + 1]
+  out['label_mask'] = out['label_mask'][:, task : task + 1]
   return out

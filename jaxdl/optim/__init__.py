@@ -12,15 +12,31 @@ exponentially weighted average of 2.5 (``ewa``), and 2-D loss surfaces that
 show how each optimizer moves (``surfaces``); ``optimizers_experiment`` runs
 them side by side. Names are imported on first use.
 """
+
 from jaxdl import _lazy
 
-__all__, __getattr__, __dir__ = _lazy(__name__, {
-    'factory': ('make_optimizer', 'make_schedule', 'OPTIMIZERS', 'SCHEDULES'),
-    'notes_optimizers': ('notes_momentum', 'heavy_ball', 'notes_rmsprop', 'notes_adam',
-                         'make_notes_optimizer', 'heavy_ball_learning_rate',
-                         'NOTES_OPTIMIZERS'),
-    'schedules': ('inverse_time_decay', 'exponential_decay', 'inverse_sqrt_decay',
-                  'staircase_decay', 'make_notes_schedule'),
-    'ewa': ('effective_window',),
-    'surfaces': ('elongated_bowl', 'saddle_plateau', 'trajectory', 'SURFACES'),
-}, modules=('optimizers_experiment',))
+__all__, __getattr__, __dir__ = _lazy(
+    __name__,
+    {
+        'factory': ('make_optimizer', 'make_schedule', 'OPTIMIZERS', 'SCHEDULES'),
+        'notes_optimizers': (
+            'notes_momentum',
+            'heavy_ball',
+            'notes_rmsprop',
+            'notes_adam',
+            'make_notes_optimizer',
+            'heavy_ball_learning_rate',
+            'NOTES_OPTIMIZERS',
+        ),
+        'schedules': (
+            'inverse_time_decay',
+            'exponential_decay',
+            'inverse_sqrt_decay',
+            'staircase_decay',
+            'make_notes_schedule',
+        ),
+        'ewa': ('effective_window',),
+        'surfaces': ('elongated_bowl', 'saddle_plateau', 'trajectory', 'SURFACES'),
+    },
+    modules=('optimizers_experiment',),
+)

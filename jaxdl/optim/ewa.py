@@ -8,6 +8,7 @@ biases the early estimates towards 0; dividing by 1 - beta**t removes that
 bias (the weights of v_t then sum to one). Momentum, RMSprop and Adam
 (notes 2.5-2.7) are this average applied to gradients.
 """
+
 import jax
 import jax.numpy as jnp
 
@@ -36,7 +37,7 @@ def ewa(series, beta, *, bias_correction=True):
   _, averages = jax.lax.scan(step, jnp.zeros_like(series[0]), series)
   if bias_correction:
     t = jnp.arange(1, series.shape[0] + 1, dtype=jnp.float32)
-    correction = 1.0 - beta ** t
+    correction = 1.0 - beta**t
     averages = averages / correction.reshape((-1,) + (1,) * (series.ndim - 1))
   return averages
 

@@ -19,6 +19,7 @@ RMSprop puts eps outside the square root (optax's default puts it inside:
 ``make_notes_optimizer(name, learning_rate, ...)`` selects one by name;
 ``learning_rate`` may be an optax schedule (e.g. from ``schedules.py``).
 """
+
 from typing import NamedTuple
 
 import jax
@@ -55,12 +56,10 @@ def scale_by_notes_momentum(beta=0.9):
 
   def update_fn(updates, state, params=None):
     del params
-    v = jax.tree_util.tree_map(lambda v, g: beta * v + (1 - beta) * g,
-                               state.velocity, updates)
+    v = jax.tree_util.tree_map(lambda v, g: beta * v + (1 - beta) * g, state.velocity, updates)
     return v, MomentumState(velocity=v)
 
-  return optax.GradientTransformation(
-      lambda p: MomentumState(velocity=_zeros(p)), update_fn)
+  return optax.GradientTransformation(lambda p: MomentumState(velocity=_zeros(p)), update_fn)
 
 
 def scale_by_heavy_ball(beta=0.9):
@@ -69,12 +68,10 @@ def scale_by_heavy_ball(beta=0.9):
 
   def update_fn(updates, state, params=None):
     del params
-    v = jax.tree_util.tree_map(lambda v, g: beta * v + g, state.velocity,
-                               updates)
+    v = jax.tree_util.tree_map(lambda v, g: beta * v + g, state.velocity, updates)
     return v, MomentumState(velocity=v)
 
-  return optax.GradientTransformation(
-      lambda p: MomentumState(velocity=_zeros(p)), update_fn)
+  return optax.GradientTransformation(lambda p: MomentumState(velocity=_zeros(p)), update_fn)
 
 
 def scale_by_notes_rmsprop(beta2=0.999, eps=1e-8):
@@ -83,14 +80,13 @@ def scale_by_notes_rmsprop(beta2=0.999, eps=1e-8):
 
   def update_fn(updates, state, params=None):
     del params
-    s = jax.tree_util.tree_map(lambda s, g: beta2 * s + (1 - beta2) * g * g,
-                               state.square_avg, updates)
-    out = jax.tree_util.tree_map(lambda g, s: g / (jnp.sqrt(s) + eps),
-                                 updates, s)
+    s = jax.tree_util.tree_map(
+        lambda s, g: beta2 * s + (1 - beta2) * g * g, state.square_avg, updates
+    )
+    out = jax.tree_util.tree_map(lambda g, s: g / (jnp.sqrt(s) + eps), updates, s)
     return out, RmsState(square_avg=s)
 
-  return optax.GradientTransformation(
-      lambda p: RmsState(square_avg=_zeros(p)), update_fn)
+  return optax.GradientTransformation(lambda p: RmsState(square_avg=_zeros(p)), update_fn)
 
 
 def scale_by_notes_adam(beta1=0.9, beta2=0.999, eps=1e-8):
@@ -99,22 +95,22 @@ def scale_by_notes_adam(beta1=0.9, beta2=0.999, eps=1e-8):
   _check_beta("beta2", beta2)
 
   def init_fn(params):
-    return AdamState(count=jnp.zeros([], jnp.int32), velocity=_zeros(params),
-                     square_avg=_zeros(params))
+    return AdamState(
+        count=jnp.zeros([], jnp.int32), velocity=_zeros(params), square_avg=_zeros(params)
+    )
 
   def update_fn(updates, state, params=None):
     del params
     t = optax.safe_int32_increment(state.count)
-    v = jax.tree_util.tree_map(lambda v, g: beta1 * v + (1 - beta1) * g,
-                               state.velocity, updates)
-    s = jax.tree_util.tree_map(lambda s, g: beta2 * s + (1 - beta2) * g * g,
-                               state.square_avg, updates)
+    v = jax.tree_util.tree_map(lambda v, g: beta1 * v + (1 - beta1) * g, state.velocity, updates)
+    s = jax.tree_util.tree_map(
+        lambda s, g: beta2 * s + (1 - beta2) * g * g, state.square_avg, updates
+    )
     # Default float dtype (float64 under x64) so corrections are not rounded.
     t_float = t.astype(jnp.result_type(float))
-    c1 = 1 - beta1 ** t_float
-    c2 = 1 - beta2 ** t_float
-    out = jax.tree_util.tree_map(
-        lambda v, s: (v / c1) / (jnp.sqrt(s / c2) + eps), v, s)
+    c1 = 1 - beta1**t_float
+    c2 = 1 - beta2**t_float
+    out = jax.tree_util.tree_map(lambda v, s: (v / c1) / (jnp.sqrt(s / c2) + eps), v, s)
     return out, AdamState(count=t, velocity=v, square_avg=s)
 
   return optax.GradientTransformation(init_fn, update_fn)
@@ -122,26 +118,26 @@ def scale_by_notes_adam(beta1=0.9, beta2=0.999, eps=1e-8):
 
 def notes_momentum(learning_rate, beta=0.9):
   """Gradient descent with the notes' momentum (2.5)."""
-  return optax.chain(scale_by_notes_momentum(beta),
-                     optax.scale_by_learning_rate(learning_rate))
+  return optax.chain(scale_by_notes_momentum(beta), optax.scale_by_learning_rate(learning_rate))
 
 
 def heavy_ball(learning_rate, beta=0.9):
   """Heavy-ball momentum; equal to notes_momentum(learning_rate / (1 - beta))."""
-  return optax.chain(scale_by_heavy_ball(beta),
-                     optax.scale_by_learning_rate(learning_rate))
+  return optax.chain(scale_by_heavy_ball(beta), optax.scale_by_learning_rate(learning_rate))
 
 
 def notes_rmsprop(learning_rate, beta2=0.999, eps=1e-8):
   """RMSprop in the notes' form (2.6)."""
-  return optax.chain(scale_by_notes_rmsprop(beta2, eps),
-                     optax.scale_by_learning_rate(learning_rate))
+  return optax.chain(
+      scale_by_notes_rmsprop(beta2, eps), optax.scale_by_learning_rate(learning_rate)
+  )
 
 
 def notes_adam(learning_rate, beta1=0.9, beta2=0.999, eps=1e-8):
   """Adam in the notes' form (2.7); numerically optax.adam."""
-  return optax.chain(scale_by_notes_adam(beta1, beta2, eps),
-                     optax.scale_by_learning_rate(learning_rate))
+  return optax.chain(
+      scale_by_notes_adam(beta1, beta2, eps), optax.scale_by_learning_rate(learning_rate)
+  )
 
 
 def heavy_ball_learning_rate(notes_learning_rate, beta):
@@ -150,12 +146,10 @@ def heavy_ball_learning_rate(notes_learning_rate, beta):
   return notes_learning_rate * (1.0 - beta)
 
 
-NOTES_OPTIMIZERS = ("gd", "notes_momentum", "heavy_ball", "notes_rmsprop",
-                    "notes_adam")
+NOTES_OPTIMIZERS = ("gd", "notes_momentum", "heavy_ball", "notes_rmsprop", "notes_adam")
 
 
-def make_notes_optimizer(name, learning_rate, *, beta1=0.9, beta2=0.999,
-                         eps=1e-8):
+def make_notes_optimizer(name, learning_rate, *, beta1=0.9, beta2=0.999, eps=1e-8):
   """Selects a notes optimizer by name.
 
   Args:
@@ -178,5 +172,4 @@ def make_notes_optimizer(name, learning_rate, *, beta1=0.9, beta2=0.999,
     return notes_rmsprop(learning_rate, beta2, eps)
   if name == "notes_adam":
     return notes_adam(learning_rate, beta1, beta2, eps)
-  raise ValueError(f"unknown optimizer name {name!r}; accepted: "
-                   f"{', '.join(NOTES_OPTIMIZERS)}.")
+  raise ValueError(f"unknown optimizer name {name!r}; accepted: " f"{', '.join(NOTES_OPTIMIZERS)}.")

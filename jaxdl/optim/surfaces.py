@@ -9,6 +9,7 @@
   y = +-1 are equally good, and a start close to y = 0 sits on a plateau
   where the gradient along y is tiny, so learning is slow, not stuck.
 """
+
 import jax
 import jax.numpy as jnp
 import numpy as np

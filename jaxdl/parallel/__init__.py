@@ -12,12 +12,26 @@ bounds how many steps may be in flight at once;
 ``maybe_initialize_distributed`` starts a multi-host job from the JAX_*
 variables. Names are imported on first use.
 """
+
 from jaxdl import _lazy
 
-__all__, __getattr__, __dir__ = _lazy(__name__, {
-    'mesh': ('make_mesh', 'shard_batch', 'replicated', 'data_sharded', 'batch_axes',
-             'check_batch_size', 'mesh_shape', 'maybe_initialize_distributed',
-             'DATA_AXIS', 'FSDP_AXIS', 'MESH_AXES'),
-    'sharding': ('state_shardings', 'leaf_spec'),
-    'dispatch': ('DispatchLimiter', 'MAX_IN_FLIGHT'),
-})
+__all__, __getattr__, __dir__ = _lazy(
+    __name__,
+    {
+        'mesh': (
+            'make_mesh',
+            'shard_batch',
+            'replicated',
+            'data_sharded',
+            'batch_axes',
+            'check_batch_size',
+            'mesh_shape',
+            'maybe_initialize_distributed',
+            'DATA_AXIS',
+            'FSDP_AXIS',
+            'MESH_AXES',
+        ),
+        'sharding': ('state_shardings', 'leaf_spec'),
+        'dispatch': ('DispatchLimiter', 'MAX_IN_FLIGHT'),
+    },
+)

@@ -8,6 +8,7 @@ of an earlier step waits for a thread, and XLA aborts with a rendezvous
 timeout (BUILD.md, "A bound on steps in flight", has the case). A few steps
 in flight is all the pipelining any backend needs.
 """
+
 from __future__ import annotations
 
 import collections

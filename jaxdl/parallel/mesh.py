@@ -8,6 +8,7 @@ BatchNorm batch statistics, which are thus those of the *global* batch), or
 the all-gathers and reduce-scatters of FSDP, where the math needs them. The
 same code runs on 1 CPU, 8 simulated CPU devices, a GPU, or many hosts.
 """
+
 from __future__ import annotations
 
 import os
@@ -41,14 +42,17 @@ def distributed_args(environ=None) -> dict:
     return {}
   missing = [k for k in (ENV_ADDRESS, ENV_NUM, ENV_ID) if k not in given]
   if missing:
-    raise ConfigError(f'multi-host environment incomplete: {", ".join(missing)} not set '
-                      f'(set all of {ENV_ADDRESS}, {ENV_NUM}, {ENV_ID}, or none for '
-                      'cluster auto-detection)')
+    raise ConfigError(
+        f'multi-host environment incomplete: {", ".join(missing)} not set '
+        f'(set all of {ENV_ADDRESS}, {ENV_NUM}, {ENV_ID}, or none for '
+        'cluster auto-detection)'
+    )
   try:
     num, pid = int(given[ENV_NUM]), int(given[ENV_ID])
   except ValueError:
-    raise ConfigError(f'{ENV_NUM}={given[ENV_NUM]!r} and {ENV_ID}={given[ENV_ID]!r} '
-                      'must be integers') from None
+    raise ConfigError(
+        f'{ENV_NUM}={given[ENV_NUM]!r} and {ENV_ID}={given[ENV_ID]!r} ' 'must be integers'
+    ) from None
   if num < 1 or not 0 <= pid < num:
     raise ConfigError(f'{ENV_ID}={pid} must be in [0, {ENV_NUM}={num})')
   if ':' not in given[ENV_ADDRESS]:
@@ -78,11 +82,14 @@ def maybe_initialize_distributed(enabled: bool) -> None:
         **args,
         initialization_timeout=int(os.environ.get('JAXDL_DISTRIBUTED_TIMEOUT_S', '300')),
         # How long the others wait for a killed process before they stop too.
-        heartbeat_timeout_seconds=int(os.environ.get('JAXDL_HEARTBEAT_TIMEOUT_S', '100')))
+        heartbeat_timeout_seconds=int(os.environ.get('JAXDL_HEARTBEAT_TIMEOUT_S', '100')),
+    )
   except (RuntimeError, ValueError) as e:
-    raise ConfigError(f'jax.distributed.initialize failed ({" ".join(str(e).split())[:200]}); '
-                      f'set {ENV_ADDRESS}, {ENV_NUM} and {ENV_ID}, or run under a '
-                      'detected cluster (SLURM, TPU)') from None
+    raise ConfigError(
+        f'jax.distributed.initialize failed ({" ".join(str(e).split())[:200]}); '
+        f'set {ENV_ADDRESS}, {ENV_NUM} and {ENV_ID}, or run under a '
+        'detected cluster (SLURM, TPU)'
+    ) from None
   signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
@@ -101,30 +108,40 @@ def mesh_shape(shape, num_devices: int) -> dict[str, int]:
   """
   given = dict(shape.items()) if hasattr(shape, 'items') else None
   if given is None:
-    raise ConfigError(f'config.mesh={shape!r}: must be a mapping of axis names '
-                      f'({", ".join(MESH_AXES)}) to sizes')
+    raise ConfigError(
+        f'config.mesh={shape!r}: must be a mapping of axis names '
+        f'({", ".join(MESH_AXES)}) to sizes'
+    )
   unknown = sorted(set(given) - set(MESH_AXES))
   if unknown:
-    raise ConfigError(f'config.mesh={given!r}: unknown axis {", ".join(map(repr, unknown))} '
-                      f'(axes: {", ".join(MESH_AXES)})')
+    raise ConfigError(
+        f'config.mesh={given!r}: unknown axis {", ".join(map(repr, unknown))} '
+        f'(axes: {", ".join(MESH_AXES)})'
+    )
   sizes = {a: given.get(a, 1) for a in MESH_AXES}
   for axis, size in sizes.items():
     if not isinstance(size, int) or isinstance(size, bool) or not (size >= 1 or size == -1):
-      raise ConfigError(f'config.mesh.{axis}={size!r}: must be an integer >= 1, or -1 '
-                        '(all remaining devices)')
+      raise ConfigError(
+          f'config.mesh.{axis}={size!r}: must be an integer >= 1, or -1 ' '(all remaining devices)'
+      )
   free = [a for a, n in sizes.items() if n == -1]
   if len(free) > 1:
-    raise ConfigError(f'config.mesh={given!r}: at most one axis may be -1, got '
-                      f'{", ".join(free)}')
+    raise ConfigError(
+        f'config.mesh={given!r}: at most one axis may be -1, got ' f'{", ".join(free)}'
+    )
   fixed = int(np.prod([n for n in sizes.values() if n != -1]))
   if free:
     if num_devices % fixed:
-      raise ConfigError(f'config.mesh={given!r}: the fixed sizes multiply to {fixed}, which '
-                        f'does not divide the {num_devices} devices')
+      raise ConfigError(
+          f'config.mesh={given!r}: the fixed sizes multiply to {fixed}, which '
+          f'does not divide the {num_devices} devices'
+      )
     sizes[free[0]] = num_devices // fixed
   elif fixed != num_devices:
-    raise ConfigError(f'config.mesh={given!r}: the sizes multiply to {fixed}, not the '
-                      f'{num_devices} devices (set one axis to -1 to fill them)')
+    raise ConfigError(
+        f'config.mesh={given!r}: the sizes multiply to {fixed}, not the '
+        f'{num_devices} devices (set one axis to -1 to fill them)'
+    )
   return sizes
 
 
@@ -139,8 +156,10 @@ def make_mesh(num_devices: int = 0, shape=None) -> Mesh:
   """
   devices = jax.devices()
   if num_devices < 0 or num_devices > len(devices):
-    raise ConfigError(f'config.num_devices={num_devices}: must be in [0, {len(devices)}] '
-                      f'(0: all {len(devices)} devices of this job)')
+    raise ConfigError(
+        f'config.num_devices={num_devices}: must be in [0, {len(devices)}] '
+        f'(0: all {len(devices)} devices of this job)'
+    )
   chosen = devices[:num_devices] if num_devices else devices
   if shape is None:
     return Mesh(np.array(chosen), (DATA_AXIS,))
@@ -174,8 +193,11 @@ def check_batch_size(global_batch_size: int, mesh: Mesh) -> None:
   """The global batch must split evenly over devices and processes."""
   n = mesh.devices.size
   if global_batch_size % n:
-    raise ValueError(f'batch_size {global_batch_size} is not divisible by the '
-                     f'{n} devices of the mesh')
+    raise ValueError(
+        f'batch_size {global_batch_size} is not divisible by the ' f'{n} devices of the mesh'
+    )
   if global_batch_size % jax.process_count():
-    raise ValueError(f'batch_size {global_batch_size} is not divisible by the '
-                     f'{jax.process_count()} processes')
+    raise ValueError(
+        f'batch_size {global_batch_size} is not divisible by the '
+        f'{jax.process_count()} processes'
+    )

@@ -11,6 +11,7 @@ all-gathers the parameters for the forward and backward pass and
 reduce-scatters the gradients. With an 'fsdp' axis of size 1 (or none)
 every leaf is replicated: the data-parallel layout.
 """
+
 from __future__ import annotations
 
 from typing import Any, Sequence
@@ -24,8 +25,7 @@ from jaxdl.parallel.mesh import FSDP_AXIS
 MIN_SHARDED_SIZE = 2**14
 
 
-def leaf_spec(shape: Sequence[int], fsdp_size: int,
-              min_size: int = MIN_SHARDED_SIZE) -> P:
+def leaf_spec(shape: Sequence[int], fsdp_size: int, min_size: int = MIN_SHARDED_SIZE) -> P:
   """PartitionSpec of one leaf of ``shape`` on an 'fsdp' axis of ``fsdp_size``.
 
   Args:
@@ -49,8 +49,7 @@ def leaf_spec(shape: Sequence[int], fsdp_size: int,
   return P(*[FSDP_AXIS if i == dim else None for i in range(len(shape))])
 
 
-def state_shardings(state_shapes: Any, mesh: Mesh,
-                    min_size: int = MIN_SHARDED_SIZE) -> Any:
+def state_shardings(state_shapes: Any, mesh: Mesh, min_size: int = MIN_SHARDED_SIZE) -> Any:
   """NamedShardings for every leaf of a state, by the rule of leaf_spec.
 
   Args:
@@ -67,6 +66,6 @@ def state_shardings(state_shapes: Any, mesh: Mesh,
   fsdp_size = dict(mesh.shape).get(FSDP_AXIS, 1)
 
   def one(leaf):
-    return NamedSharding(mesh, leaf_spec(tuple(getattr(leaf, 'shape', ())), fsdp_size,
-                                         min_size))
+    return NamedSharding(mesh, leaf_spec(tuple(getattr(leaf, 'shape', ())), fsdp_size, min_size))
+
   return jax.tree.map(one, state_shapes)

@@ -10,10 +10,15 @@ the same operation as flax's ``nn.Dropout(rate=1 - keep_prob)``.
 ``regularization_experiment.run`` fights variance on a small train set.
 Names are imported on first use.
 """
+
 from jaxdl import _lazy
 
-__all__, __getattr__, __dir__ = _lazy(__name__, {
-    'l2': ('l2_cost', 'kernel_mask'),
-    'weight_decay': ('decoupled_weight_decay', 'l2_equivalent_rate'),
-    'dropout': ('inverted_dropout',),
-}, modules=('regularization_experiment',))
+__all__, __getattr__, __dir__ = _lazy(
+    __name__,
+    {
+        'l2': ('l2_cost', 'kernel_mask'),
+        'weight_decay': ('decoupled_weight_decay', 'l2_equivalent_rate'),
+        'dropout': ('inverted_dropout',),
+    },
+    modules=('regularization_experiment',),
+)

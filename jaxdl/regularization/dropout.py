@@ -8,6 +8,7 @@ same operation (it draws ``bernoulli(keep_prob)`` and divides by
 keep_prob; tests/test_dropout.py checks that both give identical outputs for
 the same key), so models use flax's layer with ``rate = 1 - keep_prob``.
 """
+
 import jax
 import jax.numpy as jnp
 
@@ -29,8 +30,7 @@ def inverted_dropout(key, activations, keep_prob, *, deterministic=False):
   if deterministic or keep_prob == 1.0:
     return activations
   keep = jax.random.bernoulli(key, keep_prob, activations.shape)
-  return jnp.where(keep, activations / keep_prob, 0.0).astype(
-      activations.dtype)
+  return jnp.where(keep, activations / keep_prob, 0.0).astype(activations.dtype)
 
 
 def keep_prob_to_rate(keep_prob):

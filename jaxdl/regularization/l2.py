@@ -7,6 +7,7 @@ leaves named ``kernel`` (Dense, Conv, DenseGeneral); biases and BatchNorm's
 ``scale`` and ``bias`` are left out: decaying them does not reduce variance
 and, for BatchNorm, fights the normalisation.
 """
+
 import jax
 import jax.numpy as jnp
 
@@ -32,8 +33,7 @@ def kernel_mask(params, names=WEIGHT_NAMES):
     A pytree of the same structure with True where the leaf's name is in
     ``names``.
   """
-  return jax.tree_util.tree_map_with_path(
-      lambda path, _: _leaf_name(path) in names, params)
+  return jax.tree_util.tree_map_with_path(lambda path, _: _leaf_name(path) in names, params)
 
 
 def l2_cost(params, lambd, num_examples, names=WEIGHT_NAMES):
@@ -56,6 +56,7 @@ def l2_cost(params, lambd, num_examples, names=WEIGHT_NAMES):
     raise ValueError(f"num_examples must be > 0, got {num_examples}.")
   mask = kernel_mask(params, names)
   squares = jax.tree_util.tree_map(
-      lambda p, keep: jnp.sum(jnp.square(p)) if keep else 0.0, params, mask)
+      lambda p, keep: jnp.sum(jnp.square(p)) if keep else 0.0, params, mask
+  )
   total = sum(jax.tree_util.tree_leaves(squares), jnp.float32(0.0))
   return lambd * total / (2.0 * num_examples)

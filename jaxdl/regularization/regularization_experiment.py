@@ -13,6 +13,7 @@ with the core loop and changes one thing:
 The table gives train and dev error, their gap and the bias/variance reading
 (2.2): bias ~ train error (human error ~0 on digits), variance ~ dev - train.
 """
+
 from __future__ import annotations
 
 import copy
@@ -37,6 +38,7 @@ VARIANTS = ("none", "l2", "dropout", "augment", "early_stopping", "all")
 @dataclasses.dataclass
 class RegularizationResult:
   """errors: variant -> split -> error; runs: variant -> RunResult; table."""
+
   errors: dict
   runs: dict
   table: str
@@ -54,8 +56,9 @@ def variant_parts(name, config, num_classes):
     (ConfigDict, Task, augment_fn or None).
   """
   if name not in VARIANTS:
-    raise ValueError(f"config.regularization.variants entry {name!r}; "
-                     f"accepted: {', '.join(VARIANTS)}")
+    raise ValueError(
+        f"config.regularization.variants entry {name!r}; " f"accepted: {', '.join(VARIANTS)}"
+    )
   reg = config.regularization
   cfg = copy.deepcopy(config)
   cfg.unlock()
@@ -64,8 +67,12 @@ def variant_parts(name, config, num_classes):
   if name in ("l2", "all"):
     lambd, input_key = reg.l2_lambda, task.input_key
     # m = the batch the data loss averages over (notes 2.3.1's m).
-    task = dataclasses.replace(task, regularizer=lambda params, batch: (
-        l2_lib.l2_cost(params, lambd, batch[input_key].shape[0])))
+    task = dataclasses.replace(
+        task,
+        regularizer=lambda params, batch: (
+            l2_lib.l2_cost(params, lambd, batch[input_key].shape[0])
+        ),
+    )
   if name in ("dropout", "all"):
     cfg.model_kwargs.keep_prob = reg.keep_prob
   if name in ("augment", "all"):
@@ -84,9 +91,12 @@ def check_config(config):
   reg = config.regularization
   checks.require_names("regularization.variants", reg.variants, VARIANTS)
   if {"dropout", "all"} & set(reg.variants):
-    require("keep_prob" in checks.model_fields(cls), "model",
-            config.model, "must have a keep_prob field for the dropout variants "
-            "(e.g. mlp, cnn)")
+    require(
+        "keep_prob" in checks.model_fields(cls),
+        "model",
+        config.model,
+        "must have a keep_prob field for the dropout variants " "(e.g. mlp, cnn)",
+    )
   require_range("regularization.l2_lambda", reg.l2_lambda, 0)
   require_range("regularization.keep_prob", reg.keep_prob, 0, 1, low_open=True)
   require_int("regularization.patience", reg.patience, 1)
@@ -103,26 +113,30 @@ def reading(train_error, dev_error, tolerance=0.02):
 
 def format_table(errors):
   """Markdown: variant | train | dev | gap (dev - train) | reading."""
-  lines = ["| variant | train error | dev error | gap dev-train | reading |",
-           "|---|---:|---:|---:|---|"]
+  lines = [
+      "| variant | train error | dev error | gap dev-train | reading |",
+      "|---|---:|---:|---:|---|",
+  ]
   for name, e in errors.items():
-    lines.append(f"| {name} | {100 * e['train']:.2f}% | {100 * e['dev']:.2f}% "
-                 f"| {100 * (e['dev'] - e['train']):+.2f} | "
-                 f"{reading(e['train'], e['dev'])} |")
+    lines.append(
+        f"| {name} | {100 * e['train']:.2f}% | {100 * e['dev']:.2f}% "
+        f"| {100 * (e['dev'] - e['train']):+.2f} | "
+        f"{reading(e['train'], e['dev'])} |"
+    )
   return "\n".join(lines)
 
 
 def plot_curves_grid(runs, path):
   """One panel per variant: train and dev error against the step."""
   import matplotlib
+
   matplotlib.use("Agg")
   import matplotlib.pyplot as plt
 
   names = list(runs)
   cols = min(3, len(names))
   rows = -(-len(names) // cols)
-  fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 3 * rows),
-                           squeeze=False, sharey=True)
+  fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 3 * rows), squeeze=False, sharey=True)
   for ax, name in zip(axes.ravel(), names):
     h = runs[name].history
     for split in ("train", "dev"):
@@ -133,7 +147,7 @@ def plot_curves_grid(runs, path):
     ax.grid(alpha=0.3)
   axes[0, 0].set_ylabel("error (%)")
   axes[0, 0].legend()
-  for ax in axes.ravel()[len(names):]:
+  for ax in axes.ravel()[len(names) :]:
     ax.axis("off")
   fig.tight_layout()
   fig.savefig(path, dpi=100)
@@ -151,12 +165,14 @@ def plot_augmented_grid(images, augment_fn, path, *, copies=5, seed=0):
     seed: PRNG seed.
   """
   import matplotlib
+
   matplotlib.use("Agg")
   import matplotlib.pyplot as plt
 
   fn = jax.jit(augment_fn)
-  draws = [np.asarray(fn({"image": images}, jax.random.key(seed + i))["image"])
-           for i in range(copies)]
+  draws = [
+      np.asarray(fn({"image": images}, jax.random.key(seed + i))["image"]) for i in range(copies)
+  ]
   n = images.shape[0]
   fig, axes = plt.subplots(n, copies + 1, figsize=(1.2 * (copies + 1), 1.2 * n))
   for r in range(n):
@@ -188,11 +204,10 @@ def run(config, workdir):
   dataset = load_configured_dataset(config)
   errors, runs = {}, {}
   for name in config.regularization.variants:
-    cfg, task, augment_fn = variant_parts(name, config,
-                                          dataset.info.num_classes)
+    cfg, task, augment_fn = variant_parts(name, config, dataset.info.num_classes)
     result: RunResult = train_and_evaluate(
-        cfg, os.path.join(workdir, name), dataset=dataset, task=task,
-        augment_fn=augment_fn)
+        cfg, os.path.join(workdir, name), dataset=dataset, task=task, augment_fn=augment_fn
+    )
     runs[name] = result
     errors[name] = {s: m["error"] for s, m in result.final.items()}
   table = format_table(errors)
@@ -202,11 +217,14 @@ def run(config, workdir):
   plot_augmented_grid(
       dataset.splits["train"]["image"][:6],
       augment.make_augment_fn(config.regularization.augment.to_dict()),
-      os.path.join(workdir, "augmented_examples.png"))
+      os.path.join(workdir, "augmented_examples.png"),
+  )
   return RegularizationResult(errors=errors, runs=runs, table=table)
 
 
 def report(result: RegularizationResult, workdir: str) -> str:
   """What launch/regularization.py prints: the table and the files."""
-  return (f'{result.table}\nregularization.md, regularization_curves.png, '
-          f'augmented_examples.png in {workdir}')
+  return (
+      f"{result.table}\nregularization.md, regularization_curves.png, "
+      f"augmented_examples.png in {workdir}"
+  )

@@ -12,6 +12,7 @@ For SGD both are identical when ``rate = lambda / m``. For adaptive
 optimizers (RMSprop, Adam) they differ: the L2 gradient gets divided by
 sqrt(s), the decoupled decay does not (Loshchilov & Hutter's AdamW).
 """
+
 import jax
 import jax.numpy as jnp
 import optax
@@ -49,12 +50,11 @@ def decoupled_weight_decay(rate, learning_rate, mask=l2.kernel_mask):
   def update_fn(updates, state, params=None):
     if params is None:
       raise ValueError("decoupled_weight_decay needs params in update().")
-    lr = learning_rate(state.count) if callable(learning_rate) else (
-        learning_rate)
+    lr = learning_rate(state.count) if callable(learning_rate) else (learning_rate)
     keep = mask(params) if callable(mask) else mask
     updates = jax.tree_util.tree_map(
-        lambda u, p, k: u - lr * rate * p if k else u, updates, params, keep)
-    return updates, optax.ScaleByScheduleState(
-        count=optax.safe_int32_increment(state.count))
+        lambda u, p, k: u - lr * rate * p if k else u, updates, params, keep
+    )
+    return updates, optax.ScaleByScheduleState(count=optax.safe_int32_increment(state.count))
 
   return optax.GradientTransformation(init_fn, update_fn)

@@ -5,6 +5,7 @@ extend the base training config, and tools that re-open another run's
 config, load it through here instead of `import launch...`, which only
 works from the repository root.
 """
+
 from __future__ import annotations
 
 import importlib.util

@@ -11,6 +11,7 @@ relabel CSV, passed back in, is applied to both and the errors recomputed.
 check of how well the mislabel ranking finds label errors (none are known in
 the real digits).
 """
+
 from __future__ import annotations
 
 import collections
@@ -29,6 +30,7 @@ from jaxdl.train.config_check import require, require_choice, require_int, requi
 @dataclasses.dataclass
 class ErrorRunResult:
   """table: the 3.10 table; errors/percent; mislabel ranking and its measured recall."""
+
   table: ea.ErrorTable
   markdown: str
   dev_error: float
@@ -67,10 +69,14 @@ def check_config(config):
   Raises:
     ConfigError: before anything is restored or computed.
   """
-  require(bool(config.source_workdir), 'source_workdir', config.source_workdir,
-          'required: the --workdir of a finished run to analyse, e.g. '
-          '--config.source_workdir=/tmp/jaxdl_train after python launch/train.py '
-          '--workdir=/tmp/jaxdl_train')
+  require(
+      bool(config.source_workdir),
+      'source_workdir',
+      config.source_workdir,
+      'required: the --workdir of a finished run to analyse, e.g. '
+      '--config.source_workdir=/tmp/jaxdl_train after python launch/train.py '
+      '--workdir=/tmp/jaxdl_train',
+  )
   checks.require_dir('source_workdir', config.source_workdir, 'run workdir')
   path = str(config.source_config).partition(':')[0]
   checks.require_file('source_config', path, 'config file (path[:variant])')
@@ -102,16 +108,20 @@ def run(config, workdir: str) -> ErrorRunResult:
   injected = {}
   for offset, (s, split) in enumerate(splits.items()):
     split['label'], injected[s] = inject_label_noise(
-        split['label'], config.inject_label_noise, info.num_classes, config.seed + offset)
-  probs = {s: predict_probs(state, split, batch, info.input_key, source.num_devices)
-           for s, split in splits.items()}
+        split['label'], config.inject_label_noise, info.num_classes, config.seed + offset
+    )
+  probs = {
+      s: predict_probs(state, split, batch, info.input_key, source.num_devices)
+      for s, split in splits.items()
+  }
   dev = splits['dev']
   images, labels = dev[info.input_key], dev['label']
   predictions = probs['dev'].argmax(1)
 
-  flagged = {s: ea.rank_likely_mislabelled(probs[s], splits[s]['label'],
-                                           config.mislabel_min_confidence)[0]
-             for s in splits}
+  flagged = {
+      s: ea.rank_likely_mislabelled(probs[s], splits[s]['label'], config.mislabel_min_confidence)[0]
+      for s in splits
+  }
   tags = {}
   if images.ndim == 4:
     tags.update(ea.image_tag_fns(images, config.tag_quantile))
@@ -119,59 +129,108 @@ def run(config, workdir: str) -> ErrorRunResult:
     tags[f'{names[y]} read as {names[p]}'] = ea.confusion_tag(y, p)
   tags['likely mislabelled'] = ea.membership_tag(flagged['dev'])
   manual = ea.read_manual_tags(config.manual_tags_csv) if config.manual_tags_csv else None
-  table = ea.error_analysis(images, labels, probs['dev'], tags, manual_tags=manual,
-                            max_errors=config.max_errors or None, seed=config.seed)
+  table = ea.error_analysis(
+      images,
+      labels,
+      probs['dev'],
+      tags,
+      manual_tags=manual,
+      max_errors=config.max_errors or None,
+      seed=config.seed,
+  )
   errors = ea.misclassified(probs['dev'], labels)
 
-  files = {k: os.path.join(workdir, v) for k, v in (
-      ('markdown', 'error_table.md'), ('csv', 'error_table.csv'), ('sheet', 'errors.png'),
-      ('relabel', 'relabel_candidates.csv'))}
+  files = {
+      k: os.path.join(workdir, v)
+      for k, v in (
+          ('markdown', 'error_table.md'),
+          ('csv', 'error_table.csv'),
+          ('sheet', 'errors.png'),
+          ('relabel', 'relabel_candidates.csv'),
+      )
+  }
   markdown = table.to_markdown(max_rows=config.max_rows or None)
   with open(files['markdown'], 'w') as f:
     f.write(markdown + '\n')
   with open(files['csv'], 'w') as f:
     f.write(table.to_csv())
   if images.ndim == 4 and images.shape[-1] in (1, 3):
-    ea.contact_sheet(images, table.indices[:config.sheet_size], labels, predictions,
-                     files['sheet'], columns=10, class_names=names,
-                     title=f'dev errors ({len(errors)} in all): index: label->prediction')
+    ea.contact_sheet(
+        images,
+        table.indices[: config.sheet_size],
+        labels,
+        predictions,
+        files['sheet'],
+        columns=10,
+        class_names=names,
+        title=f'dev errors ({len(errors)} in all): index: label->prediction',
+    )
   else:
     files.pop('sheet')
   top = config.relabel_top_k
-  candidates = {s: (flagged[s][:top], splits[s]['label'][flagged[s][:top]],
-                    probs[s].argmax(1)[flagged[s][:top]]) for s in splits}
+  candidates = {
+      s: (
+          flagged[s][:top],
+          splits[s]['label'][flagged[s][:top]],
+          probs[s].argmax(1)[flagged[s][:top]],
+      )
+      for s in splits
+  }
   with open(files['relabel'], 'w') as f:
     f.write(ea.relabel_candidates_csv(candidates))
 
   relabelled = None
   if config.relabel_csv:
     fixed, _ = ea.apply_relabels(splits, ea.read_relabels(config.relabel_csv))
-    relabelled = {s: (float(np.mean(probs[s].argmax(1) != splits[s]['label'])),
-                      float(np.mean(probs[s].argmax(1) != fixed[s]['label']))) for s in splits}
-  found = (float(np.isin(injected['dev'], flagged['dev']).mean()) if len(injected['dev'])
-           else float('nan'))
-  precision = (float(np.isin(flagged['dev'], injected['dev']).mean())
-               if len(flagged['dev']) else float('nan'))
-  return ErrorRunResult(table=table, markdown=markdown, dev_error=len(errors) / len(labels),
-                        flagged=flagged, mislabel_share=ea.share_of_errors(errors, flagged['dev']),
-                        injected=injected, injected_found=found, injected_precision=precision,
-                        relabelled_errors=relabelled,
-                        predictions={s: p.argmax(1) for s, p in probs.items()},
-                        labels={s: split['label'] for s, split in splits.items()}, files=files)
+    relabelled = {
+        s: (
+            float(np.mean(probs[s].argmax(1) != splits[s]['label'])),
+            float(np.mean(probs[s].argmax(1) != fixed[s]['label'])),
+        )
+        for s in splits
+    }
+  found = (
+      float(np.isin(injected['dev'], flagged['dev']).mean())
+      if len(injected['dev'])
+      else float('nan')
+  )
+  precision = (
+      float(np.isin(flagged['dev'], injected['dev']).mean())
+      if len(flagged['dev'])
+      else float('nan')
+  )
+  return ErrorRunResult(
+      table=table,
+      markdown=markdown,
+      dev_error=len(errors) / len(labels),
+      flagged=flagged,
+      mislabel_share=ea.share_of_errors(errors, flagged['dev']),
+      injected=injected,
+      injected_found=found,
+      injected_precision=precision,
+      relabelled_errors=relabelled,
+      predictions={s: p.argmax(1) for s, p in probs.items()},
+      labels={s: split['label'] for s, split in splits.items()},
+      files=files,
+  )
 
 
 def report(r: ErrorRunResult, workdir: str) -> str:
   """What launch/error_analysis.py prints: the 3.10 table, mislabels, files."""
   del workdir  # r.files are full paths
-  lines = [f'dev error {100 * r.dev_error:.2f}%; error analysis table (notes 3.10):',
-           r.markdown,
-           f"\nlikely mislabelled (3.11): {len(r.flagged['dev'])} dev, "
-           f"{len(r.flagged['test'])} test; "
-           f'they are {100 * r.mislabel_share:.1f}% of the dev errors']
+  lines = [
+      f'dev error {100 * r.dev_error:.2f}%; error analysis table (notes 3.10):',
+      r.markdown,
+      f"\nlikely mislabelled (3.11): {len(r.flagged['dev'])} dev, "
+      f"{len(r.flagged['test'])} test; "
+      f'they are {100 * r.mislabel_share:.1f}% of the dev errors',
+  ]
   if len(r.injected['dev']):
-    lines.append(f"injected label flips found by the ranking: {100 * r.injected_found:.1f}% "
-                 f"of {len(r.injected['dev'])} in dev; {100 * r.injected_precision:.1f}% of the "
-                 'flagged were injected flips')
+    lines.append(
+        f'injected label flips found by the ranking: {100 * r.injected_found:.1f}% '
+        f"of {len(r.injected['dev'])} in dev; {100 * r.injected_precision:.1f}% of the "
+        'flagged were injected flips'
+    )
   for split, (before, after) in (r.relabelled_errors or {}).items():
     lines.append(f'{split} error after relabelling: {100 * before:.2f}% -> {100 * after:.2f}%')
   lines.append('files: ' + ', '.join(r.files.values()))

@@ -5,6 +5,7 @@ same state shape (`jax.eval_shape`-style abstract tree) and restoring with
 the core `Checkpointer` gives back exactly the trained state, with the input
 statistics it was trained with.
 """
+
 from __future__ import annotations
 
 import functools
@@ -30,8 +31,9 @@ from jaxdl.train.task import classification_task
 WHICH = ('best', 'latest')
 
 
-def restore_run(config, workdir: str, which: str = 'best',
-                dataset: Dataset | None = None) -> tuple[TrainState, Dataset]:
+def restore_run(
+    config, workdir: str, which: str = 'best', dataset: Dataset | None = None
+) -> tuple[TrainState, Dataset]:
   """(state, dataset) of a run trained by `jaxdl.train.loop.train_and_evaluate`.
 
   Args:
@@ -50,20 +52,27 @@ def restore_run(config, workdir: str, which: str = 'best',
   dataset = dataset or load_configured_dataset(config)
   train = dataset.splits['train']
   inputs = train[dataset.info.input_key]
-  model = build_model(config.model, dataset.info.num_classes,
-                      dtype=precision.model_dtype(config), **config.model_kwargs)
+  model = build_model(
+      config.model,
+      dataset.info.num_classes,
+      dtype=precision.model_dtype(config),
+      **config.model_kwargs,
+  )
   spe = batching.steps_per_epoch(len(inputs), config.batch_size)
   total = config.get('num_train_steps', 0) or config.num_epochs * spe
   tx = make_optimizer(config.optimizer, spe, total)
   mesh = mesh_lib.make_mesh(config.num_devices)
-  init = jax.jit(functools.partial(create_train_state, model, tx),
-                 out_shardings=mesh_lib.replicated(mesh))
+  init = jax.jit(
+      functools.partial(create_train_state, model, tx), out_shardings=mesh_lib.replicated(mesh)
+  )
   # Only shapes matter: the restore overwrites every leaf, input_stats included.
-  state = init(jnp.zeros((1,) + inputs.shape[1:], inputs.dtype), jax.random.key(0),
-               identity_stats(inputs.shape[-1]))
+  state = init(
+      jnp.zeros((1,) + inputs.shape[1:], inputs.dtype),
+      jax.random.key(0),
+      identity_stats(inputs.shape[-1]),
+  )
   es = config.early_stopping
-  ckpt = Checkpointer(workdir, keep_best=config.keep_best, best_metric=es.metric,
-                      best_mode=es.mode)
+  ckpt = Checkpointer(workdir, keep_best=config.keep_best, best_metric=es.metric, best_mode=es.mode)
   try:
     restored = (ckpt.restore_best if which == 'best' else ckpt.restore_latest)(abstract_like(state))
   finally:
@@ -73,8 +82,9 @@ def restore_run(config, workdir: str, which: str = 'best',
   return restored[0], dataset
 
 
-def predict_probs(state: TrainState, split: dict, batch_size: int, input_key: str = 'image',
-                  num_devices: int = 0) -> np.ndarray:
+def predict_probs(
+    state: TrainState, split: dict, batch_size: int, input_key: str = 'image', num_devices: int = 0
+) -> np.ndarray:
   """Softmax probabilities [N, num_classes] of a classifier on a whole split."""
   mesh = mesh_lib.make_mesh(num_devices)
   task = classification_task(1, input_key=input_key)  # only input_key/normalisation are used

@@ -11,17 +11,26 @@ pair through TFDS (``wmt``); ``attention_plot`` draws attention weights.
 experiments of launch/char_lm.py and launch/translate.py. Tokens are int32
 ``[B, T]`` with lengths or masks. Names are imported on first use.
 """
+
 from jaxdl import _lazy
 
-__all__, __getattr__, __dir__ = _lazy(__name__, {
-    'rnn': ('VanillaRNNCell', 'Recurrence', 'make_cell'),
-    'architectures': ('ManyToOne', 'ManyToMany', 'OneToMany'),
-    'masking': ('lengths_to_mask', 'masked_token_cross_entropy', 'masked_token_accuracy',
-                'masked_mean_over_time'),
-    'char_lm': ('CharLM', 'sample', 'perplexity', 'language_model_task'),
-    'seq2seq': ('EncoderDecoder', 'translate'),
-    'beam_search': ('greedy_decode', 'length_penalty'),
-    'bleu': ('corpus_bleu',),
-    'translation': ('PackedTranslator', 'translation_task', 'load_dates', 'exact_match'),
-    'attention_plot': ('plot_attention',),
-}, modules=('char_lm_experiment', 'translate_experiment', 'corpus', 'dates', 'wmt'))
+__all__, __getattr__, __dir__ = _lazy(
+    __name__,
+    {
+        'rnn': ('VanillaRNNCell', 'Recurrence', 'make_cell'),
+        'architectures': ('ManyToOne', 'ManyToMany', 'OneToMany'),
+        'masking': (
+            'lengths_to_mask',
+            'masked_token_cross_entropy',
+            'masked_token_accuracy',
+            'masked_mean_over_time',
+        ),
+        'char_lm': ('CharLM', 'sample', 'perplexity', 'language_model_task'),
+        'seq2seq': ('EncoderDecoder', 'translate'),
+        'beam_search': ('greedy_decode', 'length_penalty'),
+        'bleu': ('corpus_bleu',),
+        'translation': ('PackedTranslator', 'translation_task', 'load_dates', 'exact_match'),
+        'attention_plot': ('plot_attention',),
+    },
+    modules=('char_lm_experiment', 'translate_experiment', 'corpus', 'dates', 'wmt'),
+)

@@ -12,6 +12,7 @@
 Models return logits; `rnn.output_activation` turns them into ŷ (sigmoid for
 binary, softmax for multi-class outputs).
 """
+
 from typing import Any, Optional
 
 import flax.linen as nn
@@ -23,6 +24,7 @@ from jaxdl.sequence import rnn
 
 class ManyToOne(nn.Module):
   """Sequence -> one output, read from the state after the last real step."""
+
   num_outputs: int  # 1 for binary (sigmoid) outputs, classes for softmax.
   cell_type: str = 'gru'  # One of rnn.CELL_TYPES.
   features: int = 64  # Hidden size n_a.
@@ -35,14 +37,13 @@ class ManyToOne(nn.Module):
     Returns:
       logits [batch, num_outputs].
     """
-    carry, _ = rnn.Recurrence(self.cell_type, self.features, self.dtype,
-                              name='rnn')(inputs, mask)
-    return nn.Dense(self.num_outputs, dtype=self.dtype, name='W_y')(
-        rnn.hidden_of(carry))
+    carry, _ = rnn.Recurrence(self.cell_type, self.features, self.dtype, name='rnn')(inputs, mask)
+    return nn.Dense(self.num_outputs, dtype=self.dtype, name='W_y')(rnn.hidden_of(carry))
 
 
 class ManyToMany(nn.Module):
   """Sequence -> sequence of the same length: ŷ⟨t⟩ = g(W_y a⟨t⟩ + b_y)."""
+
   num_outputs: int  # Output size per step.
   cell_type: str = 'gru'  # One of rnn.CELL_TYPES.
   features: int = 64  # Hidden size n_a.
@@ -56,8 +57,7 @@ class ManyToMany(nn.Module):
       logits [batch, time, num_outputs] (padding positions hold the readout of
       a zero state; mask them in the loss).
     """
-    _, hidden = rnn.Recurrence(self.cell_type, self.features, self.dtype,
-                               name='rnn')(inputs, mask)
+    _, hidden = rnn.Recurrence(self.cell_type, self.features, self.dtype, name='rnn')(inputs, mask)
     return nn.Dense(self.num_outputs, dtype=self.dtype, name='W_y')(hidden)
 
 
@@ -68,6 +68,7 @@ class OneToMany(nn.Module):
   t−1 (the argmax, or a sample when an rng is given), so that generation
   needs nothing but x.
   """
+
   vocab_size: int  # Number of output tokens.
   length: int  # T_y, number of steps generated.
   cell_type: str = 'gru'  # One of rnn.CELL_TYPES.
@@ -75,8 +76,7 @@ class OneToMany(nn.Module):
   dtype: Any = None  # Computation dtype.
 
   @nn.compact
-  def __call__(self, x, rng: Optional[jax.Array] = None,
-               temperature: float = 1.0):
+  def __call__(self, x, rng: Optional[jax.Array] = None, temperature: float = 1.0):
     """Generates `length` tokens from one input vector.
 
     Args:
@@ -112,7 +112,6 @@ class OneToMany(nn.Module):
       return (state, embed(token)), (token.astype(jnp.int32), logits)
 
     state = cell.initialize_carry(jax.random.key(0), x.shape)
-    scan = nn.scan(body, variable_broadcast='params',
-                   split_rngs={'params': False}, out_axes=1)
+    scan = nn.scan(body, variable_broadcast='params', split_rngs={'params': False}, out_axes=1)
     _, (tokens, logits) = scan(self, (state, x), keys)
     return tokens, logits

@@ -7,6 +7,7 @@ fixed number of steps under `lax.scan` (static shapes, one compilation);
 a hypothesis that has emitted EOS is frozen: it keeps its score and is
 padded from then on.
 """
+
 from typing import Any, Callable
 
 import jax
@@ -17,8 +18,16 @@ StepFn = Callable[[Any, jax.Array], tuple[jax.Array, Any]]
 NEG_INF = -1e30  # Finite, so that -inf - -inf never makes a NaN.
 
 
-def greedy_decode(step_fn: StepFn, init_state, *, batch_size: int,
-                  max_len: int, bos_id: int, eos_id: int, pad_id: int = 0):
+def greedy_decode(
+    step_fn: StepFn,
+    init_state,
+    *,
+    batch_size: int,
+    max_len: int,
+    bos_id: int,
+    eos_id: int,
+    pad_id: int = 0,
+):
   """Picks the most likely token at every step.
 
   Args:
@@ -47,8 +56,12 @@ def greedy_decode(step_fn: StepFn, init_state, *, batch_size: int,
     done = done | (token == eos_id)
     return (state, token, score, done), token
 
-  init = (init_state, jnp.full((batch_size,), bos_id, jnp.int32),
-          jnp.zeros((batch_size,), jnp.float32), jnp.zeros((batch_size,), bool))
+  init = (
+      init_state,
+      jnp.full((batch_size,), bos_id, jnp.int32),
+      jnp.zeros((batch_size,), jnp.float32),
+      jnp.zeros((batch_size,), bool),
+  )
   (_, _, score, _), tokens = jax.lax.scan(body, init, None, length=max_len)
   return tokens.T, score
 
@@ -64,9 +77,18 @@ def length_penalty(lengths, alpha: float):
   return ((5.0 + lengths) / 6.0) ** alpha
 
 
-def beam_search(step_fn: StepFn, init_state, *, batch_size: int,
-                beam_size: int, max_len: int, bos_id: int, eos_id: int,
-                pad_id: int = 0, alpha: float = 0.0):
+def beam_search(
+    step_fn: StepFn,
+    init_state,
+    *,
+    batch_size: int,
+    beam_size: int,
+    max_len: int,
+    bos_id: int,
+    eos_id: int,
+    pad_id: int = 0,
+    alpha: float = 0.0,
+):
   """Keeps the `beam_size` best partial hypotheses at every step.
 
   Each step expands every live hypothesis by every token, scores them by
@@ -89,18 +111,29 @@ def beam_search(step_fn: StepFn, init_state, *, batch_size: int,
     log-probabilities), best first under the length penalty. Slots that hold
     no valid hypothesis (more beam than hypotheses) score NEG_INF.
   """
-  _check(max_len=max_len, batch_size=batch_size, beam_size=beam_size,
-         special_ids=(bos_id, eos_id, pad_id))
-  if isinstance(alpha, (int, float, np.number)) and not alpha >= 0:  # checked before decoding, not after
+  _check(
+      max_len=max_len,
+      batch_size=batch_size,
+      beam_size=beam_size,
+      special_ids=(bos_id, eos_id, pad_id),
+  )
+  if (
+      isinstance(alpha, (int, float, np.number)) and not alpha >= 0
+  ):  # checked before decoding, not after
     raise ValueError(f'alpha must be >= 0, got {alpha}')
   b, k = batch_size, beam_size
   state = jax.tree.map(lambda x: jnp.repeat(x, k, axis=0), init_state)
   # Only beam 0 is live at first, so the k copies do not fill the beam with
   # k identical hypotheses.
   scores = jnp.tile(jnp.array([0.0] + [NEG_INF] * (k - 1), jnp.float32), (b, 1))
-  init = (state, jnp.full((b, k), bos_id, jnp.int32), scores,
-          jnp.zeros((b, k), bool), jnp.zeros((b, k), jnp.int32),
-          jnp.full((b, k, max_len), pad_id, jnp.int32))
+  init = (
+      state,
+      jnp.full((b, k), bos_id, jnp.int32),
+      scores,
+      jnp.zeros((b, k), bool),
+      jnp.zeros((b, k), jnp.int32),
+      jnp.full((b, k, max_len), pad_id, jnp.int32),
+  )
 
   def body(carry, t):
     state, last, scores, done, lengths, tokens = carry
@@ -123,18 +156,18 @@ def beam_search(step_fn: StepFn, init_state, *, batch_size: int,
     state = jax.tree.map(lambda x: x[rows], state)
     return (state, token, scores, done, lengths, tokens), None
 
-  (_, _, scores, _, lengths, tokens), _ = jax.lax.scan(
-      body, init, jnp.arange(max_len))
+  (_, _, scores, _, lengths, tokens), _ = jax.lax.scan(body, init, jnp.arange(max_len))
   ranked = scores / length_penalty(lengths.astype(jnp.float32), alpha)
   ranked = jnp.where(scores <= NEG_INF / 2, NEG_INF, ranked)
   order = jnp.argsort(-ranked, axis=1)
-  return (jnp.take_along_axis(tokens, order[..., None], axis=1),
-          jnp.take_along_axis(scores, order, axis=1))
+  return (
+      jnp.take_along_axis(tokens, order[..., None], axis=1),
+      jnp.take_along_axis(scores, order, axis=1),
+  )
 
 
 def _check(max_len: int, batch_size: int, beam_size: int = 1, special_ids=()):
-  for name, value in (('max_len', max_len), ('batch_size', batch_size),
-                      ('beam_size', beam_size)):
+  for name, value in (('max_len', max_len), ('batch_size', batch_size), ('beam_size', beam_size)):
     if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
       raise ValueError(f'{name} must be an int >= 1 (it fixes a static shape), got {value!r}')
   for name, value in zip(('bos_id', 'eos_id', 'pad_id'), special_ids):

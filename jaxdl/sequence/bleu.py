@@ -6,18 +6,19 @@ the reference — summed over the whole corpus before dividing, and
 BP = min(1, exp(1 − r / c)) penalises hypotheses shorter (c tokens) than the
 references (r tokens). Pure Python: it runs on the host on decoded text.
 """
+
 import collections
 import math
 from typing import Sequence
 
 
 def _ngrams(tokens: Sequence[str], n: int) -> collections.Counter:
-  return collections.Counter(tuple(tokens[i:i + n])
-                             for i in range(len(tokens) - n + 1))
+  return collections.Counter(tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
 
 
-def corpus_bleu(hypotheses: Sequence[Sequence[str]],
-                references: Sequence[Sequence[str]], max_n: int = 4) -> float:
+def corpus_bleu(
+    hypotheses: Sequence[Sequence[str]], references: Sequence[Sequence[str]], max_n: int = 4
+) -> float:
   """Corpus-level BLEU with one reference per hypothesis.
 
   Args:
@@ -34,15 +35,19 @@ def corpus_bleu(hypotheses: Sequence[Sequence[str]],
       string (it would be scored as a sequence of characters).
   """
   if len(hypotheses) != len(references):
-    raise ValueError(f'hypotheses ({len(hypotheses)}) and references '
-                     f'({len(references)}) must have the same length')
+    raise ValueError(
+        f'hypotheses ({len(hypotheses)}) and references '
+        f'({len(references)}) must have the same length'
+    )
   if not isinstance(max_n, int) or isinstance(max_n, bool) or max_n < 1:  # range() needs an int
     raise ValueError(f'max_n must be a positive int, got {max_n!r}')
   for name, corpus in (('hypotheses', hypotheses), ('references', references)):
     for i, sentence in enumerate(corpus):
       if isinstance(sentence, str):
-        raise ValueError(f'{name}[{i}] must be a list of tokens, got the str {sentence[:30]!r} '
-                         '(split it first, e.g. sentence.split())')
+        raise ValueError(
+            f'{name}[{i}] must be a list of tokens, got the str {sentence[:30]!r} '
+            '(split it first, e.g. sentence.split())'
+        )
   matches = [0] * max_n
   totals = [0] * max_n
   hyp_len = ref_len = 0

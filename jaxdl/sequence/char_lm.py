@@ -5,6 +5,7 @@ the next character, so P(text) = Π_t P(x⟨t+1⟩ | x⟨1..t⟩). Quality is th
 per-character perplexity exp(mean −log P); generation samples one character
 at a time from softmax(logits / temperature) and feeds it back in.
 """
+
 import functools
 import math
 from typing import Any
@@ -20,6 +21,7 @@ from jaxdl.train.task import Task
 
 class CharLM(nn.Module):
   """Embedding -> stacked recurrent layers -> next-character logits."""
+
   num_classes: int  # Vocabulary size V (the registry's name for it).
   embed_dim: int = 64  # Character embedding size.
   features: int = 256  # Hidden size of every recurrent layer.
@@ -31,8 +33,9 @@ class CharLM(nn.Module):
     if self.num_layers < 1:
       raise ValueError(f'num_layers must be >= 1, got {self.num_layers}')
     self.embed = nn.Embed(self.num_classes, self.embed_dim)
-    self.layers = [rnn.Recurrence(self.cell_type, self.features, self.dtype)
-                   for _ in range(self.num_layers)]
+    self.layers = [
+        rnn.Recurrence(self.cell_type, self.features, self.dtype) for _ in range(self.num_layers)
+    ]
     self.readout = nn.Dense(self.num_classes, dtype=self.dtype)
 
   def __call__(self, inputs, train: bool = False):
@@ -92,12 +95,10 @@ def _sample(model, params, prompt, rng, *, length, temperature):
   def body(carry, key):
     carries, last_logits = carry
     token = sample_token(key, last_logits, temperature)
-    carries, next_logits = model.apply(variables, carries, token,
-                                       method=model.step)
+    carries, next_logits = model.apply(variables, carries, token, method=model.step)
     return (carries, next_logits), token
 
-  _, tokens = jax.lax.scan(body, (carries, logits[:, -1]),
-                           jax.random.split(rng, length))
+  _, tokens = jax.lax.scan(body, (carries, logits[:, -1]), jax.random.split(rng, length))
   return tokens.T
 
 
@@ -122,8 +123,9 @@ def sample(model: CharLM, params, prompt, length: int, rng, temperature: float):
     raise ValueError(f'temperature must be >= 0, got {temperature}')
   # Jitted with the model, length and temperature static: one compilation
   # per setting, reused by every evaluation of a run.
-  return _sample(model, params, jnp.asarray(prompt), rng, length=int(length),
-                 temperature=float(temperature))
+  return _sample(
+      model, params, jnp.asarray(prompt), rng, length=int(length), temperature=float(temperature)
+  )
 
 
 def perplexity(nll_sum: float, count: float) -> float:
@@ -133,8 +135,9 @@ def perplexity(nll_sum: float, count: float) -> float:
   return math.exp(nll_sum / count)
 
 
-def language_model_task(input_key: str = 'inputs', label_key: str = 'targets',
-                        mask_key: str = 'target_mask') -> Task:
+def language_model_task(
+    input_key: str = 'inputs', label_key: str = 'targets', mask_key: str = 'target_mask'
+) -> Task:
   """Next-character cross-entropy; 'loss' is nats per character, so
   exp(dev/loss) is the dev perplexity; 'error' is the per-character error."""
 
@@ -144,7 +147,6 @@ def language_model_task(input_key: str = 'inputs', label_key: str = 'targets',
     mask = batch[mask_key] * example_mask[:, None]
     nll, count = masking.masked_token_cross_entropy(logits, targets, mask)
     hits, _ = masking.masked_token_accuracy(logits, targets, mask)
-    return nll / jnp.maximum(count, 1.0), {'loss': (nll, count),
-                                           'error': (count - hits, count)}
+    return nll / jnp.maximum(count, 1.0), {'loss': (nll, count), 'error': (count - hits, count)}
 
   return Task(loss_fn=loss_fn, input_key=input_key, normalize_input=False)

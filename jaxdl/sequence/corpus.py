@@ -10,6 +10,7 @@ Both use one fixed character vocabulary — newline plus the 95 printable
 ASCII characters — so ids mean the same thing for every corpus; typographic
 quotes and dashes are mapped to ASCII and anything else to '?'.
 """
+
 from typing import Optional
 
 import numpy as np
@@ -18,8 +19,17 @@ VOCAB = '\n' + ''.join(chr(c) for c in range(32, 127))
 VOCAB_SIZE = len(VOCAB)  # 96
 UNKNOWN = '?'
 _ID = {c: i for i, c in enumerate(VOCAB)}
-_ASCII_FOLD = {'’': "'", '‘': "'", '“': '"', '”': '"', '…': '...', '—': '--',
-               '–': '-', '\t': '    ', '\r': ''}
+_ASCII_FOLD = {
+    '’': "'",
+    '‘': "'",
+    '“': '"',
+    '”': '"',
+    '…': '...',
+    '—': '--',
+    '–': '-',
+    '\t': '    ',
+    '\r': '',
+}
 
 
 def normalize_text(text: str) -> str:
@@ -42,8 +52,7 @@ def decode(ids) -> str:
   """
   ids = np.asarray(ids).reshape(-1)
   if ids.size and (ids.min() < 0 or ids.max() >= VOCAB_SIZE):
-    raise ValueError(f'ids must lie in [0, {VOCAB_SIZE}), got range '
-                     f'[{ids.min()}, {ids.max()}]')
+    raise ValueError(f'ids must lie in [0, {VOCAB_SIZE}), got range ' f'[{ids.min()}, {ids.max()}]')
   return ''.join(VOCAB[i] for i in ids.tolist())
 
 
@@ -73,18 +82,23 @@ def windows(ids: np.ndarray, seq_len: int) -> dict[str, np.ndarray]:
   mask = np.zeros((n * seq_len,), np.float32)
   inputs[:n_pred], targets[:n_pred], mask[:n_pred] = ids[:-1], ids[1:], 1.0
   shape = (n, seq_len)
-  return {'inputs': inputs.reshape(shape), 'targets': targets.reshape(shape),
-          'target_mask': mask.reshape(shape)}
+  return {
+      'inputs': inputs.reshape(shape),
+      'targets': targets.reshape(shape),
+      'target_mask': mask.reshape(shape),
+  }
 
 
 def stdlib_documents() -> dict[str, str]:
   """The Python Language Reference topics shipped with this interpreter."""
   from pydoc_data import topics  # stdlib; imported lazily (~0.5 MB of text)
+
   return dict(topics.topics)
 
 
-def split_documents(documents: dict[str, str], seed: int,
-                    fractions=(0.9, 0.05, 0.05)) -> dict[str, str]:
+def split_documents(
+    documents: dict[str, str], seed: int, fractions=(0.9, 0.05, 0.05)
+) -> dict[str, str]:
   """Whole documents to train/dev/test, so dev and test are unseen text.
 
   Documents are shuffled by `seed` and dealt to test, then dev, until each
@@ -94,8 +108,7 @@ def split_documents(documents: dict[str, str], seed: int,
     {'train', 'dev', 'test'} -> text (documents joined by blank lines).
   """
   if len(fractions) != 3 or min(fractions) <= 0 or abs(sum(fractions) - 1) > 1e-6:
-    raise ValueError(f'fractions must be 3 numbers > 0 summing to 1, got '
-                     f'{fractions}')
+    raise ValueError(f'fractions must be 3 numbers > 0 summing to 1, got ' f'{fractions}')
   names = sorted(documents)
   if len(names) < 3:
     raise ValueError(f'need at least 3 documents, got {len(names)}')
@@ -136,9 +149,13 @@ def load_stdlib_corpus(seed: int, seq_len: int = 128, max_chars: int = 0):
   return splits, _info('Python Language Reference help text (pydoc_data)')
 
 
-def load_tiny_shakespeare(seed: int = 0, seq_len: int = 128,
-                          data_dir: Optional[str] = None,
-                          allow_download: bool = True, max_chars: int = 0):
+def load_tiny_shakespeare(
+    seed: int = 0,
+    seq_len: int = 128,
+    data_dir: Optional[str] = None,
+    allow_download: bool = True,
+    max_chars: int = 0,
+):
   """tiny_shakespeare from TFDS (online, or offline once prepared).
 
   TFDS ships it as one long string per split (train/validation/test), read
@@ -150,14 +167,18 @@ def load_tiny_shakespeare(seed: int = 0, seq_len: int = 128,
   del seed
   from jaxdl.data import registry  # the core's TFDS reader + embedded names
   from jaxdl.data import tfds_source
-  raw, _ = tfds_source.load_tfds('tiny_shakespeare', data_dir=data_dir,
-                                 allow_download=allow_download,
-                                 embedded=registry.EMBEDDED)
+
+  raw, _ = tfds_source.load_tfds(
+      'tiny_shakespeare',
+      data_dir=data_dir,
+      allow_download=allow_download,
+      embedded=registry.EMBEDDED,
+  )
   splits = {}
-  for name, tfds_name in (('train', 'train'), ('dev', 'validation'),
-                          ('test', 'test')):
-    text = ''.join(t.decode('utf-8') if isinstance(t, bytes) else str(t)
-                   for t in raw[tfds_name]['text'])
+  for name, tfds_name in (('train', 'train'), ('dev', 'validation'), ('test', 'test')):
+    text = ''.join(
+        t.decode('utf-8') if isinstance(t, bytes) else str(t) for t in raw[tfds_name]['text']
+    )
     text = text[:max_chars] if max_chars > 0 else text
     splits[name] = windows(encode(text), seq_len)
   return splits, _info('tiny_shakespeare (TFDS)')
@@ -165,6 +186,11 @@ def load_tiny_shakespeare(seed: int = 0, seq_len: int = 128,
 
 def _info(description: str):
   from jaxdl.data.dataset import DatasetInfo
-  return DatasetInfo(num_classes=VOCAB_SIZE, input_key='inputs',
-                     label_key='targets', description=description,
-                     extra={'vocab': VOCAB})
+
+  return DatasetInfo(
+      num_classes=VOCAB_SIZE,
+      input_key='inputs',
+      label_key='targets',
+      description=description,
+      extra={'vocab': VOCAB},
+  )

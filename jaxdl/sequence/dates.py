@@ -14,6 +14,7 @@ Conventions (so that every source has exactly one right answer):
   training in any format, so the score measures generalisation to new days,
   not recall of seen ones.
 """
+
 import datetime
 from typing import Callable
 
@@ -25,8 +26,7 @@ MAX_SOURCE_LEN = 32  # Longest formatted date is 28 characters (tested).
 TARGET_LEN = 10  # len('1979-05-03').
 
 # Source alphabet: id 0 is padding; the order is fixed so ids never move.
-SOURCE_CHARS = (' ,-./' + '0123456789' + 'abcdefghijklmnopqrstuvwxyz' +
-                'ABCDEFGHIJKLMNOPQRSTUVWXYZ')
+SOURCE_CHARS = ' ,-./' + '0123456789' + 'abcdefghijklmnopqrstuvwxyz' + 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'
 SOURCE_PAD = 0
 SOURCE_VOCAB_SIZE = len(SOURCE_CHARS) + 1
 # Target alphabet: padding, begin- and end-of-sequence, then the ISO characters.
@@ -37,10 +37,21 @@ TARGET_VOCAB_SIZE = len(TARGET_CHARS) + 3
 _SRC_ID = {c: i + 1 for i, c in enumerate(SOURCE_CHARS)}
 _TGT_ID = {c: i + 3 for i, c in enumerate(TARGET_CHARS)}
 
-_MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july',
-           'august', 'september', 'october', 'november', 'december']
-_WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday',
-             'saturday', 'sunday']
+_MONTHS = [
+    'january',
+    'february',
+    'march',
+    'april',
+    'may',
+    'june',
+    'july',
+    'august',
+    'september',
+    'october',
+    'november',
+    'december',
+]
+_WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday']
 
 
 def _ordinal(n: int) -> str:
@@ -62,16 +73,11 @@ FORMATS: dict[str, Callable[[datetime.date], str]] = {
     'D MON YYYY': lambda d: f'{d.day} {_parts(d)[1].upper()} {d.year}',
     'Month d, yyyy': lambda d: f'{_parts(d)[0].title()} {d.day}, {d.year}',
     'mon d yyyy': lambda d: f'{_parts(d)[1]} {d.day} {d.year}',
-    'weekday, month d yyyy':
-        lambda d: f'{_parts(d)[2]}, {_parts(d)[0]} {d.day} {d.year}',
-    'Weekday d Month yyyy':
-        lambda d: f'{_parts(d)[2].title()} {d.day} {_parts(d)[0].title()} {d.year}',
-    'wkd, d mon yyyy':
-        lambda d: f'{_parts(d)[3]}, {d.day} {_parts(d)[1]} {d.year}',
-    'Month dth, yyyy':
-        lambda d: f'{_parts(d)[0].title()} {_ordinal(d.day)}, {d.year}',
-    'the dth of month yyyy':
-        lambda d: f'the {_ordinal(d.day)} of {_parts(d)[0]} {d.year}',
+    'weekday, month d yyyy': lambda d: f'{_parts(d)[2]}, {_parts(d)[0]} {d.day} {d.year}',
+    'Weekday d Month yyyy': lambda d: f'{_parts(d)[2].title()} {d.day} {_parts(d)[0].title()} {d.year}',
+    'wkd, d mon yyyy': lambda d: f'{_parts(d)[3]}, {d.day} {_parts(d)[1]} {d.year}',
+    'Month dth, yyyy': lambda d: f'{_parts(d)[0].title()} {_ordinal(d.day)}, {d.year}',
+    'the dth of month yyyy': lambda d: f'the {_ordinal(d.day)} of {_parts(d)[0]} {d.year}',
     'dd/mm/yy': lambda d: f'{d.day:02d}/{d.month:02d}/{d.year % 100:02d}',
     'dd/mm/yyyy': lambda d: f'{d.day:02d}/{d.month:02d}/{d.year}',
     'd.m.yyyy': lambda d: f'{d.day}.{d.month}.{d.year}',
@@ -98,13 +104,13 @@ def encode_source(texts) -> tuple[np.ndarray, np.ndarray]:
   lengths = np.zeros((len(texts),), np.int32)
   for i, text in enumerate(texts):
     if len(text) > MAX_SOURCE_LEN:
-      raise ValueError(f'text longer than MAX_SOURCE_LEN={MAX_SOURCE_LEN}: '
-                       f'{text!r}')
+      raise ValueError(f'text longer than MAX_SOURCE_LEN={MAX_SOURCE_LEN}: ' f'{text!r}')
     try:
-      ids[i, :len(text)] = [_SRC_ID[c] for c in text]
+      ids[i, : len(text)] = [_SRC_ID[c] for c in text]
     except KeyError as e:
-      raise ValueError(f'character {e.args[0]!r} in {text!r} is not in the '
-                       f'source alphabet {SOURCE_CHARS!r}') from None
+      raise ValueError(
+          f'character {e.args[0]!r} in {text!r} is not in the ' f'source alphabet {SOURCE_CHARS!r}'
+      ) from None
     lengths[i] = len(text)
   return ids, lengths
 
@@ -157,8 +163,9 @@ def _examples(days, rng: np.random.Generator) -> dict[str, np.ndarray]:
   }
 
 
-def make_splits(seed: int = 0, num_train: int = 20000, num_dev: int = 1000,
-                num_test: int = 1000) -> dict[str, dict[str, np.ndarray]]:
+def make_splits(
+    seed: int = 0, num_train: int = 20000, num_dev: int = 1000, num_test: int = 1000
+) -> dict[str, dict[str, np.ndarray]]:
   """Deterministic train/dev/test splits with held-out days.
 
   Args:
@@ -172,21 +179,22 @@ def make_splits(seed: int = 0, num_train: int = 20000, num_dev: int = 1000,
     {'train', 'dev', 'test'} -> dict of equal-length numpy arrays.
   """
   total_days = (LAST_DAY - FIRST_DAY).days + 1
-  for name, value in (('num_train', num_train), ('num_dev', num_dev),
-                      ('num_test', num_test)):
+  for name, value in (('num_train', num_train), ('num_dev', num_dev), ('num_test', num_test)):
     if value < 1:
       raise ValueError(f'{name} must be >= 1, got {value}')
   if num_dev + num_test >= total_days:
-    raise ValueError(f'num_dev + num_test must be < {total_days} days, got '
-                     f'{num_dev + num_test}')
+    raise ValueError(
+        f'num_dev + num_test must be < {total_days} days, got ' f'{num_dev + num_test}'
+    )
   rng = np.random.default_rng(seed)
   order = rng.permutation(total_days)
   day = lambda i: FIRST_DAY + datetime.timedelta(days=int(i))
   test_days = [day(i) for i in order[:num_test]]
-  dev_days = [day(i) for i in order[num_test:num_test + num_dev]]
-  pool = order[num_test + num_dev:]
-  train_days = [day(i) for i in rng.choice(pool, size=num_train,
-                                           replace=num_train > len(pool))]
-  return {'train': _examples(train_days, rng),
-          'dev': _examples(dev_days, rng),
-          'test': _examples(test_days, rng)}
+  dev_days = [day(i) for i in order[num_test : num_test + num_dev]]
+  pool = order[num_test + num_dev :]
+  train_days = [day(i) for i in rng.choice(pool, size=num_train, replace=num_train > len(pool))]
+  return {
+      'train': _examples(train_days, rng),
+      'dev': _examples(dev_days, rng),
+      'test': _examples(test_days, rng),
+  }

@@ -5,6 +5,7 @@ length; a [batch, time] mask marks the real positions. Every sum over time
 then runs over real positions only, and losses are returned as (sum, count)
 so that averaging over batches and devices counts each token exactly once.
 """
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -25,7 +26,8 @@ def lengths_to_mask(lengths, max_len: int):
     if lengths_np.size and (lengths_np.min() < 0 or lengths_np.max() > max_len):
       raise ValueError(
           f'lengths must lie in [0, max_len={max_len}], got range '
-          f'[{lengths_np.min()}, {lengths_np.max()}]')
+          f'[{lengths_np.min()}, {lengths_np.max()}]'
+      )
   return xp.arange(max_len)[None, :] < xp.asarray(lengths)[:, None]
 
 

@@ -6,6 +6,7 @@ or softmax. LSTM and GRU cells come from flax. `Recurrence` unrolls any of
 them with `nn.scan` and honours a padding mask, so that variable-length
 sequences can share one padded batch.
 """
+
 from typing import Any, Optional
 
 import flax.linen as nn
@@ -24,6 +25,7 @@ class VanillaRNNCell(nn.RNNCellBase):
   Dense kernel here is that W_a (transposed, flax stores [in, out]): its
   first `features` rows are W_aaᵀ, the rest W_axᵀ.
   """
+
   features: int  # n_a, size of the hidden state a⟨t⟩.
   dtype: Any = None  # Computation dtype; params stay float32.
 
@@ -54,8 +56,9 @@ class VanillaRNNCell(nn.RNNCellBase):
     return 1
 
 
-def make_cell(cell_type: str, features: int, dtype: Any = None,
-              name: Optional[str] = None) -> nn.RNNCellBase:
+def make_cell(
+    cell_type: str, features: int, dtype: Any = None, name: Optional[str] = None
+) -> nn.RNNCellBase:
   """Builds a recurrent cell by name: 'vanilla', 'lstm' or 'gru'."""
   if cell_type == 'vanilla':
     return VanillaRNNCell(features, dtype=dtype, name=name)
@@ -86,8 +89,7 @@ def output_activation(logits: jax.Array, activation: str) -> jax.Array:
     return jax.nn.sigmoid(logits)
   if activation == 'none':
     return logits
-  raise ValueError(
-      f'activation must be one of {OUTPUT_ACTIVATIONS}, got {activation!r}')
+  raise ValueError(f'activation must be one of {OUTPUT_ACTIVATIONS}, got {activation!r}')
 
 
 def _masked_step(cell, carry, xs):
@@ -107,6 +109,7 @@ def _masked_step(cell, carry, xs):
 
 class Recurrence(nn.Module):
   """A cell unrolled over time with `nn.scan`, padding-aware."""
+
   cell_type: str = 'gru'  # One of CELL_TYPES.
   features: int = 64  # Hidden size n_a.
   dtype: Any = None  # Computation dtype.
@@ -162,7 +165,13 @@ class Recurrence(nn.Module):
       # A float32 carry under a float64 computation made lax.scan fail (carry
       # types differ); a bfloat16 one silently ran the cell's state in float32.
       initial_carry = self.initialize_carry(
-          batch, jnp.result_type(inputs.dtype, jnp.float32) if self.dtype is None else self.dtype)
-    scan = nn.scan(_masked_step, variable_broadcast='params',
-                   split_rngs={'params': False}, in_axes=1, out_axes=1)
+          batch, jnp.result_type(inputs.dtype, jnp.float32) if self.dtype is None else self.dtype
+      )
+    scan = nn.scan(
+        _masked_step,
+        variable_broadcast='params',
+        split_rngs={'params': False},
+        in_axes=1,
+        out_axes=1,
+    )
     return scan(self.cell, initial_carry, (inputs, mask.astype(bool)))

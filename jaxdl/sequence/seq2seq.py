@@ -14,6 +14,7 @@ h̃_t = tanh(W_c [c_t; h_t]). Because the attention does not feed back into
 the recurrence, the whole teacher-forced decoder runs as one scan plus one
 batched attention.
 """
+
 from typing import Any
 
 import flax.linen as nn
@@ -26,6 +27,7 @@ from jaxdl.sequence import rnn
 
 class EncoderDecoder(nn.Module):
   """Sequence-to-sequence model with different input and output lengths."""
+
   source_vocab_size: int  # Source token ids in [0, source_vocab_size).
   target_vocab_size: int  # Target token ids in [0, target_vocab_size).
   embed_dim: int = 32  # Size of the token embeddings.
@@ -40,8 +42,7 @@ class EncoderDecoder(nn.Module):
     self.encoder = rnn.Recurrence(self.cell_type, self.features, self.dtype)
     self.decoder = rnn.Recurrence(self.cell_type, self.features, self.dtype)
     if self.attention:
-      self.attention_query = nn.Dense(self.features, use_bias=False,
-                                      dtype=self.dtype)
+      self.attention_query = nn.Dense(self.features, use_bias=False, dtype=self.dtype)
       self.attention_combine = nn.Dense(self.features, dtype=self.dtype)
     self.readout = nn.Dense(self.target_vocab_size, dtype=self.dtype)
 
@@ -86,8 +87,7 @@ class EncoderDecoder(nn.Module):
       logits [batch, T, target_vocab_size].
     """
     carry, memory = self.encode(source, source_mask)
-    _, hidden = self.decoder(self.target_embed(target_input),
-                             initial_carry=carry)
+    _, hidden = self.decoder(self.target_embed(target_input), initial_carry=carry)
     logits, _ = self._read(hidden, memory, source_mask)
     return logits
 
@@ -96,8 +96,7 @@ class EncoderDecoder(nn.Module):
     if not self.attention:
       raise ValueError('attention_weights needs attention=True')
     carry, memory = self.encode(source, source_mask)
-    _, hidden = self.decoder(self.target_embed(target_input),
-                             initial_carry=carry)
+    _, hidden = self.decoder(self.target_embed(target_input), initial_carry=carry)
     return self._attend(hidden, memory, source_mask)[1]
 
   def decode_step(self, state, tokens):
@@ -110,8 +109,7 @@ class EncoderDecoder(nn.Module):
     Returns:
       (log-probabilities [n, target_vocab_size], new state).
     """
-    carry, hidden = self.decoder.step(state['carry'],
-                                      self.target_embed(tokens))
+    carry, hidden = self.decoder.step(state['carry'], self.target_embed(tokens))
     logits, _ = self._read(hidden[:, None], state['memory'], state['mask'])
     log_probs = jax.nn.log_softmax(logits[:, 0].astype(jnp.float32), axis=-1)
     return log_probs, dict(state, carry=carry)
@@ -122,9 +120,19 @@ class EncoderDecoder(nn.Module):
     return {'carry': carry, 'memory': memory, 'mask': source_mask}
 
 
-def translate(model: EncoderDecoder, variables, source, source_mask, *,
-              max_len: int, bos_id: int, eos_id: int, pad_id: int = 0,
-              beam_size: int = 1, alpha: float = 0.0):
+def translate(
+    model: EncoderDecoder,
+    variables,
+    source,
+    source_mask,
+    *,
+    max_len: int,
+    bos_id: int,
+    eos_id: int,
+    pad_id: int = 0,
+    beam_size: int = 1,
+    alpha: float = 0.0,
+):
   """Decodes a batch: greedy when beam_size == 1, else beam search.
 
   Args:
@@ -139,13 +147,12 @@ def translate(model: EncoderDecoder, variables, source, source_mask, *,
     (tokens [batch, max_len] int32, best hypothesis per source; scores
     [batch] log-probabilities).
   """
-  state = model.apply(variables, source, source_mask,
-                      method=model.init_decode_state)
+  state = model.apply(variables, source, source_mask, method=model.init_decode_state)
   step = lambda s, t: model.apply(variables, s, t, method=model.decode_step)
-  kwargs = dict(batch_size=source.shape[0], max_len=max_len, bos_id=bos_id,
-                eos_id=eos_id, pad_id=pad_id)
+  kwargs = dict(
+      batch_size=source.shape[0], max_len=max_len, bos_id=bos_id, eos_id=eos_id, pad_id=pad_id
+  )
   if beam_size == 1:
     return beam_search.greedy_decode(step, state, **kwargs)
-  tokens, scores = beam_search.beam_search(step, state, beam_size=beam_size,
-                                           alpha=alpha, **kwargs)
+  tokens, scores = beam_search.beam_search(step, state, beam_size=beam_size, alpha=alpha, **kwargs)
   return tokens[:, 0], scores[:, 0]

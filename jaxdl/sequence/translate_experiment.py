@@ -8,6 +8,7 @@ translation pair as config.dataset (launch/configs/translate.py:wmt, read
 by wmt.py) the same model and decoders run on characters and the table adds
 corpus BLEU against the full references.
 """
+
 import dataclasses
 import os
 import time
@@ -40,13 +41,14 @@ class TranslateResult:
 def format_accuracy_table(accuracy, counts, attention: bool, bleu=None) -> str:
   """Markdown: decoder | split | examples | exact match [| BLEU (0-100)]."""
   extra = (' BLEU |', '---:|') if bleu else ('', '')
-  lines = [f'| decoder (attention={attention}) | split | examples | exact match |'
-           + extra[0], '|---|---|---:|---:|' + extra[1]]
+  lines = [
+      f'| decoder (attention={attention}) | split | examples | exact match |' + extra[0],
+      '|---|---|---:|---:|' + extra[1],
+  ]
   for decoder, by_split in accuracy.items():
     for split, acc in by_split.items():
       score = f' {100 * bleu[decoder][split]:.2f} |' if bleu else ''
-      lines.append(f'| {decoder} | {split} | {counts[split]} | {100 * acc:.2f}% |'
-                   + score)
+      lines.append(f'| {decoder} | {split} | {counts[split]} | {100 * acc:.2f}% |' + score)
   return '\n'.join(lines)
 
 
@@ -59,12 +61,17 @@ def check_config(config) -> None:
 
   Runs before any data is generated or downloaded.
   """
-  require(config.dataset == 'dates' or 'wmt' in config, 'dataset', config.dataset,
-          "must be 'dates' (embedded) or a TFDS translation pair with a config.wmt "
-          'block (launch/configs/translate.py:wmt)')
+  require(
+      config.dataset == 'dates' or 'wmt' in config,
+      'dataset',
+      config.dataset,
+      "must be 'dates' (embedded) or a TFDS translation pair with a config.wmt "
+      'block (launch/configs/translate.py:wmt)',
+  )
   require_choice('model', config.model, ('seq2seq',))
-  checks.check_model_kwargs(config.model_kwargs, checks.model_class(config.model),
-                            reserved=_DATA_MODEL_FIELDS)
+  checks.check_model_kwargs(
+      config.model_kwargs, checks.model_class(config.model), reserved=_DATA_MODEL_FIELDS
+  )
   checks.check_core_fields(config)
   tc = config.translate
   checks.require_split_sizes('translate.num_{}', tc, 'num_train', config.batch_size)
@@ -75,11 +82,19 @@ def check_config(config) -> None:
     wc = config.wmt
     for side in ('source', 'target'):
       lang = wc[f'{side}_lang']
-      require(isinstance(lang, str) and bool(lang), f'wmt.{side}_lang', lang,
-              'must name a feature of the TFDS pair, e.g. de or en')
+      require(
+          isinstance(lang, str) and bool(lang),
+          f'wmt.{side}_lang',
+          lang,
+          'must name a feature of the TFDS pair, e.g. de or en',
+      )
       require_int(f'wmt.max_{side}_len', wc[f'max_{side}_len'], 1)
-    require(wc.source_lang != wc.target_lang, 'wmt.target_lang', wc.target_lang,
-            'must differ from wmt.source_lang')
+    require(
+        wc.source_lang != wc.target_lang,
+        'wmt.target_lang',
+        wc.target_lang,
+        'must differ from wmt.source_lang',
+    )
     require_int('wmt.max_vocab', wc.max_vocab, 5)
 
 
@@ -89,8 +104,7 @@ def run(config, workdir: str) -> TranslateResult:
   check_config(config)
   tc = config.translate
   if config.dataset == 'dates':
-    splits, info = translation.load_dates(config.seed, tc.num_train, tc.num_dev,
-                                          tc.num_test)
+    splits, info = translation.load_dates(config.seed, tc.num_train, tc.num_dev, tc.num_test)
     decode_source, decode_target = dates.decode_source, dates.decode_target
     data, model_extra = None, {}
   else:
@@ -99,10 +113,16 @@ def run(config, workdir: str) -> TranslateResult:
     decode_source, decode_target = data.decode_source, data.decode_target
     print(f'{info.description}\n{data.truncation_report()}')
   dataset = Dataset(name=config.dataset, splits=splits, info=info)
-  model = build_model(config.model, info.num_classes, dtype=precision.model_dtype(config),
-                      **config.model_kwargs, **model_extra)
-  result = train_and_evaluate(config, workdir, dataset=dataset, model=model,
-                              task=translation.translation_task())
+  model = build_model(
+      config.model,
+      info.num_classes,
+      dtype=precision.model_dtype(config),
+      **config.model_kwargs,
+      **model_extra,
+  )
+  result = train_and_evaluate(
+      config, workdir, dataset=dataset, model=model, task=translation.translation_task()
+  )
   params = result.state.params
   decoders = {'greedy': 1, f'beam {tc.beam_size}': tc.beam_size}
   accuracy, predictions = {}, {}
@@ -113,46 +133,61 @@ def run(config, workdir: str) -> TranslateResult:
       bleu[name] = {}
     for split in ('dev', 'test'):
       t0 = time.perf_counter()
-      pred = translation.decode_split(model, params, splits[split],
-                                      beam_size=beam, alpha=tc.alpha)
+      pred = translation.decode_split(model, params, splits[split], beam_size=beam, alpha=tc.alpha)
       accuracy[name][split] = translation.exact_match(pred, splits[split]['target'])
       predictions[(name, split)] = pred
       if data:
-        bleu[name][split] = wmt.corpus_bleu(pred, data.references[split],
-                                            data.target_vocab)
+        bleu[name][split] = wmt.corpus_bleu(pred, data.references[split], data.target_vocab)
       print(f'decoded {split} with {name} in {time.perf_counter() - t0:.1f}s')
   test = splits['test']
   greedy = predictions[('greedy', 'test')]
   # WMT examples show the full reference, not the truncated target ids.
-  reference = ((lambda i: data.references['test'][i]) if data else
-               (lambda i: decode_target(test['target'][i])))
-  examples = [(decode_source(test['source'][i], test['source_length'][i]),
-               decode_target(greedy[i]), reference(i))
-              for i in range(min(tc.num_examples, len(greedy)))]
+  reference = (
+      (lambda i: data.references['test'][i])
+      if data
+      else (lambda i: decode_target(test['target'][i]))
+  )
+  examples = [
+      (
+          decode_source(test['source'][i], test['source_length'][i]),
+          decode_target(greedy[i]),
+          reference(i),
+      )
+      for i in range(min(tc.num_examples, len(greedy)))
+  ]
   counts = {s: len(splits[s]['target']) for s in ('dev', 'test')}
-  table = format_accuracy_table(accuracy, counts, config.model_kwargs.attention,
-                                bleu)
+  table = format_accuracy_table(accuracy, counts, config.model_kwargs.attention, bleu)
   if jax.process_index() == 0:
     writer = SummaryWriter(workdir)
     scores = {'exact_match': accuracy, 'bleu': bleu or {}}
-    writer.scalars(int(result.state.step), {
-        f'{metric}/{d.replace(" ", "_")}/{s}': v for metric, by_d in scores.items()
-        for d, by in by_d.items() for s, v in by.items()})
+    writer.scalars(
+        int(result.state.step),
+        {
+            f'{metric}/{d.replace(" ", "_")}/{s}': v
+            for metric, by_d in scores.items()
+            for d, by in by_d.items()
+            for s, v in by.items()
+        },
+    )
     writer.close()
     if config.model_kwargs.attention:
-      _plot_first_attention(model, params, test, greedy, workdir,
-                            decode_source, decode_target)
+      _plot_first_attention(model, params, test, greedy, workdir, decode_source, decode_target)
     with open(os.path.join(workdir, 'translations.md'), 'w') as f:
       f.write(table + '\n\n| source | predicted | target |\n|---|---|---|\n')
       for src, pred, tgt in examples:
         f.write(f'| {src} | {pred} | {tgt} |\n')
-  return TranslateResult(run=result, accuracy=accuracy, examples=examples,
-                         table=table, bleu=bleu)
+  return TranslateResult(run=result, accuracy=accuracy, examples=examples, table=table, bleu=bleu)
 
 
-def _plot_first_attention(model, params, split, predicted, workdir: str,
-                          decode_source=dates.decode_source,
-                          decode_target=dates.decode_target) -> str:
+def _plot_first_attention(
+    model,
+    params,
+    split,
+    predicted,
+    workdir: str,
+    decode_source=dates.decode_source,
+    decode_target=dates.decode_target,
+) -> str:
   """attention.png: the weights behind the first test example's output
   (special ids are the dates task's, which wmt.py shares)."""
   length = int(split['source_length'][0])
@@ -162,28 +197,44 @@ def _plot_first_attention(model, params, split, predicted, workdir: str,
   target_input = np.concatenate([[dates.TARGET_BOS], predicted[0, :-1]])
   source = split['source'][:1]
   # One jitted graph rather than hundreds of eager ops (each compiled).
-  weights = jax.jit(lambda p, s, t: model.apply(
-      {'params': p}, s, s != model.source_pad, t,
-      method=lambda m, *a: m.model.attention_weights(*a)))(
-          params, source, target_input[None].astype(np.int32))
+  weights = jax.jit(
+      lambda p, s, t: model.apply(
+          {'params': p},
+          s,
+          s != model.source_pad,
+          t,
+          method=lambda m, *a: m.model.attention_weights(*a),
+      )
+  )(params, source, target_input[None].astype(np.int32))
   ids = predicted[0].tolist()
   rows = ids.index(dates.TARGET_EOS) + 1 if dates.TARGET_EOS in ids else len(ids)
-  labels = [{dates.TARGET_EOS: '<eos>', dates.TARGET_PAD: '<pad>',
-             dates.TARGET_BOS: '<bos>'}.get(i) or decode_target([i])
-            for i in ids[:rows]]
+  labels = [
+      {dates.TARGET_EOS: '<eos>', dates.TARGET_PAD: '<pad>', dates.TARGET_BOS: '<bos>'}.get(i)
+      or decode_target([i])
+      for i in ids[:rows]
+  ]
   return attention_plot.plot_attention(
-      np.asarray(weights[0, :rows, :length]), text, labels,
-      os.path.join(workdir, 'attention.png'), title=f'{text} -> {output}')
+      np.asarray(weights[0, :rows, :length]),
+      text,
+      labels,
+      os.path.join(workdir, 'attention.png'),
+      title=f'{text} -> {output}',
+  )
 
 
 def report(result: TranslateResult, workdir: str) -> str:
   """What launch/translate.py prints: metrics, example translations, exact match."""
-  lines = ['teacher-forced metrics (error = share of sequences with a wrong token):',
-           result.run.table,
-           '\nexample translations (greedy, test set):']
+  lines = [
+      'teacher-forced metrics (error = share of sequences with a wrong token):',
+      result.run.table,
+      '\nexample translations (greedy, test set):',
+  ]
   for source, predicted, target in result.examples:
     mark = 'ok' if predicted == target else 'WRONG'
     lines.append(f'  {source:>30} -> {predicted:<10}  ({target}) {mark}')
-  lines += ['\nfree-running decoding, exact match:', result.table,
-            f'curves, TensorBoard events, checkpoints and translations.md in {workdir}']
+  lines += [
+      '\nfree-running decoding, exact match:',
+      result.table,
+      f'curves, TensorBoard events, checkpoints and translations.md in {workdir}',
+  ]
   return '\n'.join(lines)

@@ -6,6 +6,7 @@ decoder input), so the data set packs them side by side into one
 [N, S + T] int32 'tokens' array and `PackedTranslator` unpacks them; the
 source mask is recomputed from the padding id, so nothing else is needed.
 """
+
 import functools
 from typing import Any
 
@@ -23,6 +24,7 @@ from jaxdl.train.task import Task
 
 class PackedTranslator(nn.Module):
   """EncoderDecoder reading packed [batch, S + T] tokens (see module doc)."""
+
   num_classes: int  # Target vocabulary size (the registry's name for it).
   source_len: int = dates.MAX_SOURCE_LEN  # S, the source part of the packing.
   source_vocab_size: int = dates.SOURCE_VOCAB_SIZE  # Source ids range.
@@ -35,13 +37,19 @@ class PackedTranslator(nn.Module):
 
   def setup(self):
     self.model = seq2seq.EncoderDecoder(
-        self.source_vocab_size, self.num_classes, self.embed_dim,
-        self.features, self.cell_type, self.attention, self.dtype)
+        self.source_vocab_size,
+        self.num_classes,
+        self.embed_dim,
+        self.features,
+        self.cell_type,
+        self.attention,
+        self.dtype,
+    )
 
   def unpack(self, tokens):
     """[batch, S + T] -> (source [batch, S], mask [batch, S], target_input)."""
-    source = tokens[:, :self.source_len]
-    return source, source != self.source_pad, tokens[:, self.source_len:]
+    source = tokens[:, : self.source_len]
+    return source, source != self.source_pad, tokens[:, self.source_len :]
 
   def __call__(self, tokens, train: bool = False):
     """Teacher-forced logits [batch, T, num_classes]; `train` is unused
@@ -64,8 +72,7 @@ def pack(split: dict[str, np.ndarray]) -> np.ndarray:
   return np.concatenate([split['source'], split['target_input']], axis=1)
 
 
-def load_dates(seed: int, num_train: int = 20000, num_dev: int = 1000,
-               num_test: int = 1000):
+def load_dates(seed: int, num_train: int = 20000, num_dev: int = 1000, num_test: int = 1000):
   """Registry loader: held-out date splits with packed 'tokens' inputs.
 
   Returns:
@@ -76,17 +83,24 @@ def load_dates(seed: int, num_train: int = 20000, num_dev: int = 1000,
   for split in splits.values():
     split['tokens'] = pack(split)
   info = DatasetInfo(
-      num_classes=dates.TARGET_VOCAB_SIZE, input_key='tokens',
+      num_classes=dates.TARGET_VOCAB_SIZE,
+      input_key='tokens',
       label_key='target',
       description='human-readable dates -> ISO 8601, held-out days',
-      extra={'source_len': dates.MAX_SOURCE_LEN, 'bos_id': dates.TARGET_BOS,
-             'eos_id': dates.TARGET_EOS, 'pad_id': dates.TARGET_PAD,
-             'target_len': dates.TARGET_LEN + 1})
+      extra={
+          'source_len': dates.MAX_SOURCE_LEN,
+          'bos_id': dates.TARGET_BOS,
+          'eos_id': dates.TARGET_EOS,
+          'pad_id': dates.TARGET_PAD,
+          'target_len': dates.TARGET_LEN + 1,
+      },
+  )
   return splits, info
 
 
-def translation_task(label_key: str = 'target', input_key: str = 'tokens',
-                     pad_id: int = dates.TARGET_PAD) -> Task:
+def translation_task(
+    label_key: str = 'target', input_key: str = 'tokens', pad_id: int = dates.TARGET_PAD
+) -> Task:
   """Teacher-forced token cross-entropy (notes 5.3).
 
   Metrics: 'loss' per real target token; 'token_error'; 'error', the share
@@ -104,26 +118,41 @@ def translation_task(label_key: str = 'target', input_key: str = 'tokens',
     seq_wrong = jnp.any(wrong, axis=1).astype(jnp.float32) * example_mask
     n_seq = example_mask.sum()
     return nll / jnp.maximum(count, 1.0), {
-        'loss': (nll, count), 'token_error': (count - hits, count),
-        'error': (seq_wrong.sum(), n_seq)}
+        'loss': (nll, count),
+        'token_error': (count - hits, count),
+        'error': (seq_wrong.sum(), n_seq),
+    }
 
   return Task(loss_fn=loss_fn, input_key=input_key, normalize_input=False)
 
 
-@functools.partial(jax.jit, static_argnames=('model', 'max_len', 'beam_size',
-                                             'alpha'))
+@functools.partial(jax.jit, static_argnames=('model', 'max_len', 'beam_size', 'alpha'))
 def _decode(model, params, source, *, max_len, beam_size, alpha):
   mask = source != model.source_pad
   tokens, _ = seq2seq.translate(
-      model, {'params': params}, source, mask, max_len=max_len,
-      bos_id=dates.TARGET_BOS, eos_id=dates.TARGET_EOS,
-      pad_id=dates.TARGET_PAD, beam_size=beam_size, alpha=alpha)
+      model,
+      {'params': params},
+      source,
+      mask,
+      max_len=max_len,
+      bos_id=dates.TARGET_BOS,
+      eos_id=dates.TARGET_EOS,
+      pad_id=dates.TARGET_PAD,
+      beam_size=beam_size,
+      alpha=alpha,
+  )
   return tokens
 
 
-def decode_split(model: PackedTranslator, params, split: dict[str, np.ndarray],
-                 *, beam_size: int = 1, alpha: float = 0.0,
-                 batch_size: int = 500) -> np.ndarray:
+def decode_split(
+    model: PackedTranslator,
+    params,
+    split: dict[str, np.ndarray],
+    *,
+    beam_size: int = 1,
+    alpha: float = 0.0,
+    batch_size: int = 500,
+) -> np.ndarray:
   """Free-running decoding (no teacher forcing) of a whole split.
 
   Returns:
@@ -134,25 +163,24 @@ def decode_split(model: PackedTranslator, params, split: dict[str, np.ndarray],
   batch_size = min(batch_size, n)
   out = []
   for start in range(0, n, batch_size):
-    chunk = split['source'][start:start + batch_size]
+    chunk = split['source'][start : start + batch_size]
     pad = batch_size - len(chunk)  # one compiled shape for every chunk.
     chunk = np.concatenate([chunk, np.repeat(chunk[:1], pad, 0)]) if pad else chunk
-    tokens = _decode(model, params, chunk, max_len=max_len,
-                     beam_size=beam_size, alpha=alpha)
-    out.append(np.asarray(tokens)[:batch_size - pad])
+    tokens = _decode(model, params, chunk, max_len=max_len, beam_size=beam_size, alpha=alpha)
+    out.append(np.asarray(tokens)[: batch_size - pad])
   return np.concatenate(out)
 
 
-def exact_match(predicted: np.ndarray, target: np.ndarray,
-                eos_id: int = dates.TARGET_EOS) -> float:
+def exact_match(predicted: np.ndarray, target: np.ndarray, eos_id: int = dates.TARGET_EOS) -> float:
   """Share of sequences whose tokens up to and including EOS all match.
 
   Args:
     predicted, target: [N, T] int ids.
   """
   if predicted.shape != target.shape:
-    raise ValueError(f'predicted {predicted.shape} and target {target.shape} '
-                     'must have the same shape')
+    raise ValueError(
+        f'predicted {predicted.shape} and target {target.shape} ' 'must have the same shape'
+    )
   # Positions after the target's EOS are ignored (padding may differ).
   after = np.cumsum(target == eos_id, axis=1) - (target == eos_id) > 0
   ok = (predicted == target) | after

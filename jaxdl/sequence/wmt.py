@@ -21,6 +21,7 @@ requirements-tfds.txt). Availability follows the core's TFDS rules
 is unreachable, failing at once with DatasetUnavailableError naming the
 embedded datasets.
 """
+
 from __future__ import annotations
 
 import collections
@@ -47,6 +48,7 @@ _TFDS_SPLITS = {'train': 'train', 'dev': 'validation', 'test': 'test'}
 @dataclasses.dataclass(frozen=True)
 class CharVocab:
   """Character ids: PAD, BOS, EOS, UNK, then `chars` from id NUM_SPECIAL."""
+
   chars: str
 
   def __post_init__(self):
@@ -79,18 +81,22 @@ def build_vocab(texts: Sequence[str], max_size: int) -> CharVocab:
   """The `max_size - NUM_SPECIAL` most frequent characters of `texts`
   (ties broken by code point, so the vocabulary is deterministic)."""
   if max_size <= NUM_SPECIAL:
-    raise ValueError(f'max_size must be > {NUM_SPECIAL} (the special ids), '
-                     f'got {max_size}')
+    raise ValueError(f'max_size must be > {NUM_SPECIAL} (the special ids), ' f'got {max_size}')
   counts = collections.Counter()
   for text in texts:
     counts.update(text)
   ranked = sorted(counts, key=lambda c: (-counts[c], c))
-  return CharVocab(''.join(ranked[:max_size - NUM_SPECIAL]))
+  return CharVocab(''.join(ranked[: max_size - NUM_SPECIAL]))
 
 
-def encode_pairs(sources: Sequence[str], targets: Sequence[str],
-                 source_vocab: CharVocab, target_vocab: CharVocab,
-                 max_source_len: int, max_target_len: int):
+def encode_pairs(
+    sources: Sequence[str],
+    targets: Sequence[str],
+    source_vocab: CharVocab,
+    target_vocab: CharVocab,
+    max_source_len: int,
+    max_target_len: int,
+):
   """Sentence pairs -> one split in the dates task's format.
 
   Args:
@@ -106,10 +112,10 @@ def encode_pairs(sources: Sequence[str], targets: Sequence[str],
     counts are how many sentences of each side were cut.
   """
   if len(sources) != len(targets):
-    raise ValueError(f'sources ({len(sources)}) and targets ({len(targets)}) '
-                     'must have the same length')
-  for name, value in (('max_source_len', max_source_len),
-                      ('max_target_len', max_target_len)):
+    raise ValueError(
+        f'sources ({len(sources)}) and targets ({len(targets)}) ' 'must have the same length'
+    )
+  for name, value in (('max_source_len', max_source_len), ('max_target_len', max_target_len)):
     if value < 1:
       raise ValueError(f'{name} must be >= 1, got {value}')
   n, t = len(sources), max_target_len + 1
@@ -123,11 +129,15 @@ def encode_pairs(sources: Sequence[str], targets: Sequence[str],
     cut_target += len(tgt) > max_target_len
     s = source_vocab.ids(src[:max_source_len])
     y = target_vocab.ids(tgt[:max_target_len])
-    source[i, :len(s)], length[i] = s, len(s)
-    target_input[i, :len(y) + 1] = [BOS] + y
-    target[i, :len(y) + 1] = y + [EOS]
-  split = {'source': source, 'source_length': length,
-           'target_input': target_input, 'target': target}
+    source[i, : len(s)], length[i] = s, len(s)
+    target_input[i, : len(y) + 1] = [BOS] + y
+    target[i, : len(y) + 1] = y + [EOS]
+  split = {
+      'source': source,
+      'source_length': length,
+      'target_input': target_input,
+      'target': target,
+  }
   split['tokens'] = translation.pack(split)
   return split, (int(cut_source), int(cut_target))
 
@@ -136,9 +146,15 @@ def _text(value) -> str:
   return value.decode('utf-8') if isinstance(value, bytes) else str(value)
 
 
-def read_tfds_pairs(name: str, source_lang: str, target_lang: str,
-                    limits: dict[str, int], *, data_dir: Optional[str],
-                    allow_download: bool) -> dict[str, tuple[list, list]]:
+def read_tfds_pairs(
+    name: str,
+    source_lang: str,
+    target_lang: str,
+    limits: dict[str, int],
+    *,
+    data_dir: Optional[str],
+    allow_download: bool,
+) -> dict[str, tuple[list, list]]:
   """The first limits[split] sentence pairs of each split of TFDS `name`.
 
   Args:
@@ -156,29 +172,35 @@ def read_tfds_pairs(name: str, source_lang: str, target_lang: str,
   """
   from jaxdl.data import registry
   from jaxdl.data import tfds_source
-  hint = ('embedded datasets that need no download: '
-          f'{", ".join(sorted(registry.EMBEDDED))} (translate: dates)')
+
+  hint = (
+      'embedded datasets that need no download: '
+      f'{", ".join(sorted(registry.EMBEDDED))} (translate: dates)'
+  )
   import tensorflow_datasets as tfds
+
   try:
     builder = tfds.builder(name, data_dir=data_dir)
   except Exception as e:  # tfds raises several types for unknown names
     raise tfds_source.DatasetUnavailableError(
-        f'unknown TFDS dataset {name!r} ({type(e).__name__}); {hint}') from None
+        f'unknown TFDS dataset {name!r} ({type(e).__name__}); {hint}'
+    ) from None
   languages = list(builder.info.features.keys())
   for arg, lang in (('source_lang', source_lang), ('target_lang', target_lang)):
     if lang not in languages:
-      raise ValueError(f'{arg}={lang!r} is not a language of {name}; '
-                       f'accepted: {languages}')
+      raise ValueError(f'{arg}={lang!r} is not a language of {name}; ' f'accepted: {languages}')
   if not builder.is_prepared():
     if not allow_download:
       raise tfds_source.DatasetUnavailableError(
           f'TFDS dataset {name!r} is not prepared in {builder.data_dir} and '
-          f'downloads are off (config.data.allow_download); {hint}')
+          f'downloads are off (config.data.allow_download); {hint}'
+      )
     # Looked up on the module so tests can stand in for the network.
     if not tfds_source.network_reachable():
       raise tfds_source.DatasetUnavailableError(
           f'TFDS dataset {name!r} is not prepared in {builder.data_dir} and the '
-          f'network is unreachable, so it cannot be downloaded; {hint}')
+          f'network is unreachable, so it cannot be downloaded; {hint}'
+      )
     builder.download_and_prepare()
   pairs = {}
   for split, limit in limits.items():
@@ -199,6 +221,7 @@ def read_tfds_pairs(name: str, source_lang: str, target_lang: str,
 @dataclasses.dataclass
 class WmtData:
   """What the translate experiment needs beyond the splits."""
+
   splits: dict[str, dict[str, np.ndarray]]  # train/dev/test, dates format
   info: DatasetInfo  # num_classes = target vocabulary size
   source_vocab: CharVocab
@@ -208,7 +231,7 @@ class WmtData:
   model_kwargs: dict  # source_len / source_vocab_size for PackedTranslator
 
   def decode_source(self, ids, length) -> str:
-    return self.source_vocab.text(np.asarray(ids)[:int(length)])
+    return self.source_vocab.text(np.asarray(ids)[: int(length)])
 
   def decode_target(self, ids) -> str:
     return self.target_vocab.text(ids)
@@ -217,13 +240,21 @@ class WmtData:
     lines = []
     for split, (src, tgt) in self.truncated.items():
       n = len(self.references[split])
-      lines.append(f'{split}: {n} pairs, {src} sources ({100 * src / max(n, 1):.1f}%) '
-                   f'and {tgt} targets ({100 * tgt / max(n, 1):.1f}%) truncated')
+      lines.append(
+          f'{split}: {n} pairs, {src} sources ({100 * src / max(n, 1):.1f}%) '
+          f'and {tgt} targets ({100 * tgt / max(n, 1):.1f}%) truncated'
+      )
     return '\n'.join(lines)
 
 
-def make_data(pairs: dict[str, tuple[list, list]], *, max_source_len: int,
-              max_target_len: int, max_vocab: int, description: str) -> WmtData:
+def make_data(
+    pairs: dict[str, tuple[list, list]],
+    *,
+    max_source_len: int,
+    max_target_len: int,
+    max_vocab: int,
+    description: str,
+) -> WmtData:
   """Sentence pairs -> WmtData; vocabularies come from 'train' only."""
   source_vocab = build_vocab(pairs['train'][0], max_vocab)
   target_vocab = build_vocab(pairs['train'][1], max_vocab)
@@ -232,21 +263,36 @@ def make_data(pairs: dict[str, tuple[list, list]], *, max_source_len: int,
     if not src:
       raise ValueError(f'split {split!r} has no sentence pairs')
     splits[split], truncated[split] = encode_pairs(
-        src, tgt, source_vocab, target_vocab, max_source_len, max_target_len)
+        src, tgt, source_vocab, target_vocab, max_source_len, max_target_len
+    )
   info = DatasetInfo(
-      num_classes=target_vocab.size, input_key='tokens', label_key='target',
+      num_classes=target_vocab.size,
+      input_key='tokens',
+      label_key='target',
       description=description,
-      extra={'source_len': max_source_len, 'bos_id': BOS, 'eos_id': EOS,
-             'pad_id': PAD, 'target_len': max_target_len + 1,
-             'source_chars': source_vocab.chars,
-             'target_chars': target_vocab.chars})
-  return WmtData(splits=splits, info=info, source_vocab=source_vocab,
-                 target_vocab=target_vocab,
-                 references={k: v[1] for k, v in pairs.items()},
-                 truncated=truncated,
-                 model_kwargs={'source_len': max_source_len,
-                               'source_vocab_size': source_vocab.size,
-                               'source_pad': PAD})
+      extra={
+          'source_len': max_source_len,
+          'bos_id': BOS,
+          'eos_id': EOS,
+          'pad_id': PAD,
+          'target_len': max_target_len + 1,
+          'source_chars': source_vocab.chars,
+          'target_chars': target_vocab.chars,
+      },
+  )
+  return WmtData(
+      splits=splits,
+      info=info,
+      source_vocab=source_vocab,
+      target_vocab=target_vocab,
+      references={k: v[1] for k, v in pairs.items()},
+      truncated=truncated,
+      model_kwargs={
+          'source_len': max_source_len,
+          'source_vocab_size': source_vocab.size,
+          'source_pad': PAD,
+      },
+  )
 
 
 def load_from_config(config) -> WmtData:
@@ -257,17 +303,24 @@ def load_from_config(config) -> WmtData:
   for split, value in limits.items():
     if value < 1:
       raise ValueError(f'config.translate.num_{split} must be >= 1, got {value}')
-  pairs = read_tfds_pairs(config.dataset, wc.source_lang, wc.target_lang,
-                          limits, data_dir=config.data.data_dir or None,
-                          allow_download=config.data.allow_download)
-  return make_data(pairs, max_source_len=wc.max_source_len,
-                   max_target_len=wc.max_target_len, max_vocab=wc.max_vocab,
-                   description=f'TFDS {config.dataset} '
-                               f'{wc.source_lang}->{wc.target_lang}, characters')
+  pairs = read_tfds_pairs(
+      config.dataset,
+      wc.source_lang,
+      wc.target_lang,
+      limits,
+      data_dir=config.data.data_dir or None,
+      allow_download=config.data.allow_download,
+  )
+  return make_data(
+      pairs,
+      max_source_len=wc.max_source_len,
+      max_target_len=wc.max_target_len,
+      max_vocab=wc.max_vocab,
+      description=f'TFDS {config.dataset} ' f'{wc.source_lang}->{wc.target_lang}, characters',
+  )
 
 
-def corpus_bleu(predicted: np.ndarray, references: Sequence[str],
-                vocab: CharVocab) -> float:
+def corpus_bleu(predicted: np.ndarray, references: Sequence[str], vocab: CharVocab) -> float:
   """BLEU-4 (bleu.corpus_bleu) of decoded ids against full references.
 
   Both sides are split on whitespace: a plain tokenisation, so figures are

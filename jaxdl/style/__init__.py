@@ -8,12 +8,23 @@ weights converted to the flax params of ``jaxdl.models.VGG19``
 scikit-learn ships (``images``). ``style_transfer_experiment.run`` is the
 launcher's run. Names are imported on first use.
 """
+
 from jaxdl import _lazy
 
-__all__, __getattr__, __dir__ = _lazy(__name__, {
-    'costs': ('content_cost', 'gram_matrix', 'layer_style_cost', 'style_cost',
-              'total_variation', 'total_cost'),
-    'transfer': ('stylize', 'make_extractor', 'make_cost_fn', 'Extractor'),
-    'vgg_weights': ('load_vgg_params', 'preprocess'),
-    'images': ('load_image', 'save_image'),
-}, modules=('style_transfer_experiment',))
+__all__, __getattr__, __dir__ = _lazy(
+    __name__,
+    {
+        'costs': (
+            'content_cost',
+            'gram_matrix',
+            'layer_style_cost',
+            'style_cost',
+            'total_variation',
+            'total_cost',
+        ),
+        'transfer': ('stylize', 'make_extractor', 'make_cost_fn', 'Extractor'),
+        'vgg_weights': ('load_vgg_params', 'preprocess'),
+        'images': ('load_image', 'save_image'),
+    },
+    modules=('style_transfer_experiment',),
+)

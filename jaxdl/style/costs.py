@@ -10,6 +10,7 @@ Every function accepts activations with any leading batch axes
 [..., n_H, n_W, n_C] and returns one cost per leading index (a scalar for a
 single image).
 """
+
 from typing import Mapping
 
 import jax
@@ -80,16 +81,21 @@ def layer_style_cost_from_gram(gram_s: jax.Array, a_g: jax.Array) -> jax.Array:
     a_g: [..., n_H, n_W, n_C] activation of the generated image.
   """
   if a_g.ndim < 3 or gram_s.shape[-2:] != (a_g.shape[-1],) * 2:
-    raise ValueError(f'gram_s must be [..., n_C, n_C] matching a_g [..., n_H, n_W, n_C], '
-                     f'got {gram_s.shape} and {a_g.shape}')
+    raise ValueError(
+        f'gram_s must be [..., n_C, n_C] matching a_g [..., n_H, n_W, n_C], '
+        f'got {gram_s.shape} and {a_g.shape}'
+    )
   n_h, n_w, n_c = a_g.shape[-3:]
   diff = gram_s - gram_matrix(a_g)
   return jnp.sum(jnp.square(diff), axis=(-2, -1)) / (2.0 * n_h * n_w * n_c) ** 2
 
 
-def style_cost(feats_s: Mapping[str, jax.Array], feats_g: Mapping[str, jax.Array],
-               layer_weights: Mapping[str, float], precomputed_grams: bool = False
-               ) -> jax.Array:
+def style_cost(
+    feats_s: Mapping[str, jax.Array],
+    feats_g: Mapping[str, jax.Array],
+    layer_weights: Mapping[str, float],
+    precomputed_grams: bool = False,
+) -> jax.Array:
   """J_style(S, G) = sum_l lambda[l] J_style^[l](S, G) over several layers.
 
   Args:
@@ -106,8 +112,10 @@ def style_cost(feats_s: Mapping[str, jax.Array], feats_g: Mapping[str, jax.Array
     raise ValueError('layer_weights must name at least one layer')
   missing = [l for l in layer_weights if l not in feats_s or l not in feats_g]
   if missing:
-    raise ValueError(f'layer_weights names layers {missing} missing from the activations '
-                     f'(have {sorted(feats_g)})')
+    raise ValueError(
+        f'layer_weights names layers {missing} missing from the activations '
+        f'(have {sorted(feats_g)})'
+    )
   per_layer = layer_style_cost_from_gram if precomputed_grams else layer_style_cost
   return sum(w * per_layer(feats_s[l], feats_g[l]) for l, w in layer_weights.items())
 
@@ -132,9 +140,14 @@ def total_variation(image: jax.Array) -> jax.Array:
   return jnp.sum(jnp.square(dy), axis=(-3, -2, -1)) + jnp.sum(jnp.square(dx), axis=(-3, -2, -1))
 
 
-def total_cost(j_content: jax.Array, j_style: jax.Array, alpha: float = 10.0,
-               beta: float = 40.0, tv: jax.Array | float = 0.0,
-               tv_weight: float = 0.0) -> jax.Array:
+def total_cost(
+    j_content: jax.Array,
+    j_style: jax.Array,
+    alpha: float = 10.0,
+    beta: float = 40.0,
+    tv: jax.Array | float = 0.0,
+    tv_weight: float = 0.0,
+) -> jax.Array:
   """J(G) = alpha J_content(C, G) + beta J_style(S, G) (+ tv_weight TV(G)).
 
   alpha = 10, beta = 40 are the course's defaults; only their ratio matters

@@ -2,6 +2,7 @@
 
 Images are host-side numpy [H, W, 3] float32 RGB in [0, 1].
 """
+
 import jax
 import numpy as np
 
@@ -22,15 +23,19 @@ def load_image(source: str, max_side: int = 0) -> np.ndarray:
   """
   if source in EMBEDDED_IMAGES:
     from sklearn.datasets import load_sample_images  # embedded, no network
+
     bunch = load_sample_images()
     names = [f.rsplit('/', 1)[-1].split('.')[0] for f in bunch.filenames]
     image = bunch.images[names.index(source)]
   else:
     import os
+
     if not os.path.exists(source):
-      raise ValueError(f'image source must be one of {EMBEDDED_IMAGES} or an existing file, '
-                       f'got {source!r}')
+      raise ValueError(
+          f'image source must be one of {EMBEDDED_IMAGES} or an existing file, ' f'got {source!r}'
+      )
     import matplotlib.image as mpimg
+
     image = mpimg.imread(source)
   image = np.asarray(image)
   image = image.astype(np.float32) / 255.0 if image.dtype == np.uint8 else image.astype(np.float32)
@@ -53,4 +58,5 @@ def resize(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 def save_image(path: str, image: np.ndarray) -> None:
   """Writes [H, W, 3] float in [0, 1] as PNG."""
   import matplotlib.image as mpimg
+
   mpimg.imsave(path, np.clip(np.asarray(image), 0.0, 1.0))

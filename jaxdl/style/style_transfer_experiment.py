@@ -5,6 +5,7 @@ generated_step{N}.png snapshots), panel.png (C | S | G side by side),
 cost_curve.png (J, J_content, J_style, TV per step, log scale), TensorBoard
 scalars and images, and results.md with the before/after costs.
 """
+
 import dataclasses
 import os
 
@@ -25,6 +26,7 @@ from jaxdl.viz.summaries import SummaryWriter
 @dataclasses.dataclass
 class StyleRunResult:
   """What `run` returns."""
+
   generated_png: str  # path of the generated image
   table: str  # Markdown costs table
   result: transfer.TransferResult
@@ -34,8 +36,10 @@ class StyleRunResult:
 
 def _plot_costs(history: dict[str, np.ndarray], path: str) -> None:
   import matplotlib
+
   matplotlib.use('Agg')
   import matplotlib.pyplot as plt
+
   fig, ax = plt.subplots(figsize=(6, 4))
   for name, values in history.items():
     if np.any(values > 0):
@@ -50,8 +54,10 @@ def _plot_costs(history: dict[str, np.ndarray], path: str) -> None:
 
 def _panel(c, s, g, path):
   import matplotlib
+
   matplotlib.use('Agg')
   import matplotlib.pyplot as plt
+
   fig, axes = plt.subplots(1, 3, figsize=(12, 4))
   for ax, im, title in zip(axes, (c, s, g), ('content C', 'style S', 'generated G')):
     ax.imshow(np.clip(im, 0, 1)), ax.set_title(title), ax.axis('off')
@@ -82,31 +88,56 @@ def check_config(config) -> None:
   require_int('seed', config.seed)
   for field in ('content', 'style'):
     value = config[field]
-    require(value in images.EMBEDDED_IMAGES or (isinstance(value, str) and os.path.isfile(value)),
-            field, value, f'must be {" or ".join(images.EMBEDDED_IMAGES)} (embedded) or an '
-            'existing image file')
+    require(
+        value in images.EMBEDDED_IMAGES or (isinstance(value, str) and os.path.isfile(value)),
+        field,
+        value,
+        f'must be {" or ".join(images.EMBEDDED_IMAGES)} (embedded) or an ' 'existing image file',
+    )
   require_int('max_side', config.max_side, 0)
   if config.weights_path:
-    checks.require_file('weights_path', config.weights_path,
-                        "Keras .h5 or torchvision .npz file ('' = random weights)")
+    checks.require_file(
+        'weights_path',
+        config.weights_path,
+        "Keras .h5 or torchvision .npz file ('' = random weights)",
+    )
   require_choice('pool', config.pool, ('avg', 'max'))
   widths = tuple(config.widths)
-  require(not widths or (len(widths) == len(VGG19_STAGES) and all(
-      isinstance(w, int) and w >= 1 for w in widths)), 'widths', widths,
-      f'must be () (VGG-19\'s) or {len(VGG19_STAGES)} whole numbers >= 1, one per stage')
-  require(not (widths and config.weights_path), 'widths', widths,
-          'must be () with weights_path: pretrained weights have VGG-19\'s widths')
+  require(
+      not widths
+      or (len(widths) == len(VGG19_STAGES) and all(isinstance(w, int) and w >= 1 for w in widths)),
+      'widths',
+      widths,
+      f"must be () (VGG-19's) or {len(VGG19_STAGES)} whole numbers >= 1, one per stage",
+  )
+  require(
+      not (widths and config.weights_path),
+      'widths',
+      widths,
+      "must be () with weights_path: pretrained weights have VGG-19's widths",
+  )
   scales = tuple(config.scales)
-  require(1 in scales and all(isinstance(s, int) and s >= 1 for s in scales), 'scales',
-          scales, 'must be whole numbers >= 1 including 1')
+  require(
+      1 in scales and all(isinstance(s, int) and s >= 1 for s in scales),
+      'scales',
+      scales,
+      'must be whole numbers >= 1 including 1',
+  )
   require_choice('content_layer', config.content_layer, LAYERS)
   style_layers = tuple(config.style_layers)
   checks.require_names('style_layers', style_layers, LAYERS)
   lam = tuple(config.style_layer_weights)
-  require(not lam or (len(lam) == len(style_layers) and all(
-      isinstance(v, (int, float)) and v >= 0 for v in lam) and sum(lam) > 0),
-      'style_layer_weights', lam, f'must be () (equal) or {len(style_layers)} numbers >= 0, '
-      'one per style layer, not all 0')
+  require(
+      not lam
+      or (
+          len(lam) == len(style_layers)
+          and all(isinstance(v, (int, float)) and v >= 0 for v in lam)
+          and sum(lam) > 0
+      ),
+      'style_layer_weights',
+      lam,
+      f'must be () (equal) or {len(style_layers)} numbers >= 0, ' 'one per style layer, not all 0',
+  )
   for field in ('alpha', 'beta', 'tv_weight'):
     require_range(field, config[field], 0)
   opt = config.optimizer
@@ -128,9 +159,13 @@ def check_image_size(config, content: np.ndarray) -> None:
   deepest = max(layers, key=_halvings)
   need = 2 ** _halvings(deepest) * max(scales)
   side = min(content.shape[:2])
-  require(side >= need, 'max_side', config.max_side,
-          f'gives a {content.shape[1]}x{content.shape[0]} content image; {deepest} at scale '
-          f'{max(scales)} needs a shorter side >= {need} pixels')
+  require(
+      side >= need,
+      'max_side',
+      config.max_side,
+      f'gives a {content.shape[1]}x{content.shape[0]} content image; {deepest} at scale '
+      f'{max(scales)} needs a shorter side >= {need} pixels',
+  )
 
 
 def run(config, workdir: str) -> StyleRunResult:
@@ -142,41 +177,77 @@ def run(config, workdir: str) -> StyleRunResult:
   style = images.resize(images.load_image(config.style), content.shape[:2])
   scales = tuple(config.scales) if not config.weights_path else (1,)
   layers = sorted(set([config.content_layer, *config.style_layers]))
-  extractor = transfer.make_extractor(layers, config.weights_path, config.pool, scales,
-                                      config.seed, tuple(config.widths) or None)
+  extractor = transfer.make_extractor(
+      layers, config.weights_path, config.pool, scales, config.seed, tuple(config.widths) or None
+  )
   lam = tuple(config.style_layer_weights) or (1.0 / len(config.style_layers),) * len(
-      config.style_layers)
+      config.style_layers
+  )
   style_weights = transfer.expand_style_weights(dict(zip(config.style_layers, lam)), scales)
   writer = SummaryWriter(workdir)
   main = jax.process_index() == 0
 
   def callback(step, g, last):
-    logging.info('step %d/%d  J %.4g  J_content %.4g  J_style %.4g  TV %.4g', step,
-                 config.num_steps, last['total'], last['content'], last['style'], last['tv'])
+    logging.info(
+        'step %d/%d  J %.4g  J_content %.4g  J_style %.4g  TV %.4g',
+        step,
+        config.num_steps,
+        last['total'],
+        last['content'],
+        last['style'],
+        last['tv'],
+    )
     writer.scalars(step, {f'cost/{k}': v for k, v in last.items()})
     writer.image(step, 'generated', g)
     if main and config.snapshot_every and step % config.snapshot_every == 0:
       images.save_image(os.path.join(workdir, f'generated_step{step}.png'), g)
 
   result = transfer.stylize(
-      content, style, extractor.features, extractor.params, content_layer=config.content_layer,
-      style_weights=style_weights, alpha=config.alpha, beta=config.beta,
-      tv_weight=config.tv_weight, optimizer=make_optimizer(config.optimizer),
-      num_steps=config.num_steps, chunk=config.log_every_steps, init=config.init,
-      init_noise=config.init_noise, seed=config.seed, callback=callback)
+      content,
+      style,
+      extractor.features,
+      extractor.params,
+      content_layer=config.content_layer,
+      style_weights=style_weights,
+      alpha=config.alpha,
+      beta=config.beta,
+      tv_weight=config.tv_weight,
+      optimizer=make_optimizer(config.optimizer),
+      num_steps=config.num_steps,
+      chunk=config.log_every_steps,
+      init=config.init,
+      init_noise=config.init_noise,
+      seed=config.seed,
+      callback=callback,
+  )
   writer.close()
   # Scale references: the costs of G = C (where the optimisation starts) and G = S.
   cost_terms, targets = transfer.make_cost_fn(
-      content, style, extractor.features, extractor.params, config.content_layer, style_weights,
-      config.alpha, config.beta, config.tv_weight)
+      content,
+      style,
+      extractor.features,
+      extractor.params,
+      config.content_layer,
+      style_weights,
+      config.alpha,
+      config.beta,
+      config.tv_weight,
+  )
   cost_fn = jax.jit(cost_terms)
-  rows = {name: cost_fn(jnp.asarray(img), extractor.params, targets) for name, img in (
-      ('G = C (content image)', content), ('G = S (style image)', style),
-      ('G generated', result.image))}
+  rows = {
+      name: cost_fn(jnp.asarray(img), extractor.params, targets)
+      for name, img in (
+          ('G = C (content image)', content),
+          ('G = S (style image)', style),
+          ('G generated', result.image),
+      )
+  }
   lines = ['| image | J_content(C, G) | J_style(S, G) | TV(G) | J |', '|---|---:|---:|---:|---:|']
   reference = {}
   for name, (j, (jc, js, tv)) in rows.items():
-    lines.append(f'| {name} | {float(jc):.4g} | {float(js):.4g} | {float(tv):.4g} | {float(j):.4g} |')
+    lines.append(
+        f'| {name} | {float(jc):.4g} | {float(js):.4g} | {float(tv):.4g} | {float(j):.4g} |'
+    )
     reference[name] = {'content': float(jc), 'style': float(js), 'tv': float(tv), 'total': float(j)}
   table = '\n'.join(lines) + f'\n\nfeatures: {extractor.description}\n'
   gen_png = os.path.join(workdir, 'generated.png')
@@ -188,13 +259,21 @@ def run(config, workdir: str) -> StyleRunResult:
     _plot_costs(result.history, os.path.join(workdir, 'cost_curve.png'))
     with open(os.path.join(workdir, 'results.md'), 'w') as f:
       f.write(table)
-  return StyleRunResult(generated_png=gen_png, table=table, result=result,
-                        reference=reference, extractor_description=extractor.description)
+  return StyleRunResult(
+      generated_png=gen_png,
+      table=table,
+      result=result,
+      reference=reference,
+      extractor_description=extractor.description,
+  )
 
 
 def report(result: StyleRunResult, workdir: str) -> str:
   """What launch/style_transfer.py prints: the cost table, the images."""
-  return '\n'.join([
-      result.table,
-      f'generated image: {result.generated_png}',
-      f'content.png, style.png, panel.png, cost_curve.png and TensorBoard events in {workdir}'])
+  return '\n'.join(
+      [
+          result.table,
+          f'generated image: {result.generated_png}',
+          f'content.png, style.png, panel.png, cost_curve.png and TensorBoard events in {workdir}',
+      ]
+  )

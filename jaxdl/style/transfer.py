@@ -18,6 +18,7 @@ pretrained VGG-19. To give the random features a wider view, the fallback
 also computes them on 2x and 4x downsampled copies of the image
 (multi-scale, `scales`).
 """
+
 import dataclasses
 import functools
 from typing import Any, Callable, Mapping, Sequence
@@ -31,8 +32,13 @@ from jaxdl.models.zoo.vgg import VGG19
 from jaxdl.style import costs, vgg_weights
 
 GATYS_CONTENT_LAYER = 'conv4_2'
-GATYS_STYLE_WEIGHTS = {'conv1_1': 0.2, 'conv2_1': 0.2, 'conv3_1': 0.2, 'conv4_1': 0.2,
-                       'conv5_1': 0.2}
+GATYS_STYLE_WEIGHTS = {
+    'conv1_1': 0.2,
+    'conv2_1': 0.2,
+    'conv3_1': 0.2,
+    'conv4_1': 0.2,
+    'conv5_1': 0.2,
+}
 
 # (params, image [H, W, 3] in [0, 1]) -> {name: [h, w, c]}. The weights are an
 # argument, not a closure constant: 20M constants folded into every XLA
@@ -43,6 +49,7 @@ FeatureFn = Callable[[Any, jax.Array], dict[str, jax.Array]]
 @dataclasses.dataclass(frozen=True)
 class Extractor:
   """A feature function, its weights, and a plain-words account of where they came from."""
+
   features: FeatureFn
   params: Any
   pretrained: bool
@@ -54,12 +61,17 @@ def _downsample(image: jax.Array, factor: int) -> jax.Array:
     return image
   h, w, c = image.shape
   h2, w2 = h // factor, w // factor
-  return image[:h2 * factor, :w2 * factor].reshape(h2, factor, w2, factor, c).mean(axis=(1, 3))
+  return image[: h2 * factor, : w2 * factor].reshape(h2, factor, w2, factor, c).mean(axis=(1, 3))
 
 
-def make_extractor(layers: Sequence[str], weights_path: str = '', pool: str = 'avg',
-                   scales: Sequence[int] = (1,), seed: int = 0,
-                   widths: Sequence[int] | None = None) -> Extractor:
+def make_extractor(
+    layers: Sequence[str],
+    weights_path: str = '',
+    pool: str = 'avg',
+    scales: Sequence[int] = (1,),
+    seed: int = 0,
+    widths: Sequence[int] | None = None,
+) -> Extractor:
   """VGG-19 activations of named layers, optionally at several scales.
 
   Args:
@@ -90,9 +102,11 @@ def make_extractor(layers: Sequence[str], weights_path: str = '', pool: str = 'a
   else:
     mode = 'torch'  # centred inputs suit random zero-mean filters too
     variables = jax.jit(model.init)(jax.random.key(seed), jnp.zeros((1, 32, 32, 3)))
-    description = ('RANDOM VGG-19 weights (no weights file given): features capture colour '
-                   'and local texture statistics only, not objects; the result is a '
-                   'texture/palette transfer, not the pretrained-VGG painting effect')
+    description = (
+        'RANDOM VGG-19 weights (no weights file given): features capture colour '
+        'and local texture statistics only, not objects; the result is a '
+        'texture/palette transfer, not the pretrained-VGG painting effect'
+    )
     pretrained = False
   layers = tuple(layers)
 
@@ -106,27 +120,40 @@ def make_extractor(layers: Sequence[str], weights_path: str = '', pool: str = 'a
       out.update({f'{name}{suffix}': a[0] for name, a in acts.items()})
     return out
 
-  return Extractor(features=features, params=variables, pretrained=pretrained,
-                   description=description)
+  return Extractor(
+      features=features, params=variables, pretrained=pretrained, description=description
+  )
 
 
 def expand_style_weights(style_weights: Mapping[str, float], scales: Sequence[int]) -> dict:
   """Repeats each style layer's weight at every scale, split equally."""
-  return {f'{l}{"" if s == 1 else f"@{s}"}': w / len(scales)
-          for l, w in style_weights.items() for s in scales}
+  return {
+      f'{l}{"" if s == 1 else f"@{s}"}': w / len(scales)
+      for l, w in style_weights.items()
+      for s in scales
+  }
 
 
 @dataclasses.dataclass
 class TransferResult:
   image: np.ndarray  # [H, W, 3] generated image in [0, 1]
-  history: dict[str, np.ndarray]  # 'total', 'content', 'style', 'tv': [num_steps] costs before each step
+  history: dict[
+      str, np.ndarray
+  ]  # 'total', 'content', 'style', 'tv': [num_steps] costs before each step
   final: dict[str, float]  # the same four costs of the returned image
 
 
-def make_cost_fn(content: np.ndarray, style: np.ndarray, features: FeatureFn, params=None,
-                 content_layer: str = GATYS_CONTENT_LAYER,
-                 style_weights: Mapping[str, float] = GATYS_STYLE_WEIGHTS,
-                 alpha: float = 10.0, beta: float = 40.0, tv_weight: float = 0.0):
+def make_cost_fn(
+    content: np.ndarray,
+    style: np.ndarray,
+    features: FeatureFn,
+    params=None,
+    content_layer: str = GATYS_CONTENT_LAYER,
+    style_weights: Mapping[str, float] = GATYS_STYLE_WEIGHTS,
+    alpha: float = 10.0,
+    beta: float = 40.0,
+    tv_weight: float = 0.0,
+):
   """J(G) for fixed C and S; C's content activation and S's Grams are computed once.
 
   Returns:
@@ -141,11 +168,15 @@ def make_cost_fn(content: np.ndarray, style: np.ndarray, features: FeatureFn, pa
     raise ValueError(f'features lack layers {missing}; they return {sorted(fc)}')
   empty = [l for l in [content_layer, *style_weights] if fc[l].size == 0 or fs[l].size == 0]
   if empty:
-    raise ValueError(f'layers {empty} have no pixels left for the image sizes '
-                     f'{np.shape(content)[:2]} / {np.shape(style)[:2]}: conv5_x needs at least '
-                     f'16 pixels per side (times the scale); use larger images or fewer scales')
-  targets = {'content': fc[content_layer],
-             'grams': {l: costs.gram_matrix(fs[l]) for l in style_weights}}
+    raise ValueError(
+        f'layers {empty} have no pixels left for the image sizes '
+        f'{np.shape(content)[:2]} / {np.shape(style)[:2]}: conv5_x needs at least '
+        f'16 pixels per side (times the scale); use larger images or fewer scales'
+    )
+  targets = {
+      'content': fc[content_layer],
+      'grams': {l: costs.gram_matrix(fs[l]) for l in style_weights},
+  }
 
   def cost_terms(g, params, targets):
     fg = features(params, g)
@@ -157,14 +188,25 @@ def make_cost_fn(content: np.ndarray, style: np.ndarray, features: FeatureFn, pa
   return cost_terms, targets
 
 
-def stylize(content: np.ndarray, style: np.ndarray, features: FeatureFn, params=None, *,
-            content_layer: str = GATYS_CONTENT_LAYER,
-            style_weights: Mapping[str, float] = GATYS_STYLE_WEIGHTS,
-            alpha: float = 10.0, beta: float = 40.0, tv_weight: float = 0.0,
-            optimizer: optax.GradientTransformation | None = None,
-            num_steps: int = 200, chunk: int = 50, init: str = 'content',
-            init_noise: float = 0.0, seed: int = 0,
-            callback: Callable[[int, np.ndarray, dict], None] | None = None) -> TransferResult:
+def stylize(
+    content: np.ndarray,
+    style: np.ndarray,
+    features: FeatureFn,
+    params=None,
+    *,
+    content_layer: str = GATYS_CONTENT_LAYER,
+    style_weights: Mapping[str, float] = GATYS_STYLE_WEIGHTS,
+    alpha: float = 10.0,
+    beta: float = 40.0,
+    tv_weight: float = 0.0,
+    optimizer: optax.GradientTransformation | None = None,
+    num_steps: int = 200,
+    chunk: int = 50,
+    init: str = 'content',
+    init_noise: float = 0.0,
+    seed: int = 0,
+    callback: Callable[[int, np.ndarray, dict], None] | None = None,
+) -> TransferResult:
   """Optimises G to minimise alpha J_content + beta J_style + tv_weight TV.
 
   Args:
@@ -193,8 +235,9 @@ def stylize(content: np.ndarray, style: np.ndarray, features: FeatureFn, params=
     raise ValueError(f'num_steps and chunk must be >= 1, got {num_steps} and {chunk}')
   optimizer = optimizer or optax.adam(0.02)
   c = jnp.asarray(content, jnp.float32)
-  cost_terms, targets = make_cost_fn(content, style, features, params, content_layer,
-                                     style_weights, alpha, beta, tv_weight)
+  cost_terms, targets = make_cost_fn(
+      content, style, features, params, content_layer, style_weights, alpha, beta, tv_weight
+  )
   grad_fn = jax.value_and_grad(cost_terms, has_aux=True)
 
   @functools.partial(jax.jit, static_argnums=4)
@@ -205,6 +248,7 @@ def stylize(content: np.ndarray, style: np.ndarray, features: FeatureFn, params=
       updates, opt_state = optimizer.update(grad, opt_state, g)
       g = jnp.clip(optax.apply_updates(g, updates), 0.0, 1.0)  # stay a valid image
       return (g, opt_state), jnp.stack([j, jc, js, tv])
+
     (g, opt_state), hist = jax.lax.scan(step, (g, opt_state), None, length=length)
     return g, opt_state, hist
 
@@ -222,10 +266,14 @@ def stylize(content: np.ndarray, style: np.ndarray, features: FeatureFn, params=
     hist.append(np.asarray(h))
     done += length
     if callback is not None:
-      callback(done, np.asarray(g), dict(zip(('total', 'content', 'style', 'tv'),
-                                             hist[-1][-1].tolist())))
+      callback(
+          done, np.asarray(g), dict(zip(('total', 'content', 'style', 'tv'), hist[-1][-1].tolist()))
+      )
   hist = np.concatenate(hist)
   j, (jc, js, tv) = jax.jit(cost_terms)(g, params, targets)
   names = ('total', 'content', 'style', 'tv')
-  return TransferResult(image=np.asarray(g), history={n: hist[:, i] for i, n in enumerate(names)},
-                        final={n: float(v) for n, v in zip(names, (j, jc, js, tv))})
+  return TransferResult(
+      image=np.asarray(g),
+      history={n: hist[:, i] for i, n in enumerate(names)},
+      final={n: float(v) for n, v in zip(names, (j, jc, js, tv))},
+  )

@@ -23,6 +23,7 @@ downloaded here):
 Layer widths are read from the arrays, so the same code converts the full
 network and the tiny test variants.
 """
+
 import re
 from typing import Mapping
 
@@ -77,21 +78,28 @@ def from_torchvision(state: Mapping[str, np.ndarray], stage_sizes=VGG19_STAGES) 
   for name, k in zip(conv_names(stage_sizes), torchvision_feature_indices(stage_sizes)):
     key = f'features.{k}.weight'
     if key not in state:
-      raise ValueError(f'state dict lacks {key!r} for {name}; is this a torchvision VGG with '
-                       f'stage_sizes={tuple(stage_sizes)}? keys start {sorted(state)[:4]}')
+      raise ValueError(
+          f'state dict lacks {key!r} for {name}; is this a torchvision VGG with '
+          f'stage_sizes={tuple(stage_sizes)}? keys start {sorted(state)[:4]}'
+      )
     w = np.asarray(state[key], np.float32)
     if w.ndim != 4:
       raise ValueError(f'{key} must be [out, in, kh, kw], got shape {w.shape}')
-    params[name] = {'kernel': w.transpose(2, 3, 1, 0),
-                    'bias': np.asarray(state[f'features.{k}.bias'], np.float32)}
+    params[name] = {
+        'kernel': w.transpose(2, 3, 1, 0),
+        'bias': np.asarray(state[f'features.{k}.bias'], np.float32),
+    }
   if 'classifier.0.weight' in state:
     last_width = params[conv_names(stage_sizes)[-1]]['bias'].shape[0]
-    params['fc6'] = {'kernel': _fc6_chw_to_hwc(np.asarray(state['classifier.0.weight'],
-                                                          np.float32), last_width),
-                     'bias': np.asarray(state['classifier.0.bias'], np.float32)}
+    params['fc6'] = {
+        'kernel': _fc6_chw_to_hwc(np.asarray(state['classifier.0.weight'], np.float32), last_width),
+        'bias': np.asarray(state['classifier.0.bias'], np.float32),
+    }
     for flax_name, k in (('fc7', 3), ('fc8', 6)):
-      params[flax_name] = {'kernel': np.asarray(state[f'classifier.{k}.weight'], np.float32).T,
-                           'bias': np.asarray(state[f'classifier.{k}.bias'], np.float32)}
+      params[flax_name] = {
+          'kernel': np.asarray(state[f'classifier.{k}.weight'], np.float32).T,
+          'bias': np.asarray(state[f'classifier.{k}.bias'], np.float32),
+      }
   return params
 
 
@@ -102,8 +110,9 @@ _KERAS1_NAME = re.compile(r'^(?:.*_)?(W|b)(?:_\d+)?:\d+$')
 
 def _keras_layer_weights(group, layer: str) -> tuple[np.ndarray, np.ndarray, str]:
   """(kernel, bias, naming scheme) of one Keras layer group, by the file's own weight_names."""
-  names = [n.decode() if isinstance(n, bytes) else str(n)
-           for n in group.attrs.get('weight_names', [])]
+  names = [
+      n.decode() if isinstance(n, bytes) else str(n) for n in group.attrs.get('weight_names', [])
+  ]
   if not names:  # files written without the attribute: walk the datasets
     found = []
     group.visititems(lambda n, obj: found.append(n) if hasattr(obj, 'shape') else None)
@@ -117,12 +126,19 @@ def _keras_layer_weights(group, layer: str) -> tuple[np.ndarray, np.ndarray, str
       keras1.setdefault({'W': 'kernel', 'b': 'bias'}[m.group(1)], n)
   for scheme, found in ((KERAS2, keras2), (KERAS1, keras1)):
     if 'kernel' in found and 'bias' in found:
-      return (np.asarray(group[found['kernel']], np.float32),
-              np.asarray(group[found['bias']], np.float32), scheme)
+      return (
+          np.asarray(group[found['kernel']], np.float32),
+          np.asarray(group[found['bias']], np.float32),
+          scheme,
+      )
   missing2 = next(f'{layer}/{w}:0' for w in ('kernel', 'bias') if w not in keras2)
-  missing1 = next(f'{layer}_{w}_1:0' for w, k in (('W', 'kernel'), ('b', 'bias')) if k not in keras1)
-  raise ValueError(f'Keras layer {group.name} has no dataset {missing2!r} (Keras 2 names) '
-                   f'nor {missing1!r} (Keras 1 names); found {names}')
+  missing1 = next(
+      f'{layer}_{w}_1:0' for w, k in (('W', 'kernel'), ('b', 'bias')) if k not in keras1
+  )
+  raise ValueError(
+      f'Keras layer {group.name} has no dataset {missing2!r} (Keras 2 names) '
+      f'nor {missing1!r} (Keras 1 names); found {names}'
+  )
 
 
 def from_keras_h5(path: str, stage_sizes=VGG19_STAGES) -> dict:
@@ -139,6 +155,7 @@ def from_keras_h5(path: str, stage_sizes=VGG19_STAGES) -> dict:
     flax params: conv1_1 ... conv5_4 (+ fc6, fc7, fc8 when the file has the top).
   """
   import h5py  # deferred: only needed when a Keras file is given
+
   params, schemes = {}, set()
   with h5py.File(path, 'r') as f:
     root = f['model_weights'] if 'model_weights' in f else f  # full-model saves nest weights
@@ -146,8 +163,10 @@ def from_keras_h5(path: str, stage_sizes=VGG19_STAGES) -> dict:
       for i in range(1, n + 1):
         keras_name = f'block{s}_conv{i}'
         if keras_name not in root:
-          raise ValueError(f'{path} has no layer {keras_name!r} (layers: {sorted(root)[:6]}...); '
-                           'expected the Keras VGG19 layout')
+          raise ValueError(
+              f'{path} has no layer {keras_name!r} (layers: {sorted(root)[:6]}...); '
+              'expected the Keras VGG19 layout'
+          )
         kernel, bias, scheme = _keras_layer_weights(root[keras_name], keras_name)
         params[f'conv{s}_{i}'] = {'kernel': kernel, 'bias': bias}
         schemes.add(scheme)
@@ -156,8 +175,12 @@ def from_keras_h5(path: str, stage_sizes=VGG19_STAGES) -> dict:
         kernel, bias, scheme = _keras_layer_weights(root[keras_name], keras_name)
         params[flax_name] = {'kernel': kernel, 'bias': bias}
         schemes.add(scheme)
-  logging.info('Keras VGG weights %s: %d layers, dataset names in the %s scheme', path,
-               len(params), ' + '.join(sorted(schemes)))
+  logging.info(
+      'Keras VGG weights %s: %d layers, dataset names in the %s scheme',
+      path,
+      len(params),
+      ' + '.join(sorted(schemes)),
+  )
   return params
 
 

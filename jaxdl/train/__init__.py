@@ -13,21 +13,35 @@ are exact ``(sum, count)`` pairs added with ``sum_metrics`` and read with
 from a launch config, resumable from its checkpoints, returning a
 ``RunResult``. Names are imported on first use.
 """
+
 from jaxdl import _lazy
 
-__all__, __getattr__, __dir__ = _lazy(__name__, {
-    'loop': ('train_and_evaluate', 'RunResult', 'evaluate'),
-    'state': ('TrainState', 'create_train_state'),
-    'steps': ('train_step', 'eval_step', 'predict', 'jit_train_step', 'jit_eval_step',
-              'sum_metrics', 'finalize_metrics', 'BoundedStep', 'AugmentFn'),
-    'task': ('Task', 'classification_task', 'Metrics'),
-    'jaxdl.sequence.char_lm': ('language_model_task',),
-    'jaxdl.sequence.translation': ('translation_task',),
-    'jaxdl.detection.task': ('yolo_task',),
-    'jaxdl.embedding.task': ('triplet_task',),
-    'jaxdl.multitask.loss': ('multilabel_task',),
-    'precision': ('DynamicLossScale', 'compute_dtype'),
-    'checkpoint': ('Checkpointer', 'has_checkpoints', 'find_step'),
-    'config_check': ('check_train_config',),
-    'report': ('format_error_table',),
-}, modules=('train_experiment',))
+__all__, __getattr__, __dir__ = _lazy(
+    __name__,
+    {
+        'loop': ('train_and_evaluate', 'RunResult', 'evaluate'),
+        'state': ('TrainState', 'create_train_state'),
+        'steps': (
+            'train_step',
+            'eval_step',
+            'predict',
+            'jit_train_step',
+            'jit_eval_step',
+            'sum_metrics',
+            'finalize_metrics',
+            'BoundedStep',
+            'AugmentFn',
+        ),
+        'task': ('Task', 'classification_task', 'Metrics'),
+        'jaxdl.sequence.char_lm': ('language_model_task',),
+        'jaxdl.sequence.translation': ('translation_task',),
+        'jaxdl.detection.task': ('yolo_task',),
+        'jaxdl.embedding.task': ('triplet_task',),
+        'jaxdl.multitask.loss': ('multilabel_task',),
+        'precision': ('DynamicLossScale', 'compute_dtype'),
+        'checkpoint': ('Checkpointer', 'has_checkpoints', 'find_step'),
+        'config_check': ('check_train_config',),
+        'report': ('format_error_table',),
+    },
+    modules=('train_experiment',),
+)

@@ -15,6 +15,7 @@ read, or whose content no longer matches its fingerprint (a flipped bit, a
 truncated file), is moved to ``workdir/checkpoints_corrupt`` with one
 warning line, and the run resumes from the newest good one.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -46,25 +47,30 @@ class LatestAndBest(pp.PreservationPolicy):
   Ties on the metric go to the earlier step (the one early stopping calls
   best). Steps saved without metrics compete only for the newest slots.
   """
+
   keep_latest: int
   keep_best: int
   metric: str
   mode: str  # 'min' | 'max'
 
-  def should_preserve(self, checkpoints: Sequence[pp.PolicyCheckpointInfo], *,
-                      context: pp.PreservationContext) -> Sequence[bool]:
+  def should_preserve(
+      self, checkpoints: Sequence[pp.PolicyCheckpointInfo], *, context: pp.PreservationContext
+  ) -> Sequence[bool]:
     del context
     order = sorted(range(len(checkpoints)), key=lambda i: checkpoints[i].step)
-    keep = set(order[-self.keep_latest:] if self.keep_latest else [])
-    keep |= set(rank_best(checkpoints, self.metric, self.mode)[:self.keep_best])
+    keep = set(order[-self.keep_latest :] if self.keep_latest else [])
+    keep |= set(rank_best(checkpoints, self.metric, self.mode)[: self.keep_best])
     return [i in keep for i in range(len(checkpoints))]
 
 
 def rank_best(checkpoints: Sequence[Any], metric: str, mode: str) -> list[int]:
   """Indices of checkpoints with ``metric``, best first (ties: earlier step)."""
   sign = 1.0 if mode == 'min' else -1.0
-  scored = [(sign * float(c.metrics[metric]), c.step, i) for i, c in enumerate(checkpoints)
-            if c.metrics and metric in c.metrics]
+  scored = [
+      (sign * float(c.metrics[metric]), c.step, i)
+      for i, c in enumerate(checkpoints)
+      if c.metrics and metric in c.metrics
+  ]
   return [i for _, _, i in sorted(scored)]
 
 
@@ -84,6 +90,7 @@ def _leaf_bytes(leaf) -> np.ndarray:
     if leaf.is_fully_addressable:
       return np.asarray(leaf)
     from jax.experimental import multihost_utils
+
     return np.asarray(multihost_utils.process_allgather(leaf, tiled=True))
   return np.asarray(leaf)
 
@@ -113,6 +120,7 @@ class _QuietOrbax:
   A failed restore is reported by the caller as one line; orbax would log
   the same failure as pages of tracebacks first.
   """
+
   _NAMES = ('absl', 'orbax', 'asyncio', 'jax')
 
   def __enter__(self):
@@ -164,6 +172,7 @@ def _install_closed_loop_hook() -> None:
     if isinstance(exc, RuntimeError) and str(exc) == 'Event loop is closed':
       return
     previous(unraisable)
+
   hook._jaxdl = True
   sys.unraisablehook = hook
 
@@ -171,26 +180,40 @@ def _install_closed_loop_hook() -> None:
 class Checkpointer:
   """Latest-K and best-K checkpoints of one run, in one orbax manager."""
 
-  def __init__(self, workdir: str, keep_latest: int = 2, keep_best: int = 1,
-               best_metric: str = 'dev/error', best_mode: str = 'min'):
+  def __init__(
+      self,
+      workdir: str,
+      keep_latest: int = 2,
+      keep_best: int = 1,
+      best_metric: str = 'dev/error',
+      best_mode: str = 'min',
+  ):
     if best_mode not in ('min', 'max'):
       raise ValueError(f"best_mode must be 'min' or 'max', got {best_mode!r}")
     if keep_latest < 1 or keep_best < 0:
-      raise ValueError(f'keep_latest must be >= 1 and keep_best >= 0, got '
-                       f'{keep_latest}, {keep_best}')
+      raise ValueError(
+          f'keep_latest must be >= 1 and keep_best >= 0, got ' f'{keep_latest}, {keep_best}'
+      )
     self.workdir = os.path.abspath(workdir)
     self.directory = os.path.join(self.workdir, CHECKPOINT_DIR)
     self.best_metric, self.best_mode = best_metric, best_mode
-    policy = LatestAndBest(keep_latest=keep_latest, keep_best=keep_best,
-                           metric=best_metric, mode=best_mode)
+    policy = LatestAndBest(
+        keep_latest=keep_latest, keep_best=keep_best, metric=best_metric, mode=best_mode
+    )
     self._quarantine_unparsable_json()
     self.manager = ocp.CheckpointManager(
-        self.directory, item_names=('state', 'meta'),
+        self.directory,
+        item_names=('state', 'meta'),
         options=ocp.CheckpointManagerOptions(
-            create=True, preservation_policy=policy, cleanup_tmp_directories=True,
+            create=True,
+            preservation_policy=policy,
+            cleanup_tmp_directories=True,
             # best_fn only makes orbax write each step's metrics to disk, so
             # the policy still sees them after a restart; the policy decides.
-            best_fn=lambda m: m.get(best_metric, 0.0), best_mode=best_mode))
+            best_fn=lambda m: m.get(best_metric, 0.0),
+            best_mode=best_mode,
+        ),
+    )
     self._pending_step: int | None = None
     for name in _FILTERED_LOGGERS:
       std_logging.getLogger(name).addFilter(_ORBAX_FILTER)
@@ -198,8 +221,9 @@ class Checkpointer:
 
   # Saving ------------------------------------------------------------------
 
-  def save(self, step: int, state, meta: dict[str, Any],
-           metrics: dict[str, float] | None = None) -> None:
+  def save(
+      self, step: int, state, meta: dict[str, Any], metrics: dict[str, float] | None = None
+  ) -> None:
     """Starts an asynchronous save of ``state`` and ``meta`` at ``step``.
 
     ``metrics`` (the eval values of this step) make it a candidate for best.
@@ -208,17 +232,21 @@ class Checkpointer:
     self.check_for_errors()
     meta = dict(meta, integrity=fingerprint(state, meta))
     try:
-      self.manager.save(step, args=ocp.args.Composite(
-          state=ocp.args.StandardSave(state), meta=ocp.args.JsonSave(meta)),
-          metrics=dict(metrics or {}), force=True)
+      self.manager.save(
+          step,
+          args=ocp.args.Composite(state=ocp.args.StandardSave(state), meta=ocp.args.JsonSave(meta)),
+          metrics=dict(metrics or {}),
+          force=True,
+      )
     except Exception as e:  # noqa: BLE001  (orbax raises many types for I/O)
       raise self._write_error(step, e) from e
     self._pending_step = step
 
   def _write_error(self, step: int, e: BaseException) -> CheckpointWriteError:
     good = [s for s in self._committed_steps() if s != step]
-    return CheckpointWriteError(self.directory, step, _one_line(_root_cause(e)),
-                                max(good) if good else None)
+    return CheckpointWriteError(
+        self.directory, step, _one_line(_root_cause(e)), max(good) if good else None
+    )
 
   def check_for_errors(self) -> None:
     """Raises CheckpointWriteError if a background save failed."""
@@ -255,8 +283,12 @@ class Checkpointer:
     """(state, meta) of ``step``, or the one-line reason it is unusable."""
     try:
       with _QuietOrbax():
-        out = self.manager.restore(step, args=ocp.args.Composite(
-            state=ocp.args.StandardRestore(abstract_state), meta=ocp.args.JsonRestore()))
+        out = self.manager.restore(
+            step,
+            args=ocp.args.Composite(
+                state=ocp.args.StandardRestore(abstract_state), meta=ocp.args.JsonRestore()
+            ),
+        )
       state, meta = out['state'], dict(out['meta'])
     except Exception as e:  # noqa: BLE001  (truncated/missing files: many types)
       self._agree(False)
@@ -276,6 +308,7 @@ class Checkpointer:
     if jax.process_count() == 1:
       return ok
     from jax.experimental import multihost_utils
+
     return bool(np.all(multihost_utils.process_allgather(np.asarray(ok))))
 
   def _quarantine(self, step: int, reason: str) -> None:
@@ -285,6 +318,7 @@ class Checkpointer:
       logging.warning('checkpoint %s/%d is unusable (%s)', self.directory, step, reason)
     if jax.process_count() > 1:
       from jax.experimental import multihost_utils
+
       multihost_utils.sync_global_devices(f'jaxdl_quarantine_{step}')
     self.manager.reload()
 
@@ -315,11 +349,17 @@ class Checkpointer:
       self._move_aside(step, reason)
     if jax.process_count() > 1:
       from jax.experimental import multihost_utils
+
       multihost_utils.sync_global_devices('jaxdl_checkpoint_prescan')
 
   def _move_aside(self, step: int, reason: str) -> None:
-    logging.warning('checkpoint %s/%d is unusable (%s); moved to %s, trying an older one',
-                    self.directory, step, reason, CORRUPT_DIR)
+    logging.warning(
+        'checkpoint %s/%d is unusable (%s); moved to %s, trying an older one',
+        self.directory,
+        step,
+        reason,
+        CORRUPT_DIR,
+    )
     target = os.path.join(self.workdir, CORRUPT_DIR, str(step))
     n = 1
     while os.path.exists(target):
@@ -385,10 +425,12 @@ def abstract_like(state):
   saved with, so a checkpoint of any mesh shape restores onto the mesh of
   ``state`` (e.g. saved with fsdp=4, restored replicated).
   """
+
   def one(leaf):
     if isinstance(leaf, jax.Array):
       return jax.ShapeDtypeStruct(leaf.shape, leaf.dtype, sharding=leaf.sharding)
     return ocp.utils.to_shape_dtype_struct(leaf)
+
   return jax.tree.map(one, state)
 
 
@@ -398,8 +440,9 @@ def has_checkpoints(workdir: str) -> bool:
   return os.path.isdir(d) and any(p.isdigit() for p in os.listdir(d))
 
 
-def find_step(workdir: str, which: str = 'latest', metric: str = 'dev/error',
-              mode: str = 'min') -> int | None:
+def find_step(
+    workdir: str, which: str = 'latest', metric: str = 'dev/error', mode: str = 'min'
+) -> int | None:
   """The newest step ('latest') or best step by ``metric`` ('best') on disk.
 
   Read-only: for tools that inspect another run's checkpoints (transfer,
@@ -408,8 +451,9 @@ def find_step(workdir: str, which: str = 'latest', metric: str = 'dev/error',
   directory = os.path.join(os.path.abspath(workdir), CHECKPOINT_DIR)
   if not os.path.isdir(directory):
     return None
-  with ocp.CheckpointManager(directory, item_names=('state', 'meta'),
-                             options=ocp.CheckpointManagerOptions(read_only=True)) as m:
+  with ocp.CheckpointManager(
+      directory, item_names=('state', 'meta'), options=ocp.CheckpointManagerOptions(read_only=True)
+  ) as m:
     steps = sorted(int(s) for s in m.all_steps())
     if which == 'latest':
       return steps[-1] if steps else None

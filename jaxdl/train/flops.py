@@ -9,6 +9,7 @@ entry (every CPU). Float32 matmuls on NVIDIA GPUs from Ampere on run as
 TF32 under JAX's default precision, so float32 is measured against the
 TF32 peak there.
 """
+
 from __future__ import annotations
 
 import time
@@ -76,8 +77,9 @@ def table_peak(device_kind: str, dtype: str) -> float | None:
   return None
 
 
-def measured_matmul_peak(dtype: str = 'float32', size: int = 0, repeats: int = 5,
-                         device: Any = None) -> float:
+def measured_matmul_peak(
+    dtype: str = 'float32', size: int = 0, repeats: int = 5, device: Any = None
+) -> float:
   """FLOP/s of a square matmul on one device: a reachable peak, measured now.
 
   ``size`` 0 picks 8192 on accelerators and 1024 on CPU.
@@ -94,7 +96,7 @@ def measured_matmul_peak(dtype: str = 'float32', size: int = 0, repeats: int = 5
     t0 = time.perf_counter()
     matmul(a, b).block_until_ready()
     best = min(best, time.perf_counter() - t0)
-  return 2.0 * size ** 3 / best
+  return 2.0 * size**3 / best
 
 
 def mfu(flops_per_step: float | None, step_seconds: float, peak: float | None) -> float | None:

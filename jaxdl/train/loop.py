@@ -15,6 +15,7 @@ ends bit-equal to an uninterrupted run: the batch at each step is a pure
 function of (seed, step), and the input pipeline's iterator state and the
 eval history travel in the checkpoint.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -57,6 +58,7 @@ from jaxdl.viz.summaries import SummaryWriter, log_workdir_images
 @dataclasses.dataclass
 class RunResult:
   """What a finished run returns to a caller (a notebook, a test, a sweep)."""
+
   state: TrainState
   final: dict[str, dict[str, float]]  # split -> metric -> value
   history: dict[str, list]  # 'step', 'train/loss', 'dev/error', ...
@@ -67,25 +69,43 @@ class RunResult:
 
 def load_configured_dataset(config) -> Dataset:
   data = config.data
-  return load_dataset(config.dataset, seed=config.seed, fractions=tuple(data.fractions),
-                      train_dev_fraction=data.train_dev_fraction,
-                      data_dir=data.get('data_dir') or None,
-                      allow_download=data.get('allow_download', True))
+  return load_dataset(
+      config.dataset,
+      seed=config.seed,
+      fractions=tuple(data.fractions),
+      train_dev_fraction=data.train_dev_fraction,
+      data_dir=data.get('data_dir') or None,
+      allow_download=data.get('allow_download', True),
+  )
 
 
-def evaluate(state: TrainState, split, eval_fn, mesh, batch_size: int, *,
-             transform: pipeline.Transform | None = None, num_workers: int = 0,
-             prefetch: int = 2) -> dict[str, float]:
+def evaluate(
+    state: TrainState,
+    split,
+    eval_fn,
+    mesh,
+    batch_size: int,
+    *,
+    transform: pipeline.Transform | None = None,
+    num_workers: int = 0,
+    prefetch: int = 2,
+) -> dict[str, float]:
   """Exact metrics over a whole split (arrays or a source; padding masked out).
 
   The split streams through the input pipeline: each process reads only its
   rows of each padded batch, every example counts once.
   """
   total = None
-  stream = pipeline.eval_stream(split, batch_size, functools.partial(
-      mesh_lib.shard_batch, mesh=mesh), process_index=jax.process_index(),
-      process_count=jax.process_count(), transform=transform, num_workers=num_workers,
-      prefetch=prefetch)
+  stream = pipeline.eval_stream(
+      split,
+      batch_size,
+      functools.partial(mesh_lib.shard_batch, mesh=mesh),
+      process_index=jax.process_index(),
+      process_count=jax.process_count(),
+      transform=transform,
+      num_workers=num_workers,
+      prefetch=prefetch,
+  )
   try:
     for batch in stream:
       total = steps_lib.sum_metrics(total, eval_fn(state, batch))
@@ -104,20 +124,30 @@ def bounded_subset(split, max_examples: int, seed: int):
 
 
 def _meta(history, early_stop: EarlyStopping, finished: bool) -> dict[str, Any]:
-  return {'history': history, 'finished': finished,
-          'early_stopping': {f.name: getattr(early_stop, f.name)
-                             for f in dataclasses.fields(early_stop)}}
+  return {
+      'history': history,
+      'finished': finished,
+      'early_stopping': {
+          f.name: getattr(early_stop, f.name) for f in dataclasses.fields(early_stop)
+      },
+  }
 
 
 EvalHook = Callable[[int, TrainState, dict[str, float]], None]
 
 
-def train_and_evaluate(config, workdir: str, *, dataset: Dataset | None = None,
-                       model=None, task: Task | None = None,
-                       augment_fn: steps_lib.AugmentFn | None = None,
-                       on_eval: EvalHook | None = None,
-                       run_fields: Iterable[str] = (),
-                       allow_config_change: bool | None = None) -> RunResult:
+def train_and_evaluate(
+    config,
+    workdir: str,
+    *,
+    dataset: Dataset | None = None,
+    model=None,
+    task: Task | None = None,
+    augment_fn: steps_lib.AugmentFn | None = None,
+    on_eval: EvalHook | None = None,
+    run_fields: Iterable[str] = (),
+    allow_config_change: bool | None = None,
+) -> RunResult:
   """Trains ``config.model`` on ``config.dataset``; resumes from ``workdir``.
 
   Args:
@@ -155,19 +185,34 @@ def train_and_evaluate(config, workdir: str, *, dataset: Dataset | None = None,
   lock.acquire()
   try:
     workdir_lib.check_config_identity(
-        workdir, config, resuming=has_checkpoints(workdir),
+        workdir,
+        config,
+        resuming=has_checkpoints(workdir),
         run_fields=workdir_lib.RUN_FIELDS | set(run_fields),
-        allow_change=allow_config_change)
-    return _train(config, workdir, mesh, dataset=dataset, model=model, task=task,
-                  augment_fn=augment_fn, on_eval=on_eval)
+        allow_change=allow_config_change,
+    )
+    return _train(
+        config,
+        workdir,
+        mesh,
+        dataset=dataset,
+        model=model,
+        task=task,
+        augment_fn=augment_fn,
+        on_eval=on_eval,
+    )
   finally:
     lock.release()
 
 
-def _train(config, workdir: str, mesh, *, dataset, model, task, augment_fn,
-           on_eval) -> RunResult:
-  logging.info('process %d/%d, %d devices in mesh (%s)', jax.process_index(),
-               jax.process_count(), mesh.devices.size, jax.devices()[0].platform)
+def _train(config, workdir: str, mesh, *, dataset, model, task, augment_fn, on_eval) -> RunResult:
+  logging.info(
+      'process %d/%d, %d devices in mesh (%s)',
+      jax.process_index(),
+      jax.process_count(),
+      mesh.devices.size,
+      jax.devices()[0].platform,
+  )
   dataset = dataset or load_configured_dataset(config)
   info = dataset.info
   train_split = dataset.splits['train']
@@ -177,20 +222,28 @@ def _train(config, workdir: str, mesh, *, dataset, model, task, augment_fn,
   eval_bs = config.get('eval_batch_size', 0) or config.batch_size
 
   dtype_name = config.get('dtype', 'float32')
-  model = model or build_model(config.model, info.num_classes,
-                               dtype=precision.model_dtype(config), **config.model_kwargs)
+  model = model or build_model(
+      config.model, info.num_classes, dtype=precision.model_dtype(config), **config.model_kwargs
+  )
   task = task or classification_task(info.num_classes, info.label_key, info.input_key)
   tx = make_optimizer(config.optimizer, spe, total_steps)
   data_cfg = config.get('data', {})
   train_tf, eval_tf = _transforms(data_cfg)
   workers, prefetch = data_cfg.get('num_workers', 0), data_cfg.get('prefetch', 2)
-  example = pipeline.EvalBatchReader(pipeline.as_source(train_split), 1,
-                                     transform=eval_tf)(0)[task.input_key]
-  stats = (fit_source_stats(train_split, task.input_key,
-                            max_examples=data_cfg.get('stats_examples', 10_000),
-                            seed=config.seed, transform=eval_tf)
-           if config.normalize_inputs and task.normalize_input
-           else identity_stats(example.shape[-1]))
+  example = pipeline.EvalBatchReader(pipeline.as_source(train_split), 1, transform=eval_tf)(0)[
+      task.input_key
+  ]
+  stats = (
+      fit_source_stats(
+          train_split,
+          task.input_key,
+          max_examples=data_cfg.get('stats_examples', 10_000),
+          seed=config.seed,
+          transform=eval_tf,
+      )
+      if config.normalize_inputs and task.normalize_input
+      else identity_stats(example.shape[-1])
+  )
 
   init_fn = functools.partial(create_train_state, model, tx)
 
@@ -198,41 +251,55 @@ def _train(config, workdir: str, mesh, *, dataset, model, task, augment_fn,
     # Created in its layout (large leaves split over 'fsdp'), never whole on one device.
     shardings = sharding_lib.state_shardings(jax.eval_shape(init_fn, *args), mesh)
     return jax.jit(init_fn, out_shardings=shardings)(*args)
+
   # uint8 images reach the model as float32 in [0, 1] (converted in the step).
   dtype = jnp.float32 if example.dtype == np.uint8 else example.dtype
-  loss_scale = (precision.DynamicLossScale.create() if precision.needs_loss_scale(dtype_name)
-                else None)
-  state = init(jnp.zeros(example.shape, dtype), jax.random.key(config.seed), stats,
-               loss_scale)
+  loss_scale = (
+      precision.DynamicLossScale.create() if precision.needs_loss_scale(dtype_name) else None
+  )
+  state = init(jnp.zeros(example.shape, dtype), jax.random.key(config.seed), stats, loss_scale)
   put = functools.partial(mesh_lib.shard_batch, mesh=mesh)
 
   def eval_split(state, split):
-    return evaluate(state, split, eval_fn, mesh, eval_bs, transform=eval_tf,
-                    num_workers=workers, prefetch=prefetch)
+    return evaluate(
+        state,
+        split,
+        eval_fn,
+        mesh,
+        eval_bs,
+        transform=eval_tf,
+        num_workers=workers,
+        prefetch=prefetch,
+    )
 
   # Train is re-evaluated on at most eval_train_examples of it: the curve
   # needs a sample, not another pass over a large training set.
   splits = dict(dataset.splits)
-  splits['train'] = bounded_subset(train_split, config.get('eval_train_examples', 10_000),
-                                   config.seed)
+  splits['train'] = bounded_subset(
+      train_split, config.get('eval_train_examples', 10_000), config.seed
+  )
 
   state_sharding = sharding_lib.state_shardings(state, mesh)
-  train_fn = steps_lib.jit_train_step(mesh, task=task, augment_fn=augment_fn,
-                                      state_sharding=state_sharding)
+  train_fn = steps_lib.jit_train_step(
+      mesh, task=task, augment_fn=augment_fn, state_sharding=state_sharding
+  )
   eval_fn = steps_lib.jit_eval_step(mesh, task=task, state_sharding=state_sharding)
   # Train is re-evaluated in eval mode (no dropout, running BN stats) so the
   # train-vs-dev curves compare like with like; off for large datasets.
-  eval_splits = [s for s in ('train', 'train_dev', 'dev') if s in splits
-                 and (s != 'train' or config.get('eval_train', True))]
+  eval_splits = [
+      s
+      for s in ('train', 'train_dev', 'dev')
+      if s in splits and (s != 'train' or config.get('eval_train', True))
+  ]
   es_cfg = config.early_stopping
-  _check_eval_metric(es_cfg.metric, eval_splits, splits, eval_fn, state, mesh, eval_bs,
-                     eval_tf)
+  _check_eval_metric(es_cfg.metric, eval_splits, splits, eval_fn, state, mesh, eval_bs, eval_tf)
 
   early_stop = EarlyStopping(min_delta=es_cfg.min_delta, patience=es_cfg.patience)
   sign = 1.0 if es_cfg.mode == 'min' else -1.0  # flax's EarlyStopping minimises
   history: dict[str, Any] = {}
-  ckpt = Checkpointer(workdir, keep_best=config.keep_best, best_metric=es_cfg.metric,
-                      best_mode=es_cfg.mode)
+  ckpt = Checkpointer(
+      workdir, keep_best=config.keep_best, best_metric=es_cfg.metric, best_mode=es_cfg.mode
+  )
   restored = ckpt.restore_latest(abstract_like(state))
   data_state = None
   if restored is not None:
@@ -257,18 +324,29 @@ def _train(config, workdir: str, mesh, *, dataset, model, task, augment_fn,
     writer.scalars(step, values)
 
   batches = pipeline.TrainStream(
-      train_split, config.batch_size, config.seed, put, start_step=step,
-      process_index=jax.process_index(), process_count=jax.process_count(),
-      transform=train_tf, num_workers=workers, prefetch=prefetch, resume=data_state)
+      train_split,
+      config.batch_size,
+      config.seed,
+      put,
+      start_step=step,
+      process_index=jax.process_index(),
+      process_count=jax.process_count(),
+      transform=train_tf,
+      num_workers=workers,
+      prefetch=prefetch,
+      resume=data_state,
+  )
   window, objectives = None, []
   stopped_early = bool(early_stop.should_stop)
   schedule = make_schedule(config.optimizer, spe, total_steps)
   device = mesh.devices.flat[0]
   peak = flops_lib.table_peak(device.device_kind, dtype_name)
-  perf = observe.StepWindow(config.batch_size,
-                            peak_flops=peak * mesh.devices.size if peak else None)
-  profiler = observe.Profiler(workdir, start_step + config.get('profile_start_step', 5),
-                              config.get('profile_steps', 0))
+  perf = observe.StepWindow(
+      config.batch_size, peak_flops=peak * mesh.devices.size if peak else None
+  )
+  profiler = observe.Profiler(
+      workdir, start_step + config.get('profile_start_step', 5), config.get('profile_steps', 0)
+  )
 
   def check_window() -> dict[str, float] | None:
     """Fetches the window's per-step losses; raises on the first non-finite."""
@@ -305,8 +383,11 @@ def _train(config, workdir: str, mesh, *, dataset, model, task, augment_fn,
       profiler.after_step(step, metrics)
       if step == start_step + 1:
         jax.block_until_ready(metrics)
-        logging.info('first train step (tracing, compilation, one step): %.1f s; %s per step',
-                     time.perf_counter() - t_first, _format_flops(perf.flops_per_step))
+        logging.info(
+            'first train step (tracing, compilation, one step): %.1f s; %s per step',
+            time.perf_counter() - t_first,
+            _format_flops(perf.flops_per_step),
+        )
         perf.reset()
       is_last = step == total_steps
       do_eval = step % config.eval_every_steps == 0 or is_last
@@ -318,17 +399,30 @@ def _train(config, workdir: str, mesh, *, dataset, model, task, augment_fn,
           lr = float(schedule(step))
           rate = speed.get('examples_per_s', math.nan)
           # The first evaluation also compiles: later ones give the per-eval cost.
-          eta = eta_seconds(step, total_steps, speed.get('steps_per_s', math.nan),
-                            config.eval_every_steps,
-                            float(np.mean(eval_seconds[1:] or eval_seconds or [0.0])))
-          logging.info('step %d/%d (epoch %.1f)  loss %.4f  error %.2f%%  lr %.3g  '
-                       '%.0f examples/s  input wait %.0f%%%s  ETA %.0fs', step, total_steps,
-                       step / spe, train_metrics['loss'],
-                       100 * train_metrics.get('error', math.nan), lr, rate,
-                       100 * speed.get('input_wait', math.nan),
-                       f"  MFU {100 * speed['mfu']:.1f}%" if 'mfu' in speed else '', eta)
-          writer.scalars(step, {'train/learning_rate': lr,
-                                **{f'perf/{k}': v for k, v in speed.items()}})
+          eta = eta_seconds(
+              step,
+              total_steps,
+              speed.get('steps_per_s', math.nan),
+              config.eval_every_steps,
+              float(np.mean(eval_seconds[1:] or eval_seconds or [0.0])),
+          )
+          logging.info(
+              'step %d/%d (epoch %.1f)  loss %.4f  error %.2f%%  lr %.3g  '
+              '%.0f examples/s  input wait %.0f%%%s  ETA %.0fs',
+              step,
+              total_steps,
+              step / spe,
+              train_metrics['loss'],
+              100 * train_metrics.get('error', math.nan),
+              lr,
+              rate,
+              100 * speed.get('input_wait', math.nan),
+              f"  MFU {100 * speed['mfu']:.1f}%" if 'mfu' in speed else '',
+              eta,
+          )
+          writer.scalars(
+              step, {'train/learning_rate': lr, **{f'perf/{k}': v for k, v in speed.items()}}
+          )
           # Running means over the window's training batches (train mode);
           # 'train/...' are eval-mode metrics of the whole train split.
           running = history.setdefault('train_batch', {})
@@ -349,14 +443,17 @@ def _train(config, workdir: str, mesh, *, dataset, model, task, augment_fn,
         if on_eval is not None:
           on_eval(step, state, values)
         eval_seconds.append(time.perf_counter() - t_eval)
-        logging.info('eval at step %d: %s  (%.1f s)', step, format_eval(values),
-                     eval_seconds[-1])
+        logging.info('eval at step %d: %s  (%.1f s)', step, format_eval(values), eval_seconds[-1])
         if es_cfg.patience > 0:
           early_stop = early_stop.update(sign * values[es_cfg.metric])
           stopped_early = bool(early_stop.should_stop)
           if stopped_early:
-            logging.info('early stopping at step %d: %s has not improved for %d evaluations',
-                         step, es_cfg.metric, es_cfg.patience)
+            logging.info(
+                'early stopping at step %d: %s has not improved for %d evaluations',
+                step,
+                es_cfg.metric,
+                es_cfg.patience,
+            )
       if do_eval or do_ckpt or stopped_early:
         # One save per step, after the early-stopping update, so a resumed run
         # continues from exactly the state an uninterrupted one holds here.
@@ -371,8 +468,7 @@ def _train(config, workdir: str, mesh, *, dataset, model, task, augment_fn,
       best = ckpt.restore_best(abstract_like(state))
       if best is not None:
         state = best[0]
-        logging.info('restored the best checkpoint (step %d) by %s', int(state.step),
-                     es_cfg.metric)
+        logging.info('restored the best checkpoint (step %d) by %s', int(state.step), es_cfg.metric)
 
     batches.close()
     final, counts = {}, {}
@@ -391,12 +487,19 @@ def _train(config, workdir: str, mesh, *, dataset, model, task, augment_fn,
     batches.close()
     writer.close()
     ckpt.close()
-  return RunResult(state=state, final=final, history=history, table=table,
-                   stopped_early=stopped_early, start_step=start_step)
+  return RunResult(
+      state=state,
+      final=final,
+      history=history,
+      table=table,
+      stopped_early=stopped_early,
+      start_step=start_step,
+  )
 
 
-def eta_seconds(step: int, total_steps: int, steps_per_s: float, eval_every_steps: int,
-                seconds_per_eval: float) -> float:
+def eta_seconds(
+    step: int, total_steps: int, steps_per_s: float, eval_every_steps: int, seconds_per_eval: float
+) -> float:
   """Seconds to the end of a run at ``step``: training plus the evaluations left.
 
   The evaluations left are those at every ``eval_every_steps``, the one at the
@@ -422,8 +525,11 @@ def format_eval(values: dict[str, float]) -> str:
 
   def key(item):
     split, _, metric = item[0].rpartition('/')
-    return (rank.get(split, 3), split,
-            0 if metric.endswith('error') else 1 if metric == 'loss' else 2)
+    return (
+        rank.get(split, 3),
+        split,
+        0 if metric.endswith('error') else 1 if metric == 'loss' else 2,
+    )
 
   parts = []
   for name, v in sorted(values.items(), key=key):
@@ -445,33 +551,44 @@ def _transforms(data_cfg):
   if not name:
     return None, None
   from jaxdl.data.image_ops import make_transforms
+
   return make_transforms(name, data_cfg.get('image_size', 224))
 
 
-def _check_eval_metric(metric: str, eval_splits, splits, eval_fn, state, mesh,
-                       batch_size: int, transform=None) -> None:
+def _check_eval_metric(
+    metric: str, eval_splits, splits, eval_fn, state, mesh, batch_size: int, transform=None
+) -> None:
   """The early-stopping/best metric must be one that evaluation records.
 
   The names come from the shapes of one eval step (jax.eval_shape: no
   compute), so a typo fails before training, not at the first evaluation.
   """
   name = eval_splits[0] if eval_splits else next(iter(splits))
-  batch = pipeline.EvalBatchReader(pipeline.as_source(splits[name]), batch_size,
-                                   jax.process_index(), jax.process_count(), transform)(0)
+  batch = pipeline.EvalBatchReader(
+      pipeline.as_source(splits[name]),
+      batch_size,
+      jax.process_index(),
+      jax.process_count(),
+      transform,
+  )(0)
   shapes = jax.eval_shape(eval_fn, state, mesh_lib.shard_batch(batch, mesh))
   names = sorted(f'{s}/{k}' for s in eval_splits for k in shapes)
   if metric not in names:
     near = workdir_lib.nearest_names(metric, names)
-    raise ConfigError(f'config.early_stopping.metric={metric!r}: not recorded by the '
-                      f'evaluation; nearest: {", ".join(near) or "-"} (all: {", ".join(names)})')
+    raise ConfigError(
+        f'config.early_stopping.metric={metric!r}: not recorded by the '
+        f'evaluation; nearest: {", ".join(near) or "-"} (all: {", ".join(names)})'
+    )
 
 
 # Legend and marks of the curves: one line for the training batches, points
 # for the evaluations (train in eval mode shares the training colour).
 _RUNNING_LABEL = 'train (running mean of training batches)'
-_EVAL_STYLES = {'train': ('train (eval mode)', 's', 'tab:blue'),
-                'train_dev': ('train-dev', '^', 'tab:green'),
-                'dev': ('dev', 'o', 'tab:orange')}
+_EVAL_STYLES = {
+    'train': ('train (eval mode)', 's', 'tab:blue'),
+    'train_dev': ('train-dev', '^', 'tab:green'),
+    'dev': ('dev', 'o', 'tab:orange'),
+}
 
 
 def _write_outputs(workdir: str, history: dict[str, Any], table: str) -> None:
@@ -492,12 +609,21 @@ def _write_outputs(workdir: str, history: dict[str, Any], table: str) -> None:
       styles[_RUNNING_LABEL] = {'color': 'tab:blue', 'linewidth': 1.2, 'alpha': 0.7}
     for k, v in history.items():
       if history.get('step') and k.endswith('/' + metric):
-        split = k[:-len(metric) - 1]
+        split = k[: -len(metric) - 1]
         label, marker, colour = _EVAL_STYLES.get(split, (split, 'D', None))
         series[label] = (history['step'], [scale * x for x in v])
-        styles[label] = {'marker': marker, 'color': colour, 'linestyle': ':', 'linewidth': 1,
-                         'markersize': 5}
+        styles[label] = {
+            'marker': marker,
+            'color': colour,
+            'linestyle': ':',
+            'linewidth': 1,
+            'markersize': 5,
+        }
     if series:
-      plot_curves(series, os.path.join(workdir, f'curves_{metric}.png'), styles=styles,
-                  ylabel='error (%)' if metric == 'error' else metric,
-                  title=f'{metric} during training')
+      plot_curves(
+          series,
+          os.path.join(workdir, f'curves_{metric}.png'),
+          styles=styles,
+          ylabel='error (%)' if metric == 'error' else metric,
+          title=f'{metric} during training',
+      )

@@ -6,6 +6,7 @@ examples/s, the input-wait share and, given the FLOPs of the compiled step
 (jaxdl.train.flops) and a peak, the achieved FLOP/s and MFU. ``Profiler``
 writes a ``jax.profiler`` trace of a few steps into the workdir.
 """
+
 from __future__ import annotations
 
 import os
@@ -20,8 +21,12 @@ from jaxdl.train import flops as flops_lib
 class StepWindow:
   """Steps, wall time and input wait since the last ``reset``."""
 
-  def __init__(self, global_batch_size: int, flops_per_step: float | None = None,
-               peak_flops: float | None = None):
+  def __init__(
+      self,
+      global_batch_size: int,
+      flops_per_step: float | None = None,
+      peak_flops: float | None = None,
+  ):
     self.batch_size = global_batch_size
     self.flops_per_step = flops_per_step  # per device
     self.peak_flops = peak_flops  # per device
@@ -45,9 +50,11 @@ class StepWindow:
     Call after the window's results were fetched (the steps have finished).
     """
     wall = max(time.perf_counter() - self.t0, 1e-9)
-    out = {'steps_per_s': self.steps / wall,
-           'examples_per_s': self.steps * self.batch_size / wall,
-           'input_wait': min(self.wait_s / wall, 1.0)}
+    out = {
+        'steps_per_s': self.steps / wall,
+        'examples_per_s': self.steps * self.batch_size / wall,
+        'input_wait': min(self.wait_s / wall, 1.0),
+    }
     if self.flops_per_step and self.steps:
       step_s = wall / self.steps
       out['tflops_per_s'] = self.flops_per_step / step_s / 1e12

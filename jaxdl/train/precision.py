@@ -11,6 +11,7 @@ after (``DynamicLossScale``). S halves on any step whose gradients are not
 finite (that step's update is skipped) and doubles after ``period`` finite
 steps in a row. bfloat16 has float32's exponent range and needs no scaling.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -42,8 +43,10 @@ def needs_loss_scale(name: str) -> bool:
 
 def to_float32(tree: Any) -> Any:
   """Floating leaves of ``tree`` as float32 (model outputs before the loss)."""
+
   def cast(x):
     return x.astype(jnp.float32) if jnp.issubdtype(x.dtype, jnp.floating) else x
+
   return jax.tree.map(cast, tree)
 
 
@@ -55,12 +58,13 @@ class DynamicLossScale(flax.struct.PyTreeNode):
     good_steps: int32 scalar, finite steps in a row at this S.
     period: finite steps after which S doubles (static).
   """
+
   scale: jax.Array
   good_steps: jax.Array
   period: int = flax.struct.field(pytree_node=False, default=2000)
 
   @classmethod
-  def create(cls, initial: float = 2.0 ** 15, period: int = 2000) -> 'DynamicLossScale':
+  def create(cls, initial: float = 2.0**15, period: int = 2000) -> 'DynamicLossScale':
     return cls(jnp.asarray(initial, jnp.float32), jnp.asarray(0, jnp.int32), period)
 
   def scale_loss(self, loss: jax.Array) -> jax.Array:
@@ -72,8 +76,9 @@ class DynamicLossScale(flax.struct.PyTreeNode):
   def adjust(self, finite: jax.Array) -> 'DynamicLossScale':
     """The scale for the next step, after a step whose gradients were ``finite``."""
     grow = jnp.logical_and(finite, self.good_steps + 1 >= self.period)
-    scale = jnp.where(finite, jnp.where(grow, self.scale * 2.0, self.scale),
-                      jnp.maximum(self.scale / 2.0, 1.0))
+    scale = jnp.where(
+        finite, jnp.where(grow, self.scale * 2.0, self.scale), jnp.maximum(self.scale / 2.0, 1.0)
+    )
     good = jnp.where(jnp.logical_and(finite, ~grow), self.good_steps + 1, 0)
     return self.replace(scale=scale, good_steps=good.astype(jnp.int32))
 

@@ -1,4 +1,5 @@
 """The one pytree a training run carries from step to step."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -23,16 +24,21 @@ class TrainState(train_state.TrainState):
     loss_scale: a jaxdl.train.precision.DynamicLossScale for float16 runs,
       None otherwise (then it adds nothing to the pytree or the checkpoint).
   """
+
   batch_stats: Any
   rng: jax.Array
   input_stats: Any
   loss_scale: Any = None
 
 
-def create_train_state(model: nn.Module, tx: optax.GradientTransformation,
-                       example_inputs: Any, rng: jax.Array,
-                       input_stats: dict[str, Any] | None = None,
-                       loss_scale: Any = None) -> TrainState:
+def create_train_state(
+    model: nn.Module,
+    tx: optax.GradientTransformation,
+    example_inputs: Any,
+    rng: jax.Array,
+    input_stats: dict[str, Any] | None = None,
+    loss_scale: Any = None,
+) -> TrainState:
   """Initialises parameters from ``example_inputs`` (shapes only matter).
 
   Pure: jit it with ``out_shardings`` to place the state on a mesh directly.
@@ -59,9 +65,13 @@ def create_train_state(model: nn.Module, tx: optax.GradientTransformation,
     shape = jnp.shape(leaves[0]) if leaves else ()
     input_stats = identity_stats(shape[-1] if shape else 1)
   init_rng, state_rng = jax.random.split(rng)
-  variables = model.init({'params': init_rng, 'dropout': init_rng}, example_inputs,
-                         train=False)
+  variables = model.init({'params': init_rng, 'dropout': init_rng}, example_inputs, train=False)
   return TrainState.create(
-      apply_fn=model.apply, params=variables['params'], tx=tx,
-      batch_stats=variables.get('batch_stats', {}), rng=state_rng,
-      input_stats=jax.tree.map(jnp.asarray, input_stats), loss_scale=loss_scale)
+      apply_fn=model.apply,
+      params=variables['params'],
+      tx=tx,
+      batch_stats=variables.get('batch_stats', {}),
+      rng=state_rng,
+      input_stats=jax.tree.map(jnp.asarray, input_stats),
+      loss_scale=loss_scale,
+  )

@@ -6,6 +6,7 @@ task, the augmentation and the mesh are bound with ``functools.partial`` and
 ``jax.jit`` where they are used. Per-step randomness is
 ``fold_in(state.rng, state.step)``, so a resumed run draws the same numbers.
 """
+
 from __future__ import annotations
 
 import functools
@@ -35,8 +36,9 @@ def _unit_float_inputs(batch: dict, task: Task) -> dict:
   return {**batch, task.input_key: to_unit_float(batch[task.input_key])}
 
 
-def train_step(state: TrainState, batch: dict, *, task: Task,
-               augment_fn: AugmentFn | None = None) -> tuple[TrainState, dict]:
+def train_step(
+    state: TrainState, batch: dict, *, task: Task, augment_fn: AugmentFn | None = None
+) -> tuple[TrainState, dict]:
   """One optimizer step on a (global) batch.
 
   Returns:
@@ -52,19 +54,23 @@ def train_step(state: TrainState, batch: dict, *, task: Task,
   scale = state.loss_scale  # float16 runs only
 
   def objective(params):
-    variables = {'params': params, 'batch_stats': state.batch_stats} if has_bn else {
-        'params': params}
-    outputs, updates = state.apply_fn(variables, inputs, train=True,
-                                      rngs={'dropout': dropout_rng},
-                                      mutable=['batch_stats'] if has_bn else [])
+    variables = (
+        {'params': params, 'batch_stats': state.batch_stats} if has_bn else {'params': params}
+    )
+    outputs, updates = state.apply_fn(
+        variables,
+        inputs,
+        train=True,
+        rngs={'dropout': dropout_rng},
+        mutable=['batch_stats'] if has_bn else [],
+    )
     # Losses and metrics in float32 whatever the computation dtype.
     loss, metrics = task.loss_fn(precision.to_float32(outputs), batch)
     total = loss if task.regularizer is None else loss + task.regularizer(params, batch)
     differentiated = total if scale is None else scale.scale_loss(total)
     return differentiated, (total, metrics, updates)
 
-  (_, (total, metrics, updates)), grads = jax.value_and_grad(objective, has_aux=True)(
-      state.params)
+  (_, (total, metrics, updates)), grads = jax.value_and_grad(objective, has_aux=True)(state.params)
   if scale is None:
     new_state = state.apply_gradients(grads=grads)
     if has_bn:
@@ -78,14 +84,20 @@ def train_step(state: TrainState, batch: dict, *, task: Task,
   # A step whose gradients overflowed keeps the old parameters, optimizer
   # state and statistics, but still counts (the data and the RNG move on).
   kept = precision.select_tree(
-      finite, (new_state.params, new_state.opt_state, new_state.batch_stats),
-      (state.params, state.opt_state, state.batch_stats))
-  new_state = new_state.replace(params=kept[0], opt_state=kept[1], batch_stats=kept[2],
-                                loss_scale=scale.adjust(finite))
+      finite,
+      (new_state.params, new_state.opt_state, new_state.batch_stats),
+      (state.params, state.opt_state, state.batch_stats),
+  )
+  new_state = new_state.replace(
+      params=kept[0], opt_state=kept[1], batch_stats=kept[2], loss_scale=scale.adjust(finite)
+  )
   one = jnp.ones_like(total)
-  return new_state, {**metrics, 'objective': (total, one),
-                     'loss_scale': (scale.scale, one),
-                     'skipped_steps': (1.0 - finite.astype(jnp.float32), one)}
+  return new_state, {
+      **metrics,
+      'objective': (total, one),
+      'loss_scale': (scale.scale, one),
+      'skipped_steps': (1.0 - finite.astype(jnp.float32), one),
+  }
 
 
 def eval_step(state: TrainState, batch: dict, *, task: Task) -> dict:
@@ -102,12 +114,14 @@ def predict(state: TrainState, inputs: jax.Array, *, task: Task) -> Any:
   variables = {'params': state.params}
   if jax.tree.leaves(state.batch_stats):
     variables['batch_stats'] = state.batch_stats
-  return state.apply_fn(variables, _model_inputs(state, {task.input_key: inputs}, task),
-                        train=False)
+  return state.apply_fn(
+      variables, _model_inputs(state, {task.input_key: inputs}, task), train=False
+  )
 
 
-def jit_train_step(mesh: Mesh, *, task: Task, augment_fn: AugmentFn | None = None,
-                   state_sharding: Any = None):
+def jit_train_step(
+    mesh: Mesh, *, task: Task, augment_fn: AugmentFn | None = None, state_sharding: Any = None
+):
   """train_step compiled for the mesh: batch sharded, state donated.
 
   The state keeps ``state_sharding`` (a pytree of NamedShardings, e.g.
@@ -118,9 +132,12 @@ def jit_train_step(mesh: Mesh, *, task: Task, augment_fn: AugmentFn | None = Non
   """
   repl = replicated(mesh)
   state_sh = repl if state_sharding is None else state_sharding
-  step = jax.jit(functools.partial(train_step, task=task, augment_fn=augment_fn),
-                 in_shardings=(state_sh, data_sharded(mesh)), out_shardings=(state_sh, repl),
-                 donate_argnums=0)
+  step = jax.jit(
+      functools.partial(train_step, task=task, augment_fn=augment_fn),
+      in_shardings=(state_sh, data_sharded(mesh)),
+      out_shardings=(state_sh, repl),
+      donate_argnums=0,
+  )
   return BoundedStep(step)
 
 
@@ -152,8 +169,13 @@ def jit_eval_step(mesh: Mesh, *, task: Task, state_sharding: Any = None):
   """
   repl = replicated(mesh)
   state_sh = repl if state_sharding is None else state_sharding
-  return BoundedStep(jax.jit(functools.partial(eval_step, task=task),
-                             in_shardings=(state_sh, data_sharded(mesh)), out_shardings=repl))
+  return BoundedStep(
+      jax.jit(
+          functools.partial(eval_step, task=task),
+          in_shardings=(state_sh, data_sharded(mesh)),
+          out_shardings=repl,
+      )
+  )
 
 
 def sum_metrics(a: dict | None, b: dict) -> dict:

@@ -5,6 +5,7 @@ this module only gives it the experiment shape of ``jaxdl.cli.experiment_main``
 (``run`` and ``report``), so launch/train.py follows the same naming rule as
 every other launcher.
 """
+
 from __future__ import annotations
 
 from jaxdl.train.loop import RunResult, train_and_evaluate

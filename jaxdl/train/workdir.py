@@ -6,6 +6,7 @@ process is training in it, or the rerun changes fields that define the
 experiment (which would mix two experiments in one set of checkpoints: a
 redrawn split would put trained-on examples into dev and test).
 """
+
 from __future__ import annotations
 
 import difflib
@@ -28,16 +29,34 @@ ALLOW_CHANGE_ENV = 'JAXDL_ALLOW_CONFIG_CHANGE'
 # Fields a rerun may change without starting another experiment: they extend
 # the run (a longer schedule trains the extra steps) or only change how it is
 # observed, checkpointed, placed on devices or reported.
-RUN_FIELDS = frozenset({
-    'num_epochs', 'num_train_steps', 'log_every_steps', 'eval_every_steps',
-    'checkpoint_every_steps', 'eval_batch_size', 'eval_train', 'keep_best',
-    'restore_best', 'human_error', 'num_devices', 'distributed',
-    'data.data_dir', 'data.allow_download', 'data_dir', 'allow_download',
-    'data.num_workers', 'data.prefetch', 'eval_train_examples',
-    'profile_steps', 'profile_start_step',
-    # The layout of the state, not its values: a checkpoint restores onto any mesh.
-    'mesh.data', 'mesh.fsdp',
-})
+RUN_FIELDS = frozenset(
+    {
+        'num_epochs',
+        'num_train_steps',
+        'log_every_steps',
+        'eval_every_steps',
+        'checkpoint_every_steps',
+        'eval_batch_size',
+        'eval_train',
+        'keep_best',
+        'restore_best',
+        'human_error',
+        'num_devices',
+        'distributed',
+        'data.data_dir',
+        'data.allow_download',
+        'data_dir',
+        'allow_download',
+        'data.num_workers',
+        'data.prefetch',
+        'eval_train_examples',
+        'profile_steps',
+        'profile_start_step',
+        # The layout of the state, not its values: a checkpoint restores onto any mesh.
+        'mesh.data',
+        'mesh.fsdp',
+    }
+)
 
 
 def flatten(config) -> dict[str, Any]:
@@ -52,22 +71,28 @@ def flatten(config) -> dict[str, Any]:
         walk(v, key + '.')
       else:
         out[key] = json.loads(json.dumps(v, default=str))
+
   walk(tree, '')
   return out
 
 
-def config_changes(recorded: dict[str, Any], current: dict[str, Any],
-                   run_fields: Iterable[str] = RUN_FIELDS) -> list[str]:
+def config_changes(
+    recorded: dict[str, Any], current: dict[str, Any], run_fields: Iterable[str] = RUN_FIELDS
+) -> list[str]:
   """Names of the fields that differ and are not run fields, sorted."""
   allowed = set(run_fields)
   keys = set(recorded) | set(current)
-  return sorted(k for k in keys if k not in allowed
-                and recorded.get(k, '<absent>') != current.get(k, '<absent>'))
+  return sorted(
+      k
+      for k in keys
+      if k not in allowed and recorded.get(k, '<absent>') != current.get(k, '<absent>')
+  )
 
 
 def _describe(recorded, current, keys: list[str], limit: int = 4) -> str:
-  parts = [f'{k} {recorded.get(k, "<absent>")!r} -> {current.get(k, "<absent>")!r}'
-           for k in keys[:limit]]
+  parts = [
+      f'{k} {recorded.get(k, "<absent>")!r} -> {current.get(k, "<absent>")!r}' for k in keys[:limit]
+  ]
   if len(keys) > limit:
     parts.append(f'and {len(keys) - limit} more')
   return ', '.join(parts)
@@ -111,10 +136,15 @@ class WorkdirLock:
       os.close(fd)
       raise WorkdirBusyError(
           f'workdir {os.path.dirname(self.path)} is in use by {holder}; wait for it to '
-          'finish, stop it, or choose another --workdir') from None
+          'finish, stop it, or choose another --workdir'
+      ) from None
     os.ftruncate(fd, 0)
-    os.pwrite(fd, f'pid {os.getpid()} on {socket.gethostname()} since '
-              f'{time.strftime("%Y-%m-%d %H:%M:%S")}\n'.encode(), 0)
+    os.pwrite(
+        fd,
+        f'pid {os.getpid()} on {socket.gethostname()} since '
+        f'{time.strftime("%Y-%m-%d %H:%M:%S")}\n'.encode(),
+        0,
+    )
     self._fd = fd
 
   def release(self) -> None:
@@ -139,9 +169,14 @@ def prepare(workdir: str) -> str:
   return path
 
 
-def check_config_identity(workdir: str, config, *, resuming: bool,
-                          run_fields: Iterable[str] = RUN_FIELDS,
-                          allow_change: bool | None = None) -> None:
+def check_config_identity(
+    workdir: str,
+    config,
+    *,
+    resuming: bool,
+    run_fields: Iterable[str] = RUN_FIELDS,
+    allow_change: bool | None = None,
+) -> None:
   """Records ``config`` in ``workdir/config.json``; refuses an experiment change.
 
   Args:
@@ -173,15 +208,21 @@ def check_config_identity(workdir: str, config, *, resuming: bool,
       raise ConfigChangedError(
           f'workdir {workdir} holds a run with another experiment config: '
           f'{_describe(recorded, current, changed)}; use a new --workdir, or rerun with '
-          '--allow_config_change to continue these checkpoints with the new values')
+          '--allow_config_change to continue these checkpoints with the new values'
+      )
     if changed:
-      logging.warning('continuing %s with changed fields: %s', workdir,
-                      _describe(recorded, current, changed, limit=len(changed)))
-    extended = [k for k in sorted(set(run_fields) & set(current))
-                if recorded.get(k) != current.get(k)]
+      logging.warning(
+          'continuing %s with changed fields: %s',
+          workdir,
+          _describe(recorded, current, changed, limit=len(changed)),
+      )
+    extended = [
+        k for k in sorted(set(run_fields) & set(current)) if recorded.get(k) != current.get(k)
+    ]
     if extended:
-      logging.info('run fields changed since the last start: %s',
-                   _describe(recorded, current, extended))
+      logging.info(
+          'run fields changed since the last start: %s', _describe(recorded, current, extended)
+      )
   if jax.process_index() == 0 and recorded != current:
     try:
       _write_json_atomic(path, current)

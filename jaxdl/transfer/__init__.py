@@ -9,10 +9,15 @@ is a short training run with a given optimizer and initial parameters;
 ``transfer_experiment.run`` compares training from scratch with fine-tuning.
 Names are imported on first use.
 """
+
 from jaxdl import _lazy
 
-__all__, __getattr__, __dir__ = _lazy(__name__, {
-    'freezing': ('transfer_optimizer', 'param_labels'),
-    'pretrained': ('load_pretrained', 'transplant', 'Pretrained', 'WarmStart'),
-    'finetune': ('FinetuneResult',),
-}, modules=('finetune', 'digit_tasks', 'transfer_experiment'))
+__all__, __getattr__, __dir__ = _lazy(
+    __name__,
+    {
+        'freezing': ('transfer_optimizer', 'param_labels'),
+        'pretrained': ('load_pretrained', 'transplant', 'Pretrained', 'WarmStart'),
+        'finetune': ('FinetuneResult',),
+    },
+    modules=('finetune', 'digit_tasks', 'transfer_experiment'),
+)

@@ -8,6 +8,7 @@ batching, exact evaluation — with that optimizer, for a fixed step budget,
 and evaluates every split at the end. Small by design: no checkpoints, since
 fine-tuning on little data takes seconds.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -31,16 +32,27 @@ from jaxdl.train.task import Task
 @dataclasses.dataclass
 class FinetuneResult:
   """state: the trained state; final: {split: {metric: value}}; history: dev curve."""
+
   state: TrainState
   final: dict[str, dict[str, float]]
   history: dict[str, list]
 
 
-def finetune(dataset: Dataset, model: Any,
-             make_tx: Callable[[Any], optax.GradientTransformation], task: Task, *,
-             num_steps: int, batch_size: int, seed: int = 0,
-             input_stats: Optional[dict] = None, num_devices: int = 0,
-             eval_every_steps: int = 0, writer=None, prefix: str = '') -> FinetuneResult:
+def finetune(
+    dataset: Dataset,
+    model: Any,
+    make_tx: Callable[[Any], optax.GradientTransformation],
+    task: Task,
+    *,
+    num_steps: int,
+    batch_size: int,
+    seed: int = 0,
+    input_stats: Optional[dict] = None,
+    num_devices: int = 0,
+    eval_every_steps: int = 0,
+    writer=None,
+    prefix: str = '',
+) -> FinetuneResult:
   """Trains `model` on `dataset['train']` for `num_steps` with `make_tx(params)`.
 
   Args:
@@ -67,22 +79,27 @@ def finetune(dataset: Dataset, model: Any,
   train = dataset.splits['train']
   inputs = train[task.input_key]
   if input_stats is None:
-    input_stats = (fit_input_stats(inputs) if task.normalize_input
-                   else identity_stats(inputs.shape[-1]))
+    input_stats = (
+        fit_input_stats(inputs) if task.normalize_input else identity_stats(inputs.shape[-1])
+    )
   example = jnp.zeros((1,) + inputs.shape[1:], inputs.dtype)
   rng = jax.random.key(seed)
-  shapes = jax.eval_shape(lambda: model.init({'params': rng, 'dropout': rng}, example,
-                                             train=False))
+  shapes = jax.eval_shape(lambda: model.init({'params': rng, 'dropout': rng}, example, train=False))
   tx = make_tx(shapes['params'])
-  init = jax.jit(functools.partial(create_train_state, model, tx),
-                 out_shardings=mesh_lib.replicated(mesh))
+  init = jax.jit(
+      functools.partial(create_train_state, model, tx), out_shardings=mesh_lib.replicated(mesh)
+  )
   state = init(example, rng, jax.tree.map(jnp.asarray, input_stats))
   train_fn = steps_lib.jit_train_step(mesh, task=task)
   eval_fn = steps_lib.jit_eval_step(mesh, task=task)
-  batches = pipeline.TrainStream(train, batch_size, seed,
-                                 functools.partial(mesh_lib.shard_batch, mesh=mesh),
-                                 process_index=jax.process_index(),
-                                 process_count=jax.process_count())
+  batches = pipeline.TrainStream(
+      train,
+      batch_size,
+      seed,
+      functools.partial(mesh_lib.shard_batch, mesh=mesh),
+      process_index=jax.process_index(),
+      process_count=jax.process_count(),
+  )
   history: dict[str, list] = {'step': [], 'dev/error': []}
   try:
     for step in range(1, num_steps + 1):
@@ -95,9 +112,12 @@ def finetune(dataset: Dataset, model: Any,
           writer.scalars(step, {f'{prefix}dev/{k}': v for k, v in dev.items()})
   finally:
     batches.close()
-  final = {name: evaluate(state, split, eval_fn, mesh, batch_size)
-           for name, split in dataset.splits.items()}
+  final = {
+      name: evaluate(state, split, eval_fn, mesh, batch_size)
+      for name, split in dataset.splits.items()
+  }
   if writer is not None:
-    writer.scalars(num_steps, {f'{prefix}final/{s}/{k}': v for s, m in final.items()
-                               for k, v in m.items()})
+    writer.scalars(
+        num_steps, {f'{prefix}final/{s}/{k}': v for s, m in final.items() for k, v in m.items()}
+    )
   return FinetuneResult(state=state, final=final, history=history)

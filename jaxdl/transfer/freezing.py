@@ -10,6 +10,7 @@ optimizer followed by `optax.scale(backbone_lr_scale)` (every optax rule
 here multiplies its final update by the learning rate, so scaling the update
 is scaling the learning rate).
 """
+
 from __future__ import annotations
 
 from typing import Any, Sequence
@@ -38,8 +39,10 @@ def param_labels(params: Any, head_modules: Sequence[str] = ('head',)) -> Any:
   missing = [m for m in head_modules if m not in params]
   if missing:
     raise ValueError(f'head_modules {missing} not among the top-level modules {sorted(params)}')
-  return {name: _fill(sub, 'head' if name in head_modules else 'backbone')
-          for name, sub in params.items()}
+  return {
+      name: _fill(sub, 'head' if name in head_modules else 'backbone')
+      for name, sub in params.items()
+  }
 
 
 def _fill(tree, label):
@@ -48,9 +51,13 @@ def _fill(tree, label):
   return label
 
 
-def transfer_optimizer(base: optax.GradientTransformation, params: Any, mode: str,
-                       head_modules: Sequence[str] = ('head',),
-                       backbone_lr_scale: float = 0.1) -> optax.GradientTransformation:
+def transfer_optimizer(
+    base: optax.GradientTransformation,
+    params: Any,
+    mode: str,
+    head_modules: Sequence[str] = ('head',),
+    backbone_lr_scale: float = 0.1,
+) -> optax.GradientTransformation:
   """The base optimizer, with the backbone frozen or slowed down.
 
   Args:
@@ -70,9 +77,11 @@ def transfer_optimizer(base: optax.GradientTransformation, params: Any, mode: st
     return base
   if mode == 'finetune' and not 0 < backbone_lr_scale <= 1:
     raise ValueError(f'backbone_lr_scale must be in (0, 1], got {backbone_lr_scale}')
-  backbone = (optax.set_to_zero() if mode == 'frozen'
-              else optax.chain(base, optax.scale(backbone_lr_scale)))
+  backbone = (
+      optax.set_to_zero() if mode == 'frozen' else optax.chain(base, optax.scale(backbone_lr_scale))
+  )
   param_labels(params, head_modules)  # fail now, not at the first step, on a bad name
   # A callable, so the labels follow whatever container type the state holds.
-  return optax.multi_transform({'head': base, 'backbone': backbone},
-                               lambda p: param_labels(p, head_modules))
+  return optax.multi_transform(
+      {'head': base, 'backbone': backbone}, lambda p: param_labels(p, head_modules)
+  )

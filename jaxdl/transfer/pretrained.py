@@ -8,6 +8,7 @@ initialised model (whose head may have another number of classes), and
 `WarmStart` hands those parameters to the core's `create_train_state` in
 place of a random init.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -37,6 +38,7 @@ class Pretrained:
     step: the training step of the checkpoint.
     path: the directory it came from.
   """
+
   params: Any
   batch_stats: Any
   input_stats: Any
@@ -44,8 +46,9 @@ class Pretrained:
   path: str
 
 
-def checkpoint_step(workdir: str, which: str = 'best', metric: str = 'dev/error',
-                    mode: str = 'min') -> int:
+def checkpoint_step(
+    workdir: str, which: str = 'best', metric: str = 'dev/error', mode: str = 'min'
+) -> int:
   """The step of the best (by `metric`) or latest checkpoint of a run."""
   if which not in WHICH:
     raise ValueError(f'which must be one of {WHICH}, got {which!r}')
@@ -58,8 +61,9 @@ def checkpoint_step(workdir: str, which: str = 'best', metric: str = 'dev/error'
   return int(step)
 
 
-def load_pretrained(workdir: str, which: str = 'best', metric: str = 'dev/error',
-                    mode: str = 'min') -> Pretrained:
+def load_pretrained(
+    workdir: str, which: str = 'best', metric: str = 'dev/error', mode: str = 'min'
+) -> Pretrained:
   """Restores the model parts of another run's checkpoint.
 
   Args:
@@ -81,8 +85,13 @@ def load_pretrained(workdir: str, which: str = 'best', metric: str = 'dev/error'
   # numpy restore: no shardings, so a checkpoint from 8 devices loads on 1.
   args = jax.tree.map(lambda _: ocp.RestoreArgs(restore_type=np.ndarray), tree)
   state = checkpointer.restore(path, args=ocp.args.PyTreeRestore(restore_args=args))
-  return Pretrained(params=state['params'], batch_stats=state.get('batch_stats') or {},
-                    input_stats=state['input_stats'], step=int(state['step']), path=path)
+  return Pretrained(
+      params=state['params'],
+      batch_stats=state.get('batch_stats') or {},
+      input_stats=state['input_stats'],
+      step=int(state['step']),
+      path=path,
+  )
 
 
 def transplant(target: Any, source: Any, exclude: Sequence[str] = ('head',)) -> Any:
@@ -105,12 +114,16 @@ def transplant(target: Any, source: Any, exclude: Sequence[str] = ('head',)) -> 
   copied = [m for m in source if m not in exclude]
   missing = [m for m in copied if m not in target]
   if missing:
-    raise ValueError(f'pretrained modules {missing} are not in the target model '
-                     f'({sorted(target)}); add them to exclude or fix the architecture')
+    raise ValueError(
+        f'pretrained modules {missing} are not in the target model '
+        f'({sorted(target)}); add them to exclude or fix the architecture'
+    )
   absent = [m for m in target if m not in exclude and m not in source]
   if absent:
-    raise ValueError(f'target modules {absent} have no pretrained values; list them in exclude '
-                     'to keep their random init')
+    raise ValueError(
+        f'target modules {absent} have no pretrained values; list them in exclude '
+        'to keep their random init'
+    )
   out = dict(target)
   for module in copied:
     t_shapes = jax.tree.map(np.shape, target[module])
@@ -118,8 +131,9 @@ def transplant(target: Any, source: Any, exclude: Sequence[str] = ('head',)) -> 
     if t_shapes != s_shapes:
       raise ValueError(f'module {module!r}: target shapes {t_shapes} != pretrained {s_shapes}')
     # jnp, not np: under jit (create_train_state) the target leaves are tracers.
-    out[module] = jax.tree.map(lambda t, s: jnp.asarray(s, dtype=t.dtype),
-                               target[module], source[module])
+    out[module] = jax.tree.map(
+        lambda t, s: jnp.asarray(s, dtype=t.dtype), target[module], source[module]
+    )
   return out
 
 
@@ -137,6 +151,7 @@ class WarmStart:
     pretrained: restored parts of the source run.
     exclude: top-level modules that keep their fresh init (the head).
   """
+
   module: Any
   pretrained: Pretrained
   exclude: Sequence[str] = ('head',)
@@ -149,6 +164,7 @@ class WarmStart:
     variables = dict(self.module.init(rngs, *args, **kwargs))
     variables['params'] = transplant(variables['params'], self.pretrained.params, self.exclude)
     if variables.get('batch_stats'):
-      variables['batch_stats'] = transplant(variables['batch_stats'],
-                                            self.pretrained.batch_stats, self.exclude)
+      variables['batch_stats'] = transplant(
+          variables['batch_stats'], self.pretrained.batch_stats, self.exclude
+      )
     return variables

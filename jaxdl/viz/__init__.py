@@ -6,9 +6,13 @@ step) as PNG with matplotlib's Agg backend, so no display is needed;
 through tensorboardX, so no TensorFlow is needed. Names are imported on
 first use.
 """
+
 from jaxdl import _lazy
 
-__all__, __getattr__, __dir__ = _lazy(__name__, {
-    'curves': ('plot_curves',),
-    'summaries': ('SummaryWriter',),
-})
+__all__, __getattr__, __dir__ = _lazy(
+    __name__,
+    {
+        'curves': ('plot_curves',),
+        'summaries': ('SummaryWriter',),
+    },
+)

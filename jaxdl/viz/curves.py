@@ -1,4 +1,5 @@
 """Learning curves as PNG (matplotlib, Agg backend: no display needed)."""
+
 from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
@@ -9,10 +10,16 @@ matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
 
 
-def plot_curves(series: Mapping[str, tuple[Sequence[float], Sequence[float]]], path: str,
-                *, xlabel: str = 'step', ylabel: str = '', title: str = '',
-                logy: bool = False,
-                styles: Mapping[str, Mapping[str, Any]] | None = None) -> str:
+def plot_curves(
+    series: Mapping[str, tuple[Sequence[float], Sequence[float]]],
+    path: str,
+    *,
+    xlabel: str = 'step',
+    ylabel: str = '',
+    title: str = '',
+    logy: bool = False,
+    styles: Mapping[str, Mapping[str, Any]] | None = None,
+) -> str:
   """One line per series name -> (xs, ys); writes ``path`` and returns it.
 
   The series name is its legend entry. styles: optional name -> keyword

@@ -7,6 +7,7 @@ history, early stopping and checkpoints use, so a curve and a checkpoint's
 metric agree to the last digit); the console lines, the PNG curves and the
 tables show the same errors in %.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -61,15 +62,17 @@ def _tensorboardx(module: str = 'tensorboardX'):
 class SummaryWriter:
   """Scalars, images and hparams to ``workdir/tensorboard``; a no-op off process 0."""
 
-  def __init__(self, workdir: str, enabled: bool | None = None,
-               purge_step: int | None = None):
+  def __init__(self, workdir: str, enabled: bool | None = None, purge_step: int | None = None):
     """purge_step: on resume, the step of the checkpoint resumed from;
     TensorBoard then drops events a killed run wrote after it."""
     self.enabled = jax.process_index() == 0 if enabled is None else enabled
     self._writer = None
     if self.enabled:
-      self._writer = _tensorboardx().SummaryWriter(logdir=os.path.join(workdir, TENSORBOARD_DIR),
-                             purge_step=purge_step, filename_suffix=_unique_suffix())
+      self._writer = _tensorboardx().SummaryWriter(
+          logdir=os.path.join(workdir, TENSORBOARD_DIR),
+          purge_step=purge_step,
+          filename_suffix=_unique_suffix(),
+      )
     self._hparams_started = False
 
   def scalars(self, step: int, values: dict[str, float]) -> None:
@@ -80,8 +83,7 @@ class SummaryWriter:
   def image(self, step: int, name: str, image: np.ndarray) -> None:
     """image: [H, W, C] float in [0, 1] or uint8."""
     if self._writer is not None:
-      self._writer.add_image(name, np.asarray(image), global_step=int(step),
-                             dataformats='HWC')
+      self._writer.add_image(name, np.asarray(image), global_step=int(step), dataformats='HWC')
 
   def start_hparams(self, config: Mapping[str, Any]) -> None:
     """The run's flattened config as its TensorBoard hparams (session start).
@@ -91,6 +93,7 @@ class SummaryWriter:
     """
     if self._writer is not None:
       from tensorboardX.summary import hparams  # deferred like the writer
+
       _, start, _ = hparams(flatten_config(config), {})
       self._writer.file_writer.add_summary(start)
       self._hparams_started = True
@@ -100,8 +103,8 @@ class SummaryWriter:
     hparams table shows as this run's metrics, and marks the session finished."""
     if self._writer is not None:
       from tensorboardX.summary import hparams
-      experiment, start, end = hparams(flatten_config(config),
-                                       {tag: 0.0 for tag in metric_tags})
+
+      experiment, start, end = hparams(flatten_config(config), {tag: 0.0 for tag in metric_tags})
       if not self._hparams_started:
         self._writer.file_writer.add_summary(start)
         self._hparams_started = True
@@ -117,7 +120,9 @@ class SummaryWriter:
       self._writer.close()
 
 
-def flatten_config(config: Mapping[str, Any], prefix: str = '') -> dict[str, bool | int | float | str]:
+def flatten_config(
+    config: Mapping[str, Any], prefix: str = ''
+) -> dict[str, bool | int | float | str]:
   """Nested config -> {'optimizer.learning_rate': 0.003, ...} of hparam values.
 
   Nested ConfigDicts are flattened with dots; tuples, lists, dicts, None and
@@ -206,6 +211,7 @@ def log_workdir_images(workdir: str, step: int | None = None) -> int:
 def read_png(path: str) -> np.ndarray:
   """[H, W, 3] (or [H, W, 4] when it has transparency) uint8 pixels of a PNG."""
   from PIL import Image
+
   with Image.open(path) as img:
     has_alpha = 'A' in img.getbands() or 'transparency' in img.info
     return np.asarray(img.convert('RGBA' if has_alpha else 'RGB'), np.uint8)
@@ -215,8 +221,11 @@ def _workdir_pngs(workdir: str) -> list[str]:
   found = []
   for root, dirs, files in os.walk(workdir):
     dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS)
-    found += [os.path.relpath(os.path.join(root, f), workdir)
-              for f in sorted(files) if f.lower().endswith('.png')]
+    found += [
+        os.path.relpath(os.path.join(root, f), workdir)
+        for f in sorted(files)
+        if f.lower().endswith('.png')
+    ]
   return found
 
 

@@ -9,6 +9,7 @@ plain SGD at alpha = 0.05, batch 64, 30 epochs; variants no BN, BN before
 ReLU, BN after ReLU. About 1-2 minutes on a 2-core CPU. Expected: both BN
 variants reach the target loss in several times fewer steps than no BN.
 """
+
 import ml_collections
 
 from jaxdl.review.config_file import load_config, sibling

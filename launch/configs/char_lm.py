@@ -14,6 +14,7 @@ English-like prose about Python ('The "__getitem__()" method is called.').
 `:shakespeare` trains on tiny_shakespeare through
 TFDS (needs the network once); `:smoke` is the tiny variant the tests run.
 """
+
 import ml_collections
 
 
@@ -82,6 +83,5 @@ def get_config(variant: str = '') -> ml_collections.ConfigDict:
     c.eval_every_steps = 2
     c.checkpoint_every_steps = 2
   elif variant:
-    raise ValueError(f"unknown config variant {variant!r}; accepted: '', "
-                     "'shakespeare', 'smoke'")
+    raise ValueError(f"unknown config variant {variant!r}; accepted: '', " "'shakespeare', 'smoke'")
   return c

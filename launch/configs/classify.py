@@ -12,6 +12,7 @@ should fit the training set and reach about 1-2 % dev and test error (BUILD.md
 has the figures). `:resnet20` trains the CIFAR ResNet-20 on the same digits
 (minutes); `:smoke` is the tiny variant the tests run.
 """
+
 import ml_collections
 
 from jaxdl.review.config_file import load_config, sibling
@@ -40,6 +41,5 @@ def get_config(variant: str = '') -> ml_collections.ConfigDict:
     c.model_kwargs.filters = (4, 8)  # LeNet-5's shape, fewer filters
     c.model_kwargs.hidden = (16, 16)
   elif variant:
-    raise ValueError(f"unknown config variant {variant!r}; accepted: '', "
-                     f"'resnet20', 'smoke'")
+    raise ValueError(f"unknown config variant {variant!r}; accepted: '', " f"'resnet20', 'smoke'")
   return c

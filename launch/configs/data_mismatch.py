@@ -13,6 +13,7 @@ synthesising all four corruptions closes most of it; blur alone, the
 partial simulation 3.13 warns about, closes none of it (BUILD.md has the
 table).
 """
+
 import ml_collections
 
 from jaxdl.review.config_file import load_config, sibling

@@ -15,6 +15,7 @@ is the tiny variant the tests run (seconds; its mAP means nothing). ':voc2007'
 reads PASCAL VOC 2007 through TFDS (needs internet or a prepared data_dir, and
 a GPU-sized budget; there are no figures for it yet).
 """
+
 import ml_collections
 
 

@@ -11,6 +11,7 @@ Instant. Variants reproduce the worked examples of the notes: '' and
 'smoke' = 3.8 scenario A (avoidable bias), 'scenario_b' (variance),
 'variance' and 'mismatch' = the two train-dev cases of 3.12.
 """
+
 import ml_collections
 
 EXAMPLES = {  # (human, train, train-dev, dev, test) from the notes

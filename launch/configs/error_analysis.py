@@ -12,6 +12,7 @@ CPU. Expected on the default train.py run: the flips explain most of the
 dev errors, and the mislabel ranking flags nearly all of them with few
 false alarms (BUILD.md has the figures).
 """
+
 import ml_collections
 
 

@@ -23,16 +23,21 @@ failure); ':omniglot' and ':lfw' (online; Omniglot holds out its 659
 evaluation-alphabet characters, LFW 20 % of the names and needs ~10 GB RAM
 because the core loads all 13k 250x250 images into memory).
 """
+
 import ml_collections
 
 
 def get_config(variant: str = '') -> ml_collections.ConfigDict:
   c = ml_collections.ConfigDict()
   c.seed = 0  # seeds init, data order, identity split, pairs and episodes
-  c.dataset = 'glyph_identities'  # embedded name (glyph_identities, digits), or TFDS 'omniglot' / 'lfw'
+  c.dataset = (
+      'glyph_identities'  # embedded name (glyph_identities, digits), or TFDS 'omniglot' / 'lfw'
+  )
   c.identities = ml_collections.ConfigDict()
   c.identities.held_out = ()  # identities never trained on; () = the dataset's own or held_out_fraction
-  c.identities.held_out_fraction = 0.2  # share of identities held out when held_out is () and the dataset has no own
+  c.identities.held_out_fraction = (
+      0.2  # share of identities held out when held_out is () and the dataset has no own
+  )
   c.identities.dev_fraction = 0.2  # share of each training identity's images kept for dev
   c.identities.max_identities = 0  # keep only the first N identities; 0 = all
   c.identities.image_size = 0  # resize side in pixels; 0 = native
@@ -42,7 +47,10 @@ def get_config(variant: str = '') -> ml_collections.ConfigDict:
   c.triplet.alpha = 0.2  # margin in squared distance (notes 4.13, FaceNet)
   c.evaluation = ml_collections.ConfigDict()
   c.evaluation.n_pairs = 2000  # verification pairs per split, half same-identity
-  c.evaluation.n_way = (5, 20)  # classes per one-shot episode, one column each (<= held-out identities)
+  c.evaluation.n_way = (
+      5,
+      20,
+  )  # classes per one-shot episode, one column each (<= held-out identities)
   c.evaluation.n_episodes = 500  # one-shot episodes (n_way queries each)
   c.evaluation.logreg_l2 = 1e-3  # L2 strength of the |f1 - f2| logistic regression
   c.evaluation.logreg_pairs = 'dev'  # dev | train: pairs the logistic regression is fitted on
@@ -118,5 +126,7 @@ def get_config(variant: str = '') -> ml_collections.ConfigDict:
     c.model_kwargs.features = (32, 64, 128)
     c.num_epochs = 20
   elif variant:
-    raise ValueError(f"unknown config variant {variant!r}; accepted: '', 'smoke', 'digits', 'omniglot', 'lfw'")
+    raise ValueError(
+        f"unknown config variant {variant!r}; accepted: '', 'smoke', 'digits', 'omniglot', 'lfw'"
+    )
   return c

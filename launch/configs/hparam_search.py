@@ -12,6 +12,7 @@ train at once (vmap). About 1-2 minutes on a 2-core CPU. Expected: the grid
 tries 4 learning rates, random 16; random's best dev loss is at least as good
 as the grid's on average, and coarse-to-fine round 2 improves on round 1.
 """
+
 import ml_collections
 
 

@@ -13,6 +13,7 @@ noise of the four separate ones, also with train_size=300 and
 missing_fraction=0.5, at a quarter of the models to train and serve
 (BUILD.md has the table).
 """
+
 import ml_collections
 
 from jaxdl.review.config_file import load_config, sibling

@@ -13,6 +13,7 @@ set, while the ResNets fit it at every depth (BUILD.md has the table). Table
 in plain_vs_resnet.md, curves in plain_vs_resnet.png.
 `:smoke` is the tiny variant the tests run.
 """
+
 import ml_collections
 
 from jaxdl.review.config_file import load_config, sibling

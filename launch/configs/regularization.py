@@ -13,6 +13,7 @@ with a wide train-dev gap; every regulariser narrows it, augmentation and
 At 8x8 (--config.dataset=digits) the same augmentations do not help: a
 1-pixel shift or rotation of an 8x8 digit is not a plausible new digit.
 """
+
 import ml_collections
 
 from jaxdl.review.config_file import load_config, sibling
@@ -33,18 +34,30 @@ def get_config(variant: str = '') -> ml_collections.ConfigDict:
   c.eval_every_steps = 50  # dev evaluation period (curves, early stopping)
   c.checkpoint_every_steps = 250  # latest-checkpoint period
   c.regularization = ml_collections.ConfigDict()
-  c.regularization.variants = ('none', 'l2', 'dropout', 'augment',
-                               'early_stopping', 'all')  # runs, in order
+  c.regularization.variants = (
+      'none',
+      'l2',
+      'dropout',
+      'augment',
+      'early_stopping',
+      'all',
+  )  # runs, in order
   c.regularization.l2_lambda = 0.1  # notes 2.3.1 lambda (m = batch size)
   c.regularization.keep_prob = 0.5  # notes 2.3.2 keep_prob of hidden units
   c.regularization.patience = 4  # evaluations without dev improvement (2.3.3.2)
   # notes 2.3.3.1: small random rotation / zoom / shear / shift plus a gentle
   # elastic distortion; no flips, which would change a digit's meaning.
-  c.regularization.augment = ml_collections.ConfigDict({
-      'affine': {'max_rotation_deg': 10.0, 'scale_range': (0.9, 1.1),
-                 'max_shear': 0.1, 'max_shift': 0.06},
-      'elastic': {'alpha': 3.0, 'sigma': 3.0},  # pixels at 32x32
-  })
+  c.regularization.augment = ml_collections.ConfigDict(
+      {
+          'affine': {
+              'max_rotation_deg': 10.0,
+              'scale_range': (0.9, 1.1),
+              'max_shear': 0.1,
+              'max_shift': 0.06,
+          },
+          'elastic': {'alpha': 3.0, 'sigma': 3.0},  # pixels at 32x32
+      }
+  )
   if variant == 'smoke':
     c.dataset = 'digits'  # 8x8: cheaper
     del c.regularization.augment['elastic']  # tests/test_augment.py covers it

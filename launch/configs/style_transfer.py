@@ -19,6 +19,7 @@ layout, with saturated colour noise that random features do not penalise.
 Pretrained weights: a Keras VGG19 .h5 or a torchvision state dict saved as
 .npz (jaxdl/style/vgg_weights.py). ':smoke' is the tiny variant the tests run.
 """
+
 import ml_collections
 
 

@@ -8,6 +8,7 @@ Default: SmallCNN on scikit-learn's 1,797 real 8x8 digits (no download),
 60/20/20 stratified split, Adam 3e-3, 30 epochs; about 30 s on a 2-core CPU;
 reaches roughly 2 % test error. ``:smoke`` is the tiny variant the tests run.
 """
+
 import ml_collections
 
 
@@ -47,7 +48,9 @@ def get_config(variant: str = '') -> ml_collections.ConfigDict:
   c.keep_best = 1  # best checkpoints kept by early_stopping.metric
   c.restore_best = False  # end on the best dev checkpoint even without early stopping
   c.early_stopping = ml_collections.ConfigDict()
-  c.early_stopping.patience = 0  # stop at the (patience+1)-th eval without improvement (flax); 0 = off
+  c.early_stopping.patience = (
+      0  # stop at the (patience+1)-th eval without improvement (flax); 0 = off
+  )
   c.early_stopping.min_delta = 0.0  # smallest change that counts as improvement
   c.early_stopping.metric = 'dev/error'  # any recorded eval metric
   c.early_stopping.mode = 'min'  # min | max
@@ -92,6 +95,7 @@ def get_config(variant: str = '') -> ml_collections.ConfigDict:
     c.eval_train = False
     c.early_stopping.metric = 'dev/error'
   elif variant:
-    raise ValueError(f"unknown config variant {variant!r}; accepted: '', 'imagenet', 'mlp', "
-                     "'smoke'")
+    raise ValueError(
+        f"unknown config variant {variant!r}; accepted: '', 'imagenet', 'mlp', " "'smoke'"
+    )
   return c

@@ -17,6 +17,7 @@ scratch wins; logistic regression on its pretrained dense features is no
 better than on random ones, and raw pixels do better than both (BUILD.md
 has the figures).
 """
+
 import ml_collections
 
 from jaxdl.review.config_file import load_config, sibling

@@ -30,6 +30,7 @@ this budget should expect a low, single-digit BLEU. Without the network it
 stops within seconds with DatasetUnavailableError naming the embedded
 datasets.
 """
+
 import ml_collections
 
 
@@ -119,6 +120,7 @@ def get_config(variant: str = '') -> ml_collections.ConfigDict:
     c.translate.alpha = 0.6  # length penalty: sentences differ in length
     c.translate.num_examples = 4
   elif variant:
-    raise ValueError(f"unknown config variant {variant!r}; accepted: '', "
-                     "'no_attention', 'smoke', 'wmt'")
+    raise ValueError(
+        f"unknown config variant {variant!r}; accepted: '', " "'no_attention', 'smoke', 'wmt'"
+    )
   return c

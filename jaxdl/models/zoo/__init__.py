@@ -10,17 +10,29 @@ the CIFAR ResNets and plain nets of the degradation experiment
 ``conv1d``, ``conv3d``). The ``*Tiny`` variants are for tests. Names are
 imported on first use; ``jaxdl.models.build_model`` reaches them by name.
 """
+
 from jaxdl import _lazy
 
-__all__, __getattr__, __dir__ = _lazy(__name__, {
-    'lenet': ('LeNet5',),
-    'alexnet': ('AlexNet', 'AlexNetTiny'),
-    'vgg': ('VGG', 'VGG16', 'VGG19', 'VGG19Tiny', 'vgg_layer_names'),
-    'resnet': ('ResNet', 'ResNet18', 'ResNet34', 'ResNet50', 'CifarResNet18', 'ResNetTiny',
-               'BasicBlock', 'Bottleneck'),
-    'inception': ('GoogLeNet', 'GoogLeNetTiny', 'InceptionModule'),
-    'cifar_resnet': ('CifarResNet', 'ResNet20', 'ResNet56', 'PlainNet20', 'PlainNet56'),
-    'convnet_nd': ('ConvNetND',),
-    'conv1d': ('SignalNet',),
-    'conv3d': ('VolumeNet',),
-})
+__all__, __getattr__, __dir__ = _lazy(
+    __name__,
+    {
+        'lenet': ('LeNet5',),
+        'alexnet': ('AlexNet', 'AlexNetTiny'),
+        'vgg': ('VGG', 'VGG16', 'VGG19', 'VGG19Tiny', 'vgg_layer_names'),
+        'resnet': (
+            'ResNet',
+            'ResNet18',
+            'ResNet34',
+            'ResNet50',
+            'CifarResNet18',
+            'ResNetTiny',
+            'BasicBlock',
+            'Bottleneck',
+        ),
+        'inception': ('GoogLeNet', 'GoogLeNetTiny', 'InceptionModule'),
+        'cifar_resnet': ('CifarResNet', 'ResNet20', 'ResNet56', 'PlainNet20', 'PlainNet56'),
+        'convnet_nd': ('ConvNetND',),
+        'conv1d': ('SignalNet',),
+        'conv3d': ('VolumeNet',),
+    },
+)

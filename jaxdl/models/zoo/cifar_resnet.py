@@ -7,6 +7,7 @@ average pooling and a 10-way fc. The shortcut across a shape change is option
 plain twin (`residual=False`, notes 4.9.1.1) have *identical* parameter counts:
 ResNet-20 has 269,722 and ResNet-56 has 853,018 at 10 classes.
 """
+
 import functools
 from typing import Any
 
@@ -21,6 +22,7 @@ from jaxdl.models.zoo import resnet
 
 class CifarResNet(nn.Module):
   """ResNet-(6n+2) for 32x32 inputs; `residual=False` is the plain twin."""
+
   depth: int = 20  # 6n + 2 weighted layers: 20, 32, 44, 56, 110, ...
   num_classes: int = 10  # fc outputs
   width: int = 16  # filters of the first stage; doubles per stage
@@ -33,23 +35,35 @@ class CifarResNet(nn.Module):
   def __call__(self, x: jax.Array, train: bool = False) -> jax.Array:
     """Maps [batch, 32, 32, C] images to [batch, num_classes] float32 logits."""
     if self.depth < 8 or (self.depth - 2) % 6:
-      raise ValueError(f'depth must be 6n + 2 with n >= 1 (8, 14, 20, 56, ...)'
-                       f', got {self.depth}')
+      raise ValueError(
+          f'depth must be 6n + 2 with n >= 1 (8, 14, 20, 56, ...)' f', got {self.depth}'
+      )
     n = (self.depth - 2) // 6
     x = x.astype(self.dtype)
-    x = nn.Conv(self.width, (3, 3), padding=((1, 1), (1, 1)), use_bias=False,
-                dtype=self.dtype, kernel_init=resnet.CONV_INIT,
-                name='conv1')(x)
+    x = nn.Conv(
+        self.width,
+        (3, 3),
+        padding=((1, 1), (1, 1)),
+        use_bias=False,
+        dtype=self.dtype,
+        kernel_init=resnet.CONV_INIT,
+        name='conv1',
+    )(x)
     x = cpu_layers.norm_class(self.impl)(
-        use_running_average=not train, momentum=0.9, epsilon=1e-5,
-        dtype=self.dtype, name='bn1')(x)
+        use_running_average=not train, momentum=0.9, epsilon=1e-5, dtype=self.dtype, name='bn1'
+    )(x)
     x = nn.relu(x)
     for i in range(3):
       for j in range(n):
-        x = resnet.BasicBlock(self.width * 2**i, 2 if i > 0 and j == 0 else 1,
-                              residual=self.residual, shortcut=self.shortcut,
-                              dtype=self.dtype, impl=self.impl,
-                              name=f'layer{i + 1}_{j}')(x, train)
+        x = resnet.BasicBlock(
+            self.width * 2**i,
+            2 if i > 0 and j == 0 else 1,
+            residual=self.residual,
+            shortcut=self.shortcut,
+            dtype=self.dtype,
+            impl=self.impl,
+            name=f'layer{i + 1}_{j}',
+        )(x, train)
     x = pooling.GlobalAvgPool(name='avgpool')(x)
     x = nn.Dense(self.num_classes, dtype=self.dtype, name='fc')(x)
     return x.astype(jnp.float32)

@@ -11,6 +11,7 @@ has 5x5 (kept there for its pretrained weights); `branch3_kernel=3` reproduces
 its 6,624,904 parameters at 224x224x3 / 1,000 classes, `branch3_kernel=5` is
 the paper's layer.
 """
+
 import functools
 from typing import Any
 
@@ -39,6 +40,7 @@ GOOGLENET_MODULES = (
 
 class ConvBN(nn.Module):
   """conv (no bias) -> BN -> ReLU, torchvision's BasicConv2d."""
+
   filters: int  # output channels
   kernel: int = 1  # square kernel size
   strides: int = 1  # stride
@@ -47,16 +49,25 @@ class ConvBN(nn.Module):
   @nn.compact
   def __call__(self, x: jax.Array, train: bool = False) -> jax.Array:
     p = (self.kernel - 1) // 2
-    x = nn.Conv(self.filters, (self.kernel, self.kernel), strides=self.strides,
-                padding=((p, p), (p, p)), use_bias=False, dtype=self.dtype,
-                kernel_init=resnet.CONV_INIT, name='conv')(x)
-    x = nn.BatchNorm(use_running_average=not train, momentum=0.9,
-                     epsilon=1e-3, dtype=self.dtype, name='bn')(x)
+    x = nn.Conv(
+        self.filters,
+        (self.kernel, self.kernel),
+        strides=self.strides,
+        padding=((p, p), (p, p)),
+        use_bias=False,
+        dtype=self.dtype,
+        kernel_init=resnet.CONV_INIT,
+        name='conv',
+    )(x)
+    x = nn.BatchNorm(
+        use_running_average=not train, momentum=0.9, epsilon=1e-3, dtype=self.dtype, name='bn'
+    )(x)
     return nn.relu(x)
 
 
 class InceptionModule(nn.Module):
   """Four parallel branches concatenated on channels (notes 4.10.1)."""
+
   c1: int  # 1x1 branch filters
   c3_reduce: int  # 1x1 reduction in front of the 3x3
   c3: int  # 3x3 branch filters
@@ -75,14 +86,14 @@ class InceptionModule(nn.Module):
     b2 = unit(self.c3, 3, name='branch2')(b2, train)
     b3 = unit(self.c5_reduce, name='branch3_reduce')(x, train)
     b3 = unit(self.c5, self.branch3_kernel, name='branch3')(b3, train)
-    b4 = pooling.MaxPool(3, 1, ((1, 1), (1, 1)), ceil_mode=True,
-                         name='branch4_pool')(x)
+    b4 = pooling.MaxPool(3, 1, ((1, 1), (1, 1)), ceil_mode=True, name='branch4_pool')(x)
     b4 = unit(self.pool_proj, name='branch4')(b4, train)
     return jnp.concatenate([b1, b2, b3, b4], axis=-1)
 
 
 class GoogLeNet(nn.Module):
   """GoogLeNet (Inception v1) without the auxiliary classifiers."""
+
   num_classes: int = 1000  # fc outputs
   branch3_kernel: int = 3  # see the module docstring
   width_divisor: int = 1  # divide every channel count (tiny test variants)
@@ -93,12 +104,10 @@ class GoogLeNet(nn.Module):
   def __call__(self, x: jax.Array, train: bool = False) -> jax.Array:
     """Maps [batch, H, W, 3] images to [batch, num_classes] float32 logits."""
     if self.branch3_kernel not in (3, 5):
-      raise ValueError(f'branch3_kernel must be 3 or 5, got '
-                       f'{self.branch3_kernel}')
+      raise ValueError(f'branch3_kernel must be 3 or 5, got ' f'{self.branch3_kernel}')
     div = self.width_divisor
     if not isinstance(div, int) or div < 1 or 16 % div:
-      raise ValueError(f'width_divisor must divide 16 (1, 2, 4, 8, 16), got '
-                       f'{div}')
+      raise ValueError(f'width_divisor must divide 16 (1, 2, 4, 8, 16), got ' f'{div}')
     unit = functools.partial(ConvBN, dtype=self.dtype)
     pool = functools.partial(pooling.MaxPool, 3, 2, ceil_mode=True)
     x = x.astype(self.dtype)
@@ -113,9 +122,12 @@ class GoogLeNet(nn.Module):
       elif name == 'maxpool4':
         x = pooling.MaxPool(2, 2, ceil_mode=True, name=name)(x)
       else:
-        x = InceptionModule(*(c // div for c in channels),
-                            branch3_kernel=self.branch3_kernel,
-                            dtype=self.dtype, name=name)(x, train)
+        x = InceptionModule(
+            *(c // div for c in channels),
+            branch3_kernel=self.branch3_kernel,
+            dtype=self.dtype,
+            name=name,
+        )(x, train)
     x = pooling.GlobalAvgPool(name='avgpool')(x)
     x = nn.Dropout(self.dropout_rate, deterministic=not train)(x)
     x = nn.Dense(self.num_classes, dtype=self.dtype, name='fc')(x)

@@ -5,6 +5,7 @@
 filters go up. Textbook parameter count at 32x32x1 and 10 classes: 61,706
 (156 + 2,416 + 48,120 + 10,164 + 850).
 """
+
 from typing import Any
 
 import flax.linen as nn
@@ -19,6 +20,7 @@ _ACTIVATIONS = {'relu': nn.relu, 'tanh': jnp.tanh, 'sigmoid': nn.sigmoid}
 
 class LeNet5(nn.Module):
   """LeNet-5 with valid 5x5 convolutions and 2x2/2 pooling."""
+
   num_classes: int = 10  # output logits
   filters: tuple[int, int] = (6, 16)  # conv1, conv2 filters
   hidden: tuple[int, int] = (120, 84)  # fc1, fc2 widths
@@ -35,15 +37,15 @@ class LeNet5(nn.Module):
     """
     del train
     if self.activation not in _ACTIVATIONS:
-      raise ValueError(f'activation must be one of {sorted(_ACTIVATIONS)}, '
-                       f'got {self.activation!r}')
+      raise ValueError(
+          f'activation must be one of {sorted(_ACTIVATIONS)}, ' f'got {self.activation!r}'
+      )
     act = _ACTIVATIONS[self.activation]
     # nn.Conv, or on CPU a variant with nn.Conv's variables and outputs.
     conv = cpu_layers.conv_class(self.conv_impl)
     x = x.astype(self.dtype)
     for i, f in enumerate(self.filters, start=1):
-      x = act(conv(f, (5, 5), padding='VALID', dtype=self.dtype,
-                   name=f'conv{i}')(x))
+      x = act(conv(f, (5, 5), padding='VALID', dtype=self.dtype, name=f'conv{i}')(x))
       x = pooling.make_pool(self.pool, 2, 2, name=f'pool{i}')(x)
     x = x.reshape((x.shape[0], -1))
     for i, h in enumerate(self.hidden, start=1):

@@ -17,6 +17,7 @@ BatchNorm is flax's; `impl='auto'` (the default) lets jaxdl.cpu.layers swap
 in its CPU variants on the CPU backend, and impl='xla' never does. Values and
 variables are the same either way.
 """
+
 import functools
 from collections.abc import Sequence
 from typing import Any
@@ -34,26 +35,37 @@ CONV_INIT = nn.initializers.variance_scaling(2.0, 'fan_out', 'normal')
 _SHORTCUTS = ('A', 'B')
 
 
-def _norm(train: bool, dtype: Any, name: str, zero_scale: bool = False,
-          impl: str = 'auto'):
+def _norm(train: bool, dtype: Any, name: str, zero_scale: bool = False, impl: str = 'auto'):
   # nn.BatchNorm, or on CPU a variant with its variables (jaxdl.cpu.layers).
   return cpu_layers.norm_class(impl)(
-      use_running_average=not train, momentum=0.9, epsilon=1e-5, dtype=dtype,
+      use_running_average=not train,
+      momentum=0.9,
+      epsilon=1e-5,
+      dtype=dtype,
       name=name,
-      scale_init=nn.initializers.zeros if zero_scale else nn.initializers.ones)
+      scale_init=nn.initializers.zeros if zero_scale else nn.initializers.ones,
+  )
 
 
 def _conv(filters: int, kernel: int, strides: int, dtype: Any, name: str):
   # Symmetric padding (k - 1) / 2 as in PyTorch, not XLA's 'SAME' (which pads
   # strided convs asymmetrically and would misalign converted weights).
   p = (kernel - 1) // 2
-  return nn.Conv(filters, (kernel, kernel), strides=strides,
-                 padding=((p, p), (p, p)), use_bias=False, dtype=dtype,
-                 kernel_init=CONV_INIT, name=name)
+  return nn.Conv(
+      filters,
+      (kernel, kernel),
+      strides=strides,
+      padding=((p, p), (p, p)),
+      use_bias=False,
+      dtype=dtype,
+      kernel_init=CONV_INIT,
+      name=name,
+  )
 
 
-def shortcut(x: jax.Array, filters: int, strides: int, kind: str,
-             train: bool, dtype: Any, impl: str = 'auto') -> jax.Array:
+def shortcut(
+    x: jax.Array, filters: int, strides: int, kind: str, train: bool, dtype: Any, impl: str = 'auto'
+) -> jax.Array:
   """The W_s a[l] term of notes 4.9.3, for a block whose shape changes.
 
   Must be called inside a compact module (it creates the projection layers).
@@ -74,6 +86,7 @@ def shortcut(x: jax.Array, filters: int, strides: int, kind: str,
 
 class BasicBlock(nn.Module):
   """Two 3x3 convs (ResNet-18/34, CIFAR ResNets); output has `filters` channels."""
+
   filters: int  # output channels
   strides: int = 1  # stride of the first conv
   residual: bool = True  # False: the plain twin (no skip connection)
@@ -95,13 +108,13 @@ class BasicBlock(nn.Module):
     if not self.residual:
       return nn.relu(y)
     if x.shape != y.shape:
-      x = shortcut(x, self.filters, self.strides, self.shortcut, train,
-                   self.dtype, self.impl)
+      x = shortcut(x, self.filters, self.strides, self.shortcut, train, self.dtype, self.impl)
     return nn.relu(y + x)
 
 
 class Bottleneck(nn.Module):
   """1x1 reduce -> 3x3 -> 1x1 expand (ResNet-50); output has 4 * filters channels."""
+
   filters: int  # width of the 3x3 conv; output is 4x this
   strides: int = 1  # stride of the 3x3 conv (torchvision v1.5)
   residual: bool = True  # False: the plain twin
@@ -127,8 +140,7 @@ class Bottleneck(nn.Module):
     if not self.residual:
       return nn.relu(y)
     if x.shape != y.shape:
-      x = shortcut(x, out, self.strides, self.shortcut, train, self.dtype,
-                   self.impl)
+      x = shortcut(x, out, self.strides, self.shortcut, train, self.dtype, self.impl)
     return nn.relu(y + x)
 
 
@@ -137,6 +149,7 @@ _BLOCKS = {'basic': BasicBlock, 'bottleneck': Bottleneck}
 
 class ResNet(nn.Module):
   """ImageNet-style ResNet: stem, four stages (64..512 filters), GAP, fc."""
+
   stage_sizes: Sequence[int] = (2, 2, 2, 2)  # blocks per stage (ResNet-18)
   block: str = 'basic'  # 'basic' | 'bottleneck'
   num_classes: int = 1000  # fc outputs
@@ -152,8 +165,7 @@ class ResNet(nn.Module):
   def __call__(self, x: jax.Array, train: bool = False) -> jax.Array:
     """Maps [batch, H, W, 3] images to [batch, num_classes] float32 logits."""
     if self.block not in _BLOCKS:
-      raise ValueError(f'block must be one of {sorted(_BLOCKS)}, got '
-                       f'{self.block!r}')
+      raise ValueError(f'block must be one of {sorted(_BLOCKS)}, got ' f'{self.block!r}')
     x = x.astype(self.dtype)
     if self.stem == 'imagenet':
       x = _conv(self.width, 7, 2, self.dtype, 'conv1')(x)
@@ -163,17 +175,19 @@ class ResNet(nn.Module):
       x = _conv(self.width, 3, 1, self.dtype, 'conv1')(x)
       x = nn.relu(_norm(train, self.dtype, 'bn1', impl=self.impl)(x))
     else:
-      raise ValueError(f"stem must be 'imagenet' or 'cifar', got "
-                       f'{self.stem!r}')
+      raise ValueError(f"stem must be 'imagenet' or 'cifar', got " f'{self.stem!r}')
     block = functools.partial(
-        _BLOCKS[self.block], residual=self.residual, shortcut=self.shortcut,
-        zero_init_residual=self.zero_init_residual, dtype=self.dtype,
-        impl=self.impl)
+        _BLOCKS[self.block],
+        residual=self.residual,
+        shortcut=self.shortcut,
+        zero_init_residual=self.zero_init_residual,
+        dtype=self.dtype,
+        impl=self.impl,
+    )
     for i, n in enumerate(self.stage_sizes):
       for j in range(n):
         strides = 2 if i > 0 and j == 0 else 1
-        x = block(self.width * 2**i, strides,
-                  name=f'layer{i + 1}_{j}')(x, train)
+        x = block(self.width * 2**i, strides, name=f'layer{i + 1}_{j}')(x, train)
     x = pooling.GlobalAvgPool(name='avgpool')(x)
     x = nn.Dense(self.num_classes, dtype=self.dtype, name='fc')(x)
     return x.astype(jnp.float32)
@@ -181,10 +195,8 @@ class ResNet(nn.Module):
 
 ResNet18 = functools.partial(ResNet, stage_sizes=(2, 2, 2, 2), block='basic')
 ResNet34 = functools.partial(ResNet, stage_sizes=(3, 4, 6, 3), block='basic')
-ResNet50 = functools.partial(ResNet, stage_sizes=(3, 4, 6, 3),
-                             block='bottleneck')
+ResNet50 = functools.partial(ResNet, stage_sizes=(3, 4, 6, 3), block='bottleneck')
 # ResNet-18 for 32x32 inputs (CIFAR), as in the PyTorch benchmark.
 CifarResNet18 = functools.partial(ResNet18, stem='cifar', num_classes=10)
 # For tests: one block per stage, 8 base filters.
-ResNetTiny = functools.partial(ResNet, stage_sizes=(1, 1, 1, 1), width=8,
-                               num_classes=10)
+ResNetTiny = functools.partial(ResNet, stage_sizes=(1, 1, 1, 1), width=8, num_classes=10)

@@ -15,6 +15,7 @@ classes the parameter counts equal torchvision's (VGG-16 138,357,544; VGG-19
 143,667,240). torchvision flattens pool5 as (C, H, W) and this model as
 (H, W, C): fc6's rows need permuting when converting weights.
 """
+
 import functools
 from collections.abc import Sequence
 from typing import Any
@@ -30,8 +31,7 @@ _CONV_INIT = nn.initializers.variance_scaling(2.0, 'fan_out', 'normal')
 _DENSE_INIT = nn.initializers.normal(0.01)
 
 
-def vgg_layer_names(stage_sizes: Sequence[int], include_top: bool = True
-                    ) -> tuple[str, ...]:
+def vgg_layer_names(stage_sizes: Sequence[int], include_top: bool = True) -> tuple[str, ...]:
   """Capturable layer names in forward order, e.g. conv1_1, ..., pool5, fc8."""
   names = []
   for stage, size in enumerate(stage_sizes, start=1):
@@ -44,6 +44,7 @@ def vgg_layer_names(stage_sizes: Sequence[int], include_top: bool = True
 
 class VGG(nn.Module):
   """VGG: stages of 3x3 same convs + ReLU, each followed by a 2x2/2 pool."""
+
   stage_sizes: Sequence[int] = (2, 2, 3, 3, 3)  # convs per stage (VGG-16)
   widths: Sequence[int] = (64, 128, 256, 512, 512)  # filters per stage
   num_classes: int = 1000  # fc8 outputs
@@ -55,9 +56,9 @@ class VGG(nn.Module):
   dtype: Any = jnp.float32  # computation dtype; params stay float32
 
   @nn.compact
-  def __call__(self, x: jax.Array, train: bool = False,
-               capture: Sequence[str] | None = None
-               ) -> jax.Array | dict[str, jax.Array]:
+  def __call__(
+      self, x: jax.Array, train: bool = False, capture: Sequence[str] | None = None
+  ) -> jax.Array | dict[str, jax.Array]:
     """Runs the network.
 
     Args:
@@ -74,8 +75,9 @@ class VGG(nn.Module):
     if self.pool not in ('max', 'avg'):
       raise ValueError(f"pool must be 'max' or 'avg', got {self.pool!r}")
     if len(self.widths) != len(self.stage_sizes):
-      raise ValueError(f'widths {self.widths} and stage_sizes '
-                       f'{self.stage_sizes} must have the same length')
+      raise ValueError(
+          f'widths {self.widths} and stage_sizes ' f'{self.stage_sizes} must have the same length'
+      )
     wanted = None
     if capture is not None:
       if isinstance(capture, str):
@@ -83,8 +85,7 @@ class VGG(nn.Module):
       names = vgg_layer_names(self.stage_sizes, self.include_top)
       unknown = [c for c in capture if c not in names]
       if unknown:
-        raise ValueError(f'capture: unknown layer(s) {unknown}; accepted '
-                         f'names are {names}')
+        raise ValueError(f'capture: unknown layer(s) {unknown}; accepted ' f'names are {names}')
       wanted = set(capture)
     out = {}
 
@@ -94,12 +95,15 @@ class VGG(nn.Module):
         out[name] = value
       return wanted is not None and len(out) == len(wanted)
 
-    conv = functools.partial(nn.Conv, kernel_size=(3, 3),
-                             padding=((1, 1), (1, 1)), dtype=self.dtype,
-                             kernel_init=_CONV_INIT)
+    conv = functools.partial(
+        nn.Conv,
+        kernel_size=(3, 3),
+        padding=((1, 1), (1, 1)),
+        dtype=self.dtype,
+        kernel_init=_CONV_INIT,
+    )
     x = x.astype(self.dtype)
-    for stage, (size, width) in enumerate(zip(self.stage_sizes, self.widths),
-                                          start=1):
+    for stage, (size, width) in enumerate(zip(self.stage_sizes, self.widths), start=1):
       for i in range(1, size + 1):
         name = f'conv{stage}_{i}'
         x = nn.relu(conv(width, name=name)(x))
@@ -113,8 +117,7 @@ class VGG(nn.Module):
     if self.adaptive_pool is not None:
       x = pooling.AdaptiveAvgPool(self.adaptive_pool, name='avgpool')(x)
     x = x.reshape((x.shape[0], -1))
-    dense = functools.partial(nn.Dense, dtype=self.dtype,
-                              kernel_init=_DENSE_INIT)
+    dense = functools.partial(nn.Dense, dtype=self.dtype, kernel_init=_DENSE_INIT)
     for name, width in (('fc6', self.fc_width), ('fc7', self.fc_width)):
       x = nn.relu(dense(width, name=name)(x))
       if keep(name, x):
@@ -129,6 +132,11 @@ class VGG(nn.Module):
 VGG16 = functools.partial(VGG, stage_sizes=(2, 2, 3, 3, 3))
 VGG19 = functools.partial(VGG, stage_sizes=(2, 2, 4, 4, 4))
 # For tests: VGG-19's layer names at a few thousand parameters, 32x32 inputs.
-VGG19Tiny = functools.partial(VGG, stage_sizes=(2, 2, 4, 4, 4),
-                              widths=(4, 8, 8, 16, 16), fc_width=32,
-                              num_classes=10, adaptive_pool=None)
+VGG19Tiny = functools.partial(
+    VGG,
+    stage_sizes=(2, 2, 4, 4, 4),
+    widths=(4, 8, 8, 16, 16),
+    fc_width=32,
+    num_classes=10,
+    adaptive_pool=None,
+)
