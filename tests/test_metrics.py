@@ -40,7 +40,7 @@ def test_binary_precision_recall_f1_hand_values():
   assert got['f1'] == pytest.approx(2 / 3)
 
 
-@pytest.mark.parametrize('average', ['binary', 'macro', 'micro', 'per_class'])
+@pytest.mark.parametrize('average', ['binary', 'macro', 'micro', 'per_class', 'weighted'])
 def test_precision_recall_f1_match_sklearn(average):
   num_classes = 2 if average == 'binary' else 4
   predictions, labels = _random_predictions(0, num_classes=num_classes)
@@ -51,6 +51,23 @@ def test_precision_recall_f1_match_sklearn(average):
   np.testing.assert_allclose(got['precision'], skm.precision_score(labels, predictions, **kwargs))
   np.testing.assert_allclose(got['recall'], skm.recall_score(labels, predictions, **kwargs))
   np.testing.assert_allclose(got['f1'], skm.f1_score(labels, predictions, **kwargs))
+
+
+@pytest.mark.parametrize('seed', range(5))
+def test_weighted_average_matches_sklearn_on_random_labels(seed):
+  # Unbalanced classes (one possibly absent from the labels) so that the
+  # support weights differ from the macro mean's equal weights.
+  rng = np.random.default_rng(seed)
+  num_classes = 5
+  labels = rng.choice(num_classes, 157, p=[0.5, 0.25, 0.15, 0.1, 0.0])
+  predictions = np.where(rng.random(157) < 0.6, labels, rng.integers(0, num_classes, 157))
+  got = metrics.precision_recall_f1(
+      metrics.confusion_matrix(predictions, labels, num_classes), average='weighted'
+  )
+  want = skm.precision_recall_fscore_support(
+      labels, predictions, average='weighted', labels=list(range(num_classes)), zero_division=0
+  )
+  np.testing.assert_allclose([got['precision'], got['recall'], got['f1']], want[:3])
 
 
 def test_zero_division_is_zero_like_sklearn():
@@ -143,7 +160,7 @@ def test_rank_by_group_average_reproduces_notes_3_2_table():
 
 def test_bad_inputs_raise():
   with pytest.raises(ValueError, match='average'):
-    metrics.precision_recall_f1(np.eye(2), average='weighted')
+    metrics.precision_recall_f1(np.eye(2), average='samples')
   with pytest.raises(ValueError, match='labels'):
     metrics.confusion_matrix(np.array([0, 1]), np.array([0, 5]), 3)
   with pytest.raises(ValueError, match='square'):

@@ -20,7 +20,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-AVERAGES = ('binary', 'macro', 'micro', 'per_class')
+AVERAGES = ('binary', 'macro', 'micro', 'per_class', 'weighted')
 
 
 def confusion_matrix(predictions, labels, num_classes: int, mask=None):
@@ -83,7 +83,10 @@ def precision_recall_f1(confusion, average: str = 'macro', pos_label: int = 1):
     confusion: [C, C] counts (rows true, columns predicted).
     average: 'binary' (class `pos_label` only), 'per_class' ([C] arrays),
       'macro' (unweighted mean of the per-class values) or 'micro' (from the
-      pooled TP/FP/FN; equals accuracy for single-label multi-class).
+      pooled TP/FP/FN; equals accuracy for single-label multi-class) or
+      'weighted' (mean of the per-class values weighted by each class's
+      support, the number of its true examples: scikit-learn's 'weighted';
+      its F1 need not lie between its precision and recall).
     pos_label: the positive class for 'binary'.
 
   Returns:
@@ -106,6 +109,14 @@ def precision_recall_f1(confusion, average: str = 'macro', pos_label: int = 1):
     precision, recall, f1 = precision[pos_label], recall[pos_label], f1[pos_label]
   elif average == 'macro':
     precision, recall, f1 = precision.mean(), recall.mean(), f1.mean()
+  elif average == 'weighted':
+    support = confusion.sum(axis=1)
+    weights = _safe_div(support, np.full_like(support, support.sum()))
+    precision, recall, f1 = (
+        (weights * precision).sum(),
+        (weights * recall).sum(),
+        (weights * f1).sum(),
+    )
   if average == 'per_class':
     return {'precision': precision, 'recall': recall, 'f1': f1}
   return {'precision': float(precision), 'recall': float(recall), 'f1': float(f1)}
