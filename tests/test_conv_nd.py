@@ -116,3 +116,109 @@ def test_3d_net_learns_orientation():
       np.random.default_rng(1),
   )
   assert acc >= 0.9
+
+
+# --- The conv_nd experiment (launch/conv_nd.py): generated data and smoke runs. ---
+
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from jaxdl.convnets import conv_nd_experiment, nd_data  # noqa: E402
+from jaxdl.errors import ConfigError  # noqa: E402
+from jaxdl.review.config_file import load_config  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize(
+    'generate,key,shape,num_classes',
+    [
+        (nd_data.ecg_signals, 'signal', (256, 1), 5),
+        (nd_data.shape_volumes, 'volume', (16, 16, 16, 1), 4),
+    ],
+)
+def test_nd_data_is_deterministic_and_balanced(generate, key, shape, num_classes):
+  a = generate(23, np.random.default_rng(5))
+  b = generate(23, np.random.default_rng(5))
+  c = generate(23, np.random.default_rng(6))
+  assert a[key].shape == (23, *shape) and a[key].dtype == np.float32
+  np.testing.assert_array_equal(a[key], b[key])
+  np.testing.assert_array_equal(a['label'], b['label'])
+  assert not np.array_equal(a[key], c[key])
+  counts = np.bincount(a['label'], minlength=num_classes)
+  assert counts.max() - counts.min() <= 1 and counts.sum() == 23  # 23 = 4*5+3 / 5*4+3
+  assert np.isfinite(a[key]).all()
+
+
+def test_nd_dataset_splits_are_seeded_apart():
+  ds = nd_data.load_nd_dataset('ecg', {'train': 10, 'dev': 5, 'test': 5}, seed=0, size=256)
+  again = nd_data.load_nd_dataset('ecg', {'train': 10, 'dev': 7, 'test': 5}, seed=0, size=256)
+  assert ds.info.input_key == 'signal' and ds.info.class_names == nd_data.ECG_CLASSES
+  # A split's content depends on the seed and its name only, not on other splits' sizes.
+  np.testing.assert_array_equal(ds.splits['train']['signal'], again.splits['train']['signal'])
+  assert not np.array_equal(ds.splits['dev']['signal'], ds.splits['test']['signal'])
+
+
+def test_too_short_records_and_volumes_raise():
+  # A premature beat needs 2 s of record; the shapes need 12 voxels a side.
+  with pytest.raises(ValueError, match='2 s'):
+    nd_data.ecg_signals(4, np.random.default_rng(0), length=150)
+  with pytest.raises(ValueError, match='side'):
+    nd_data.shape_volumes(4, np.random.default_rng(0), side=8)
+
+
+def test_volume_shapes_by_hand():
+  rng = np.random.default_rng(0)
+  for label, name in enumerate(nd_data.SHAPE_CLASSES):
+    m = nd_data._shape_mask(label, 16, rng)
+    assert m.shape == (16, 16, 16) and 0 < m.sum() < 16**3, name
+  # The cube shell is hollow: its centre voxel is empty, a sphere's is full.
+  shell = nd_data._shape_mask(nd_data.SHAPE_CLASSES.index('cube_shell'), 16, rng)
+  idx = np.argwhere(shell)
+  centre = tuple((idx.min(0) + idx.max(0)) // 2)
+  assert shell[centre] == 0
+  ball = nd_data._shape_mask(0, 16, rng)
+  idx = np.argwhere(ball)
+  assert ball[tuple((idx.min(0) + idx.max(0)) // 2)] == 1
+
+
+@pytest.mark.parametrize('variant,chance', [('smoke', 0.8), ('volume_smoke', 0.75)])
+def test_conv_nd_smoke_runs_and_beats_chance(variant, chance, tmp_path, capsys):
+  config = load_config(f'launch/configs/conv_nd.py:{variant}')
+  result = conv_nd_experiment.run(config, str(tmp_path))
+  assert 'total' in capsys.readouterr().out  # the layer table came first
+  assert (tmp_path / 'layer_table.txt').exists()
+  final = result.run.final
+  assert final['test']['error'] < chance - 0.2, final
+  assert result.num_params > 0
+  report = conv_nd_experiment.report(result, str(tmp_path))
+  assert '| split |' in report and f'parameters: {result.num_params:,}' in report
+
+
+def test_conv_nd_config_rejects_a_model_of_the_wrong_rank():
+  config = load_config('launch/configs/conv_nd.py:smoke')
+  config.model = 'volume_net'
+  with pytest.raises(ConfigError, match='spatial axes'):
+    conv_nd_experiment.check_config(config)
+  config = load_config('launch/configs/conv_nd.py:volume_smoke')
+  config.generator.size = 8
+  with pytest.raises(ConfigError, match='generator.size'):
+    conv_nd_experiment.check_config(config)
+
+
+def test_conv_nd_launcher_smoke(tmp_path):
+  out = subprocess.run(
+      [
+          sys.executable,
+          'launch/conv_nd.py',
+          '--config=launch/configs/conv_nd.py:smoke',
+          f'--workdir={tmp_path}',
+      ],
+      cwd=ROOT,
+      capture_output=True,
+      text=True,
+      timeout=600,
+      check=True,
+  )
+  assert '| split |' in out.stdout and 'parameters:' in out.stdout

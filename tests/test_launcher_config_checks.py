@@ -522,7 +522,7 @@ def test_bench_launcher_flag_error_is_one_line():
   assert r.stderr.strip().splitlines()[-1] == 'error: --steps=0: must be >= 1'
 
 
-CONFIG_LAUNCHERS = sorted([*EXPERIMENTS, 'train', 'char_lm', 'metrics'])
+CONFIG_LAUNCHERS = sorted([*EXPERIMENTS, 'train', 'char_lm', 'metrics', 'conv_nd'])
 
 
 @pytest.mark.parametrize('launcher', CONFIG_LAUNCHERS)
