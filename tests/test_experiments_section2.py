@@ -87,14 +87,27 @@ def test_hparam_search_smoke(tmp_path):
 
   config = _config("hparam_search")
   result = run(config, str(tmp_path))
+  seeds = config.hparam.random_repeats
   names = [s.name for s in result.summaries]
-  assert names == ["grid", "random", "coarse_to_fine_round1", "coarse_to_fine_round2"]
-  grid = result.summaries[0]
-  assert len(np.unique(grid.points["learning_rate"])) == 2  # 2x2 grid
-  assert len(np.unique(result.summaries[1].points["learning_rate"])) == 4
+  assert names == ["grid"] * seeds + ["random"] * seeds + [
+      "coarse_to_fine_round1",
+      "coarse_to_fine_round2",
+  ]
+  # 16 trials per seed: a 4x4 grid tries 4 learning rates, random search 16.
+  assert result.stats["grid"].distinct_lr == [4] * seeds
+  assert result.stats["random"].distinct_lr == [16] * seeds
+  for s in result.summaries[: 2 * seeds]:
+    assert len(s.dev_loss) == 16
+  # Each seed's grid is offset differently: the seeds try different rates.
+  grids = [s.points["learning_rate"] for s in result.summaries[:seeds]]
+  assert not np.allclose(grids[0], grids[1])
+  for st in result.stats.values():
+    assert len(st.best) == seeds
+    assert st.q25 <= st.median <= st.q75
+  assert 0.0 <= result.random_beats_grid <= 1.0
   assert os.path.getsize(tmp_path / "hparam_search.png") > 1000
   assert os.listdir(tmp_path / "tensorboard")
-  assert "random" in result.table
+  assert "random" in result.table and "25-75 %" in result.table
 
 
 def test_batchnorm_smoke(tmp_path):

@@ -6,7 +6,13 @@ same budget of K trials a grid tries only sqrt(K) learning rates, random
 search K of them (the notes' 2.10 argument); coarse-to-fine then searches
 again inside the region of the best random trials. Every set of K trials is
 trained at once (``vectorized.train_trials``: one jitted, vmapped step).
-Random search is repeated over several seeds because its outcome is random.
+
+Both searches are repeated over ``random_repeats`` seeds so that each gives a
+distribution of best dev losses, not one number: random search draws new
+points per seed, the grid is shifted by a random offset within one cell per
+seed (same 4x4 shape, different values). Training itself (initialisation and
+batches) is the same for every trial, so seeds differ only in the points
+tried. All seeds' grid and random trials train in one vmapped call.
 """
 
 from __future__ import annotations
@@ -126,10 +132,51 @@ class SearchSummary:
 
 
 @dataclasses.dataclass
+class MethodStats:
+  """One search method's best dev loss across seeds."""
+
+  name: str
+  best: np.ndarray  # [seeds] best dev loss of each seed's trials
+  median: float
+  q25: float
+  q75: float
+  distinct_lr: list  # [seeds] distinct learning rates tried per seed
+
+
+@dataclasses.dataclass
 class HparamResult:
-  summaries: list  # SearchSummary for grid, each random seed, c2f rounds
+  summaries: list  # SearchSummary for each grid seed, each random seed, c2f rounds
   table: str
   trials_wall_s: float  # total wall time of all vectorised trainings
+  stats: dict  # 'grid' / 'random' -> MethodStats (empty with 0 seeds)
+  random_beats_grid: float  # share of seeds where random's best < the grid's; nan with 0
+
+
+def shifted_grid_points(space, num_trials, seed):
+  """``search.grid_search_points``' grid moved by a random offset per axis.
+
+  Values sit at u = (i + o) / k on each scale, o ~ U[0, 1) drawn once per
+  axis, so the grid keeps its k values per axis and its spacing but the
+  values move within one cell (o = 0.5 is the centred grid).
+
+  Returns:
+    dict name -> [k^d] array of values.
+  """
+  centred = search.grid_search_points(space, num_trials)  # checks and sizes
+  per_axis = round(len(next(iter(centred.values()))) ** (1.0 / len(space)))
+  rng = np.random.default_rng(seed)
+  axes = [(np.arange(per_axis) + rng.uniform()) / per_axis for _ in space]
+  mesh = np.meshgrid(*axes, indexing="ij")
+  return {name: dist.from_unit(u.ravel()) for (name, dist), u in zip(space.items(), mesh)}
+
+
+def method_stats(name, summaries):
+  """MethodStats of the summaries named ``name`` (one per seed)."""
+  runs = [s for s in summaries if s.name == name]
+  best = np.array([_best(s)[1] for s in runs])
+  q25, median, q75 = np.percentile(best, [25, 50, 75])
+  distinct = [len(np.unique(s.points["learning_rate"])) for s in runs]
+  return MethodStats(name, best, float(median), float(q25), float(q75), distinct)
 
 
 def run(config, workdir):
@@ -154,7 +201,7 @@ def run(config, workdir):
   wall = [0.0]
   results = []
 
-  def evaluate(points):
+  def train_points(points, trainer):
     result = vectorized.train_trials(
         model,
         train,
@@ -164,23 +211,33 @@ def run(config, workdir):
         num_steps=hc.num_steps,
         batch_size=hc.batch_size,
         seed=config.seed,
-        trials=trials,
+        trials=trainer,
     )
     wall[0] += result.wall_s
-    results.append(result)
-    return np.where(np.isfinite(result.dev_loss), result.dev_loss, np.inf)
+    return result
+
+  def evaluate(points):
+    results.append(train_points(points, trials))
+    return np.where(np.isfinite(results[-1].dev_loss), results[-1].dev_loss, np.inf)
 
   summaries = []
-
-  def record(name, points, seed):
-    evaluate(points)
-    r = results[-1]
-    summaries.append(SearchSummary(name, points, r.dev_loss, r.dev_error, seed))
-
-  record("grid", search.grid_search_points(space, hc.num_trials), -1)
-  for s in range(hc.random_repeats):
-    record("random", search.random_search_points(space, hc.num_trials, config.seed + 100 * s), s)
-  start = len(results)
+  seeds = hc.random_repeats
+  if seeds:
+    # Every seed's grid and random trials in one vmap: [2 * seeds * K] trials.
+    searches = [
+        ("grid", s, shifted_grid_points(space, hc.num_trials, config.seed + 1000 + 100 * s))
+        for s in range(seeds)
+    ] + [
+        ("random", s, search.random_search_points(space, hc.num_trials, config.seed + 100 * s))
+        for s in range(seeds)
+    ]
+    sizes = [len(p["learning_rate"]) for _, _, p in searches]
+    stacked = {n: np.concatenate([p[n] for _, _, p in searches]) for n in space}
+    big = vectorized.make_trials(model, train["x"][:1], factory, list(space), num_trials=sum(sizes))
+    r = train_points(stacked, big)
+    bounds = np.cumsum([0] + sizes)
+    for (name, s, points), lo, hi in zip(searches, bounds[:-1], bounds[1:]):
+      summaries.append(SearchSummary(name, points, r.dev_loss[lo:hi], r.dev_error[lo:hi], s))
   history = search.coarse_to_fine(
       evaluate,
       space,
@@ -189,21 +246,31 @@ def run(config, workdir):
       keep_fraction=hc.c2f_keep_fraction,
       seed=config.seed + 7,
   )
-  for i, (rnd, r) in enumerate(zip(history, results[start:])):
+  for i, (rnd, r) in enumerate(zip(history, results)):
     summaries.append(
         SearchSummary(f"coarse_to_fine_round{i + 1}", rnd.points, r.dev_loss, r.dev_error, i)
     )
-  table = format_table(summaries, list(space))
+  stats, share = {}, float("nan")
+  if seeds:
+    stats = {m: method_stats(m, summaries) for m in ("grid", "random")}
+    share = float(np.mean(stats["random"].best < stats["grid"].best))  # paired by seed
+  table = format_table(summaries, list(space), stats, share)
   with open(os.path.join(workdir, "hparam_search.md"), "w") as f:
     f.write(table + "\n")
   plot_search(summaries, list(space), os.path.join(workdir, "hparam_search.png"))
   writer = SummaryWriter(workdir)
   for s in summaries:  # one curve per search: dev loss of trial j at step j
-    tag = s.name if s.name != "random" else f"random_seed{s.seed}"
+    tag = f"{s.name}_seed{s.seed}" if s.name in ("grid", "random") else s.name
     for j, loss in enumerate(s.dev_loss):
       writer.scalars(j, {f"dev_loss/{tag}": float(loss)})
   writer.close()
-  return HparamResult(summaries=summaries, table=table, trials_wall_s=wall[0])
+  return HparamResult(
+      summaries=summaries,
+      table=table,
+      trials_wall_s=wall[0],
+      stats=stats,
+      random_beats_grid=share,
+  )
 
 
 def _best(summary):
@@ -211,30 +278,48 @@ def _best(summary):
   return i, float(summary.dev_loss[i]), float(summary.dev_error[i])
 
 
-def format_table(summaries, names):
-  """Markdown: method | trials | distinct values per hparam | best dev."""
+def format_table(summaries, names, stats, share):
+  """Markdown: grid and random across seeds (median, 25-75 %), then coarse-to-fine."""
   first = names[0]
-  lines = [
-      f"| search | trials | distinct {first} | best dev loss | " f"its dev error | its {first} |",
+  lines = []
+  if stats:
+    seeds = len(stats["grid"].best)
+    lines += [
+        f"| search | seeds | trials per seed | distinct {first} per seed | "
+        "best dev loss: median | 25-75 % |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for m in ("grid", "random"):
+      st = stats[m]
+      n = len(next(s for s in summaries if s.name == m).dev_loss)
+      distinct = "/".join(str(d) for d in sorted(set(st.distinct_lr)))
+      lines.append(
+          f"| {m} | {seeds} | {n} | {distinct} | {st.median:.4f} | " f"{st.q25:.4f}-{st.q75:.4f} |"
+      )
+    lines += [
+        f"\nrandom's best beats the grid's (same seed index) in "
+        f"{100 * share:.0f}% of {seeds} seeds.\n"
+    ]
+  lines += [
+      f"| search | trials | distinct {first} | best dev loss | its dev error | its {first} |",
       "|---|---:|---:|---:|---:|---:|",
   ]
   for s in summaries:
+    if s.name in ("grid", "random"):
+      continue
     i, loss, err = _best(s)
-    label = s.name if s.name != "random" else f"random (seed {s.seed})"
     lines.append(
-        f"| {label} | {len(s.dev_loss)} | "
+        f"| {s.name} | {len(s.dev_loss)} | "
         f"{len(np.unique(s.points[first]))} | {loss:.4f} | "
         f"{100 * err:.2f}% | {s.points[first][i]:.3g} |"
     )
-  randoms = [_best(s)[1] for s in summaries if s.name == "random"]
-  if randoms:
-    lines.append(f"| random, mean of {len(randoms)} seeds | | | " f"{np.mean(randoms):.4f} | | |")
   return "\n".join(lines)
 
 
 def plot_search(summaries, names, path):
   """Left: trials in the (hparam 1, hparam 2) plane coloured by dev loss.
-  Right: dev loss against the first hparam - the grid's few columns."""
+  Right: dev loss against the first hparam - the grid's few columns.
+  Grid and random show their seed 0."""
   import matplotlib
 
   matplotlib.use("Agg")
@@ -248,6 +333,8 @@ def plot_search(summaries, names, path):
       "coarse_to_fine_round1": ("^", "tab:green"),
       "coarse_to_fine_round2": ("v", "tab:red"),
   }
+  # Seed 0 of each search only: more seeds would bury the grid's columns.
+  summaries = [s for s in summaries if s.name not in ("grid", "random") or s.seed == 0]
   allloss = np.concatenate([s.dev_loss for s in summaries])
   finite = allloss[np.isfinite(allloss)]
   cap = float(finite.max()) if finite.size else 1.0

@@ -6,11 +6,15 @@
 
 Default: Adam on an MLP (64) for scikit-learn's digits, 300 steps of batch
 64 per trial; learning rate 10^r, r ~ U[-4, 0] (matters) and epsilon
-10^r, r ~ U[-8, -4] (barely matters); 16 trials per search: a 4x4 grid,
-random search with 5 seeds, 2 coarse-to-fine rounds. Every search's 16 trials
-train at once (vmap). About 1-2 minutes on a 2-core CPU. Expected: the grid
-tries 4 learning rates, random 16; random's best dev loss is at least as good
-as the grid's on average, and coarse-to-fine round 2 improves on round 1.
+10^r, r ~ U[-8, -4] (barely matters); 16 trials per search: a 4x4 grid
+(randomly offset within one cell per seed) and random search, each over 32
+seeds, then 2 coarse-to-fine rounds. All seeds' grid and random trials train
+in one vmap (1024 trials). About 40 s on a 2-core CPU. Expected: the grid
+tries 4 learning rates per seed, random 16; best dev loss across seeds, median
+(25-75 %): grid 0.0738 (0.0723-0.0790), random 0.0722 (0.0720-0.0734);
+random's best beats the grid's in 72% of seeds - a small gain in the median
+but a much narrower spread, since the grid's 4 rates often miss the good
+region; coarse-to-fine round 2 (0.0711) improves on round 1 (0.0722).
 """
 
 import ml_collections
@@ -33,14 +37,13 @@ def get_config(variant: str = '') -> ml_collections.ConfigDict:
       ('learning_rate', 'log_uniform', 1e-4, 1.0),  # matters (notes 2.11)
       ('eps', 'log_uniform', 1e-8, 1e-4),  # barely matters
   )
-  h.random_repeats = 5  # random search seeds (its outcome is random)
+  h.random_repeats = 32  # seeds of each search: random draws / grid offsets
   h.c2f_rounds = 2  # coarse-to-fine rounds
   h.c2f_keep_fraction = 0.25  # best share defining the next round's region
   if variant == 'smoke':
     h.hidden = (8,)
     h.num_steps = 10
-    h.num_trials = 4
-    h.random_repeats = 1
+    h.random_repeats = 3  # 16 trials kept: the grid's 4 and random's 16 rates
   elif variant:
     raise ValueError(f"unknown config variant {variant!r}; accepted: '', 'smoke'")
   return c
