@@ -66,6 +66,18 @@ def run(config, workdir: str) -> ClassifyResult:
   dataset = loop.load_configured_dataset(config)
   if config.image_size:
     dataset = resize_dataset(dataset, config.image_size)
+  example = dataset.splits['train'][dataset.info.input_key]
+  return ClassifyResult(
+      *train_with_layer_table(config, workdir, dataset, f'{config.dataset} {example.shape[1:]}')
+  )
+
+
+def train_with_layer_table(config, workdir: str, dataset, title: str):
+  """Builds config.model, prints and saves its layer table, trains it with the core.
+
+  Returns:
+    (layer table text, parameter count, the core's RunResult).
+  """
   model = build_model(
       config.model,
       dataset.info.num_classes,
@@ -75,13 +87,13 @@ def run(config, workdir: str) -> ClassifyResult:
   example = dataset.splits['train'][dataset.info.input_key]
   rows = layer_table.layer_table(model, (1, *example.shape[1:]))
   table = layer_table.format_layer_table(rows)
-  print(f'{config.model} on {config.dataset} {example.shape[1:]}:\n{table}', flush=True)
+  print(f'{config.model} on {title}:\n{table}', flush=True)
   os.makedirs(workdir, exist_ok=True)
   with open(os.path.join(workdir, 'layer_table.txt'), 'w') as f:
     f.write(table + '\n')
   logging.info('%s: %d parameters', config.model, layer_table.total_params(rows))
   result = loop.train_and_evaluate(config, workdir, dataset=dataset, model=model)
-  return ClassifyResult(table, layer_table.total_params(rows), result)
+  return table, layer_table.total_params(rows), result
 
 
 def report(result: ClassifyResult, workdir: str) -> str:

@@ -11,14 +11,11 @@ model's parameter count.
 from __future__ import annotations
 
 import dataclasses
-import os
 
 from jaxdl import experiment_checks as checks
 from jaxdl.convnets import nd_data
-from jaxdl.models import layer_table
-from jaxdl.models.registry import build_model
+from jaxdl.convnets.classify_experiment import train_with_layer_table
 from jaxdl.train import loop
-from jaxdl.train import precision
 from jaxdl.train.config_check import require, require_choice, require_int
 
 # dataset -> (spatial axes of its inputs, smallest generator.size): an ECG record
@@ -76,21 +73,7 @@ def run(config, workdir: str) -> ConvNDResult:
   """
   check_config(config)
   dataset = load_dataset(config)
-  model = build_model(
-      config.model,
-      dataset.info.num_classes,
-      dtype=precision.model_dtype(config),
-      **config.model_kwargs,
-  )
-  example = dataset.splits['train'][dataset.info.input_key]
-  rows = layer_table.layer_table(model, (1, *example.shape[1:]))
-  table = layer_table.format_layer_table(rows)
-  print(f'{config.model} on {dataset.info.description}:\n{table}', flush=True)
-  os.makedirs(workdir, exist_ok=True)
-  with open(os.path.join(workdir, 'layer_table.txt'), 'w') as f:
-    f.write(table + '\n')
-  result = loop.train_and_evaluate(config, workdir, dataset=dataset, model=model)
-  return ConvNDResult(table, layer_table.total_params(rows), result)
+  return ConvNDResult(*train_with_layer_table(config, workdir, dataset, dataset.info.description))
 
 
 def report(result: ConvNDResult, workdir: str) -> str:

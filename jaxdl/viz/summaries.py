@@ -86,7 +86,7 @@ class SummaryWriter:
       self._writer.add_image(name, np.asarray(image), global_step=int(step), dataformats='HWC')
 
   def start_hparams(self, config: Mapping[str, Any]) -> None:
-    """The run's flattened config as its TensorBoard hparams (session start).
+    """The run's flattened config as its TensorBoard hparams (the plugin's start record).
 
     Written into this run's own directory (not a sub-run, as tensorboardX's
     add_hparams does), so the hparams table links to this run's scalars.
@@ -100,7 +100,7 @@ class SummaryWriter:
 
   def end_hparams(self, config: Mapping[str, Any], metric_tags: Iterable[str]) -> None:
     """Names the scalars (already written, e.g. ``final/test/error``) that the
-    hparams table shows as this run's metrics, and marks the session finished."""
+    hparams table shows as this run's metrics, and marks the run finished."""
     if self._writer is not None:
       from tensorboardX.summary import hparams
 
