@@ -116,8 +116,21 @@ class SummaryWriter:
       self._writer.flush()
 
   def close(self) -> None:
-    if self._writer is not None:
-      self._writer.close()
+    """Flushes and closes; a full or vanished disk loses the unwritten events only.
+
+    It must not raise then: close runs in the loop's ``finally`` and would
+    replace the error that says which checkpoint is the last good one.
+    """
+    if self._writer is None:
+      return
+    writer, self._writer = self._writer, None
+    try:
+      writer.close()
+    except OSError as e:
+      logging.warning('TensorBoard events not fully written: %s', e)
+      # Marked closed, so tensorboardX's exit hook does not retry the write.
+      for file_writer in writer.all_writers.values():
+        file_writer.event_writer._closed = True  # pylint: disable=protected-access
 
 
 def flatten_config(
