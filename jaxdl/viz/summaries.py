@@ -72,6 +72,7 @@ class SummaryWriter:
           logdir=os.path.join(workdir, TENSORBOARD_DIR),
           purge_step=purge_step,
           filename_suffix=_unique_suffix(),
+          flush_secs=10**6,  # flushed by the loop at each checkpoint, not by a thread (a full disk)
       )
     self._hparams_started = False
 
@@ -112,8 +113,13 @@ class SummaryWriter:
       self._writer.file_writer.add_summary(end)
 
   def flush(self) -> None:
+    """Writes pending events; on a full disk it warns, and the checkpoint
+    write that follows reports the error with the last good step."""
     if self._writer is not None:
-      self._writer.flush()
+      try:
+        self._writer.flush()
+      except OSError as e:
+        logging.warning('TensorBoard events not fully written: %s', e)
 
   def close(self) -> None:
     """Flushes and closes; a full or vanished disk loses the unwritten events only.
@@ -129,8 +135,11 @@ class SummaryWriter:
     except OSError as e:
       logging.warning('TensorBoard events not fully written: %s', e)
       # Marked closed, so tensorboardX's exit hook does not retry the write.
-      for file_writer in writer.all_writers.values():
-        file_writer.event_writer._closed = True  # pylint: disable=protected-access
+      for file_writer in (writer.all_writers or {}).values():
+        events = file_writer.event_writer
+        if events._worker is not None:  # pylint: disable=protected-access
+          events._worker.stop()  # pylint: disable=protected-access
+        events._closed = True  # pylint: disable=protected-access
 
 
 def flatten_config(
